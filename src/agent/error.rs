@@ -1,0 +1,151 @@
+//! `StorageError`: the one error type of the storage stack, from the byte-level KV up to
+//! `AgentStorage`. Messages are lowercase and name the operation and the key.
+
+use std::fmt;
+
+use crate::kv::FaultType;
+
+/// An error of the storage stack. Injected faults are typed values ([`StorageError::FaultInjected`])
+/// that callers must handle; bugs in the harness itself panic instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageError {
+    /// The entity does not exist.
+    NotFound { kind: &'static str, id: String },
+    /// The entity exists already.
+    AlreadyExists { kind: &'static str, id: String },
+    /// A write did not happen.
+    WriteFailed {
+        operation: String,
+        key: String,
+        reason: String,
+    },
+    /// A read did not happen.
+    ReadFailed {
+        operation: String,
+        key: String,
+        reason: String,
+    },
+    /// A transaction's read set changed before it committed; nothing was written.
+    TransactionConflict { operation: String, key: String },
+    /// A record could not be encoded.
+    SerializationFailed { key: String, reason: String },
+    /// A stored record failed verification or decoding (corruption, torn or misdirected write).
+    DeserializationFailed { key: String, reason: String },
+    /// The store cannot be reached (in the simulation: the process has crashed).
+    ConnectionFailed { operation: String, reason: String },
+    /// A limit of the API was exceeded (name length, pending tool calls, load limit, ...).
+    LimitExceeded {
+        what: &'static str,
+        value: u64,
+        limit: u64,
+    },
+    /// The fault injector fired `fault` on `operation` of `key`.
+    FaultInjected {
+        fault: FaultType,
+        operation: String,
+        key: String,
+    },
+    /// A broken internal expectation that is not the caller's fault.
+    Internal { reason: String },
+}
+
+impl StorageError {
+    /// Whether retrying the same operation may succeed: write and read failures, conflicts and
+    /// connection failures are retriable, as are injected faults that leave no effect behind
+    /// (read fail, write fail, disk full). Crash faults are not: the process is gone.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            StorageError::WriteFailed { .. }
+            | StorageError::ReadFailed { .. }
+            | StorageError::TransactionConflict { .. }
+            | StorageError::ConnectionFailed { .. } => true,
+            StorageError::FaultInjected { fault, .. } => fault.is_retriable(),
+            _ => false,
+        }
+    }
+
+    /// The injected fault behind this error, if any.
+    pub fn fault(&self) -> Option<FaultType> {
+        match self {
+            StorageError::FaultInjected { fault, .. } => Some(*fault),
+            _ => None,
+        }
+    }
+
+    /// A short stable name of the variant, for counters and traces.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StorageError::NotFound { .. } => "not_found",
+            StorageError::AlreadyExists { .. } => "already_exists",
+            StorageError::WriteFailed { .. } => "write_failed",
+            StorageError::ReadFailed { .. } => "read_failed",
+            StorageError::TransactionConflict { .. } => "transaction_conflict",
+            StorageError::SerializationFailed { .. } => "serialization_failed",
+            StorageError::DeserializationFailed { .. } => "deserialization_failed",
+            StorageError::ConnectionFailed { .. } => "connection_failed",
+            StorageError::LimitExceeded { .. } => "limit_exceeded",
+            StorageError::FaultInjected { .. } => "fault_injected",
+            StorageError::Internal { .. } => "internal",
+        }
+    }
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageError::NotFound { kind, id } => write!(f, "{kind} not found: '{id}'"),
+            StorageError::AlreadyExists { kind, id } => write!(f, "{kind} already exists: '{id}'"),
+            StorageError::WriteFailed {
+                operation,
+                key,
+                reason,
+            } => {
+                write!(f, "write failed: {operation} of key '{key}': {reason}")
+            }
+            StorageError::ReadFailed {
+                operation,
+                key,
+                reason,
+            } => {
+                write!(f, "read failed: {operation} of key '{key}': {reason}")
+            }
+            StorageError::TransactionConflict { operation, key } => {
+                write!(
+                    f,
+                    "transaction conflict: {operation}: key '{key}' changed since it was read"
+                )
+            }
+            StorageError::SerializationFailed { key, reason } => {
+                write!(f, "serialization failed for key '{key}': {reason}")
+            }
+            StorageError::DeserializationFailed { key, reason } => {
+                write!(f, "deserialization failed for key '{key}': {reason}")
+            }
+            StorageError::ConnectionFailed { operation, reason } => {
+                write!(f, "connection failed: {operation}: {reason}")
+            }
+            StorageError::LimitExceeded { what, value, limit } => {
+                write!(f, "limit exceeded: {what} is {value}, limit {limit}")
+            }
+            StorageError::FaultInjected {
+                fault,
+                operation,
+                key,
+            } => {
+                write!(
+                    f,
+                    "fault injected: {} on {operation} of key '{key}'",
+                    fault.name()
+                )
+            }
+            StorageError::Internal { reason } => write!(f, "internal error: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+/// Renders key bytes for error messages: UTF-8 when it is, escaped otherwise.
+pub fn display_key(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
+}

@@ -1,0 +1,163 @@
+//! The byte-level transactional KV: [`ActorKV`] and [`ActorTransaction`].
+//!
+//! Every call is scoped by an [`ActorId`]; a store keeps each actor's keys apart by prefixing
+//! them with `<actor key bytes>/`. Keys handed in and out of these traits are actor-relative.
+//! Listing and scanning return keys in ascending byte order.
+
+use std::fmt;
+
+use crate::agent::StorageError;
+
+/// An actor's identity, `namespace:id`. Both parts are non-empty and contain no `:` or `/`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActorId {
+    namespace: String,
+    id: String,
+}
+
+impl ActorId {
+    /// Builds an actor id; refuses empty parts and parts with `:` or `/`.
+    pub fn new(namespace: &str, id: &str) -> Result<Self, StorageError> {
+        for (what, part) in [("namespace", namespace), ("id", id)] {
+            if part.is_empty() || part.contains(':') || part.contains('/') {
+                return Err(StorageError::Internal {
+                    reason: format!("invalid actor {what} '{part}'"),
+                });
+            }
+        }
+        Ok(ActorId {
+            namespace: namespace.to_string(),
+            id: id.to_string(),
+        })
+    }
+
+    /// The qualified name as bytes, `namespace:id`: the prefix of every key of this actor.
+    pub fn key_bytes(&self) -> Vec<u8> {
+        format!("{}:{}", self.namespace, self.id).into_bytes()
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.namespace, self.id)
+    }
+}
+
+/// The operations a KV performs, by name: what fault rules filter on and traces record.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum KvOp {
+    /// `ActorKV::get`.
+    Get,
+    /// `ActorKV::set`.
+    Set,
+    /// `ActorKV::delete`.
+    Delete,
+    /// `ActorKV::exists`.
+    Exists,
+    /// `ActorKV::list_keys`.
+    ListKeys,
+    /// `ActorKV::scan_prefix`.
+    ScanPrefix,
+    /// `ActorTransaction::get` of a key not buffered in the transaction.
+    TxnGet,
+    /// `ActorTransaction::list_keys` / `scan_prefix`.
+    TxnScan,
+    /// `ActorTransaction::commit`.
+    Commit,
+}
+
+impl KvOp {
+    /// Every operation, in a fixed order.
+    pub const ALL: [KvOp; 9] = [
+        KvOp::Get,
+        KvOp::Set,
+        KvOp::Delete,
+        KvOp::Exists,
+        KvOp::ListKeys,
+        KvOp::ScanPrefix,
+        KvOp::TxnGet,
+        KvOp::TxnScan,
+        KvOp::Commit,
+    ];
+
+    /// The stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            KvOp::Get => "get",
+            KvOp::Set => "set",
+            KvOp::Delete => "delete",
+            KvOp::Exists => "exists",
+            KvOp::ListKeys => "list_keys",
+            KvOp::ScanPrefix => "scan_prefix",
+            KvOp::TxnGet => "txn_get",
+            KvOp::TxnScan => "txn_scan",
+            KvOp::Commit => "commit",
+        }
+    }
+
+    /// Whether the operation writes (set, delete, commit); all others read.
+    pub fn is_write(self) -> bool {
+        matches!(self, KvOp::Set | KvOp::Delete | KvOp::Commit)
+    }
+}
+
+/// A byte-level, actor-scoped, transactional key-value store.
+///
+/// Contract: single-key operations are atomic and, when they return `Ok`, durable (unless a
+/// fault outside the envelope says otherwise). `list_keys` and `scan_prefix` return matches in
+/// ascending key order. Implementations are cheap-to-clone handles on shared state.
+#[allow(async_fn_in_trait)] // single-threaded simulation: futures are deliberately not `Send`
+pub trait ActorKV {
+    /// The transaction type of this store.
+    type Transaction: ActorTransaction;
+
+    /// The value under `key`, or `None`.
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Stores `value` under `key`, replacing any previous value.
+    async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError>;
+    /// Removes `key`; removing an absent key succeeds.
+    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), StorageError>;
+    /// Whether `key` holds a value.
+    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError>;
+    /// Every key starting with `prefix`, ascending.
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8])
+        -> Result<Vec<Vec<u8>>, StorageError>;
+    /// Every (key, value) whose key starts with `prefix`, ascending by key.
+    async fn scan_prefix(
+        &self,
+        actor: &ActorId,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    /// Starts an optimistic transaction on `actor`'s keys.
+    async fn begin_transaction(&self, actor: &ActorId) -> Result<Self::Transaction, StorageError>;
+}
+
+/// An optimistic transaction: reads are recorded (keys with their versions, and scanned
+/// prefixes with what they held), writes are buffered.
+///
+/// Contract: `get` sees the transaction's own buffered writes first (read-your-writes);
+/// `commit` validates the read set and fails with `TransactionConflict`, writing nothing, if
+/// any key read or any prefix scanned changed since; otherwise it applies every buffered write
+/// at once. `abort` (or dropping the transaction) discards everything.
+#[allow(async_fn_in_trait)] // single-threaded simulation: futures are deliberately not `Send`
+pub trait ActorTransaction {
+    /// The value under `key` as this transaction sees it.
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Buffers a write of `value` under `key`.
+    async fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), StorageError>;
+    /// Buffers a delete of `key`.
+    async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError>;
+    /// Every key starting with `prefix` as this transaction sees it, ascending; the prefix joins
+    /// the read set, so a concurrent insert or delete under it makes the commit conflict.
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StorageError>;
+    /// Every (key, value) under `prefix` as this transaction sees it; joins the read set.
+    async fn scan_prefix(&mut self, prefix: &[u8])
+        -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    /// Validates the read set and applies all buffered writes, or none.
+    async fn commit(self) -> Result<(), StorageError>;
+    /// Discards all buffered writes.
+    async fn abort(self) -> Result<(), StorageError>;
+}

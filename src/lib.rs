@@ -1,0 +1,16 @@
+//! `dst`: a deterministic simulation test harness for the storage layer of an AI-agent server.
+//!
+//! A seed goes in; a verdict, a trace and a trace hash come out. Everything in between is a
+//! pure function of the seed and the scenario: a single-threaded executor with simulated time
+//! ([`sim`]), a transactional byte-level KV with a seeded fault injector ([`kv`]), and the
+//! `AgentStorage` API mapped onto it by `KvAdapter` ([`agent`]).
+
+pub mod agent;
+pub mod bugs;
+pub mod kv;
+pub mod sim;
+
+pub use agent::StorageError;
+pub use bugs::{Bug, BugSet};
+pub use kv::{ActorId, ActorKV, ActorTransaction, FaultConfig, FaultType};
+pub use sim::{DeterministicRng, KillSwitch, SimClock};

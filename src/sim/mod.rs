@@ -1,0 +1,10 @@
+//! The deterministic core: seeded random streams, simulated time and a single-threaded
+//! executor that picks the next ready task with the `scheduler` stream.
+
+mod clock;
+mod kill_switch;
+mod rng;
+
+pub use clock::{SimClock, Sleep};
+pub use kill_switch::KillSwitch;
+pub use rng::DeterministicRng;
