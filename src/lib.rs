@@ -13,4 +13,6 @@ pub mod sim;
 pub use agent::StorageError;
 pub use bugs::{Bug, BugSet};
 pub use kv::{ActorId, ActorKV, ActorTransaction, FaultConfig, FaultType};
-pub use sim::{DeterministicRng, KillSwitch, SimClock};
+pub use sim::{
+    DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
+};

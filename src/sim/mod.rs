@@ -2,9 +2,13 @@
 //! executor that picks the next ready task with the `scheduler` stream.
 
 mod clock;
+mod executor;
 mod kill_switch;
 mod rng;
 
 pub use clock::{SimClock, Sleep};
+pub use executor::{
+    yield_now, Executor, ExecutorError, ExecutorLimits, RunOutcome, Spawner, TaskId, YieldNow,
+};
 pub use kill_switch::KillSwitch;
 pub use rng::DeterministicRng;
