@@ -11,6 +11,10 @@ pub mod kv;
 pub mod sim;
 
 pub use agent::StorageError;
+pub use agent::{
+    AgentMetadata, AgentStorage, Block, CustomToolRecord, KvAdapter, Message, MessageRole,
+    PendingToolCall, SessionState,
+};
 pub use bugs::{Bug, BugSet};
 pub use kv::{ActorId, ActorKV, ActorTransaction, FaultConfig, FaultType};
 pub use sim::{
