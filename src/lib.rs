@@ -9,6 +9,8 @@ pub mod agent;
 pub mod bugs;
 pub mod kv;
 pub mod sim;
+pub mod trace;
+pub mod workload;
 
 pub use agent::StorageError;
 pub use agent::{

@@ -1,0 +1,104 @@
+//! What one seed's run is given and what it reports.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bugs::BugSet;
+use crate::kv::FaultType;
+use crate::workload::{OpKind, Scenario};
+
+/// Everything that determines a run: the same config always gives the same run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The one seed every random stream is forked from.
+    pub seed: u64,
+    /// What the run does.
+    pub scenario: Scenario,
+    /// Planted bugs (none for the correct system).
+    pub bugs: BugSet,
+}
+
+/// What swarm testing chose for this seed: whole fault types and operation kinds switched off,
+/// and the operation weights in force.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SwarmOptions {
+    /// Whether swarm testing was on.
+    pub enabled: bool,
+    /// Fault types switched off for this seed.
+    pub faults_off: Vec<FaultType>,
+    /// Operation kinds switched off for this seed.
+    pub ops_off: Vec<OpKind>,
+    /// The operation weights in force.
+    pub op_weights: BTreeMap<OpKind, u64>,
+}
+
+/// An invariant that did not hold, with its evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Violation {
+    /// Stable invariant name (`checkpoint_atomicity`, `no_orphans`, ...).
+    pub invariant: String,
+    /// The key, its operation history and the events involved.
+    pub evidence: String,
+}
+
+/// Counts of one operation kind's outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCounts {
+    /// Took effect.
+    pub ok: u64,
+    /// Did not take effect.
+    pub failed: u64,
+    /// May or may not have taken effect.
+    pub indeterminate: u64,
+}
+
+/// The verdict of a run: `pass` when no invariant was violated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every invariant held.
+    Pass,
+    /// At least one violation (or a harness failure) was found.
+    Fail,
+}
+
+/// Everything a run reports. All fields are deterministic functions of the [`RunConfig`].
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    /// The seed.
+    pub seed: u64,
+    /// The scenario name.
+    pub scenario: String,
+    /// Pass or fail.
+    pub verdict: Verdict,
+    /// The trace hash, 16 hex digits.
+    pub trace_hash: String,
+    /// Events in the trace.
+    pub events: u64,
+    /// Storage calls by name, with their outcomes.
+    pub ops: BTreeMap<String, OutcomeCounts>,
+    /// Injected faults by type name.
+    pub faults: BTreeMap<String, u64>,
+    /// Crashes (and restarts).
+    pub crashes: u32,
+    /// Invariant checks run.
+    pub checks: u64,
+    /// Simulated time at the end, ms.
+    pub sim_time_ms: u64,
+    /// Executor steps.
+    pub steps: u64,
+    /// What swarm testing chose.
+    pub swarm: SwarmOptions,
+    /// Violations, in the order found.
+    pub violations: Vec<Violation>,
+    /// Simulated latency of each storage call, by call name (ms).
+    pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
+}
+
+impl RunReport {
+    /// Total storage calls.
+    pub fn total_ops(&self) -> u64 {
+        self.ops.values().map(|c| c.ok + c.failed + c.indeterminate).sum()
+    }
+}

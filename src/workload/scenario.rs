@@ -1,0 +1,302 @@
+//! Scenarios: what one seed's simulation does, as JSON (`scenarios/*.json`, all embedded).
+//!
+//! Parsing refuses unknown fields; validation refuses probabilities outside 0..=1, zero counts
+//! and budgets that cannot hold the run. Every error names the source (file or built-in name),
+//! the line and column or the field, and the bad value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::kv::{FaultConfig, FaultType, KvOp};
+
+use super::op_kind::OpKind;
+
+/// The built-in scenarios, by name, in a fixed order. `default` runs when none is named.
+pub const BUILT_IN: [(&str, &str); 7] = [
+    ("default", include_str!("../../scenarios/default.json")),
+    ("no-faults", include_str!("../../scenarios/no-faults.json")),
+    (
+        "crash-heavy",
+        include_str!("../../scenarios/crash-heavy.json"),
+    ),
+    (
+        "read-faults",
+        include_str!("../../scenarios/read-faults.json"),
+    ),
+    (
+        "contention",
+        include_str!("../../scenarios/contention.json"),
+    ),
+    (
+        "corruption",
+        include_str!("../../scenarios/corruption.json"),
+    ),
+    (
+        "lossy-disk",
+        include_str!("../../scenarios/lossy-disk.json"),
+    ),
+];
+
+/// What a scenario expects of a correct system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// Every invariant holds.
+    Pass,
+    /// The faults are outside the envelope: the checker must report a violation.
+    Violation,
+}
+
+/// Crash probabilities, turned into crash fault rules.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashConfig {
+    /// Chance that a commit crashes the process mid-transaction.
+    pub per_commit: f64,
+    /// Chance that a single-key write crashes the process (before or after the write, evenly).
+    pub per_write: f64,
+    /// Most crashes in one run's safety phase.
+    pub crashes_max: u64,
+}
+
+/// Injected latency, turned into a latency fault rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyConfig {
+    /// Chance that an operation is delayed.
+    pub probability: f64,
+    /// Shortest delay.
+    pub ms_min: u64,
+    /// Longest delay.
+    pub ms_max: u64,
+}
+
+/// One seed's simulation, as configured by a scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name (the file stem for built-ins).
+    pub name: String,
+    /// What the scenario exercises.
+    pub description: String,
+    /// Whether a correct system passes it.
+    pub expect: Expectation,
+    /// Number of agent ids the workload uses.
+    pub agents: u32,
+    /// Concurrent workload tasks.
+    pub tasks: u32,
+    /// Operations of the safety phase, over all tasks.
+    pub operations: u64,
+    /// Relative weight of each operation kind; missing kinds weigh 0.
+    pub op_weights: BTreeMap<OpKind, u64>,
+    /// Storage fault rules.
+    pub faults: Vec<FaultConfig>,
+    /// Crashes.
+    pub crash: CrashConfig,
+    /// Latency.
+    pub latency: LatencyConfig,
+    /// Most executor steps of the whole run.
+    pub steps_max: u64,
+    /// Latest simulated time of the whole run, ms.
+    pub time_ms_max: u64,
+    /// Whether the seed also switches fault types and operation kinds on and off (swarm).
+    pub swarm: bool,
+}
+
+/// A scenario that could not be loaded: where, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file path, or `built-in NAME`.
+    pub source: String,
+    /// What is wrong, with the line and column or the field, and the bad value.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "scenario {}: {}", self.source, self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn check_probability(field: &str, value: f64) -> Result<(), String> {
+    if value.is_nan() || !(0.0..=1.0).contains(&value) {
+        return Err(format!("field '{field}' is {value}, must be within 0..=1"));
+    }
+    Ok(())
+}
+
+fn check_positive(field: &str, value: u64) -> Result<(), String> {
+    if value == 0 {
+        return Err(format!("field '{field}' is 0, must be > 0"));
+    }
+    Ok(())
+}
+
+impl Scenario {
+    /// Parses and validates scenario JSON; `source` names it in errors.
+    pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let error = |message: String| ScenarioError {
+            source: source.to_string(),
+            message,
+        };
+        let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+            let detail = e.to_string();
+            let detail = detail
+                .split(" at line ")
+                .next()
+                .unwrap_or(&detail)
+                .to_string();
+            error(format!("{source}:{}:{}: {detail}", e.line(), e.column()))
+        })?;
+        scenario.validate().map_err(error)?;
+        Ok(scenario)
+    }
+
+    /// A built-in scenario by name.
+    pub fn built_in(name: &str) -> Result<Scenario, ScenarioError> {
+        let (_, text) = BUILT_IN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+            let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+            ScenarioError {
+                source: format!("'{name}'"),
+                message: format!(
+                    "no built-in scenario '{name}' (built-in: {})",
+                    names.join(", ")
+                ),
+            }
+        })?;
+        Scenario::parse(&format!("built-in {name}"), text)
+    }
+
+    /// A built-in name, or else a path to a JSON file.
+    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        let is_path = name_or_path.ends_with(".json") || name_or_path.contains('/');
+        if !is_path {
+            return Scenario::built_in(name_or_path);
+        }
+        let text = std::fs::read_to_string(Path::new(name_or_path)).map_err(|e| ScenarioError {
+            source: name_or_path.to_string(),
+            message: format!("cannot read file: {e}"),
+        })?;
+        Scenario::parse(name_or_path, &text)
+    }
+
+    /// The `default` scenario.
+    pub fn default_scenario() -> Scenario {
+        Scenario::built_in("default").expect("the built-in default scenario is valid")
+    }
+
+    /// Checks every field; the error names the field and its bad value.
+    pub fn validate(&self) -> Result<(), String> {
+        check_positive("agents", u64::from(self.agents))?;
+        check_positive("tasks", u64::from(self.tasks))?;
+        check_positive("operations", self.operations)?;
+        check_positive("steps_max", self.steps_max)?;
+        check_positive("time_ms_max", self.time_ms_max)?;
+        if self.agents > 10_000 || self.tasks > 10_000 {
+            return Err(format!(
+                "agents {} and tasks {} must each be at most 10000",
+                self.agents, self.tasks
+            ));
+        }
+        if self.steps_max < self.operations.saturating_mul(4) {
+            return Err(format!(
+                "field 'steps_max' is {}, below 4 steps per operation ({} operations)",
+                self.steps_max, self.operations
+            ));
+        }
+        if self.op_weights.values().all(|w| *w == 0) {
+            return Err("field 'op_weights' gives every operation weight 0".to_string());
+        }
+        check_probability("crash.per_commit", self.crash.per_commit)?;
+        check_probability("crash.per_write", self.crash.per_write)?;
+        check_probability("latency.probability", self.latency.probability)?;
+        if self.latency.ms_min > self.latency.ms_max {
+            return Err(format!(
+                "field 'latency.ms_min' {} exceeds 'latency.ms_max' {}",
+                self.latency.ms_min, self.latency.ms_max
+            ));
+        }
+        for (i, rule) in self.faults.iter().enumerate() {
+            rule.validate().map_err(|e| format!("faults[{i}]: {e}"))?;
+            if rule.fault.is_crash() || rule.fault == FaultType::StorageLatency {
+                return Err(format!(
+                    "faults[{i}]: {} is configured by the 'crash' and 'latency' fields, not as a rule",
+                    rule.fault.name()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The full fault rule list: the scenario's rules, then latency, then crashes. Crash rules
+    /// come last so a crash never masks another fault's draw.
+    pub fn fault_rules(&self) -> Vec<FaultConfig> {
+        let mut rules = self.faults.clone();
+        if self.latency.probability > 0.0 {
+            rules.push(
+                FaultConfig::new(FaultType::StorageLatency, self.latency.probability)
+                    .latency_ms(self.latency.ms_min, self.latency.ms_max),
+            );
+        }
+        if self.crash.per_commit > 0.0 {
+            rules.push(
+                FaultConfig::new(FaultType::CrashDuringTransaction, self.crash.per_commit)
+                    .max_triggers(self.crash.crashes_max.max(1)),
+            );
+        }
+        if self.crash.per_write > 0.0 {
+            let half = self.crash.per_write / 2.0;
+            for fault in [FaultType::CrashBeforeWrite, FaultType::CrashAfterWrite] {
+                rules.push(
+                    FaultConfig::new(fault, half)
+                        .on(&[KvOp::Set, KvOp::Delete, KvOp::Commit])
+                        .max_triggers(self.crash.crashes_max.max(1)),
+                );
+            }
+        }
+        rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_scenario_parses_and_validates() {
+        for (name, _) in BUILT_IN {
+            let scenario = Scenario::built_in(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(scenario.name, name);
+        }
+        assert_eq!(Scenario::default_scenario().name, "default");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_line_and_column() {
+        let text = "{\"name\": \"x\",\n  \"bogus_field\": 1}";
+        let err = Scenario::parse("my.json", text).unwrap_err();
+        assert!(err.message.contains("my.json:2:"), "{err}");
+        assert!(err.message.contains("bogus_field"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_field_and_value() {
+        let mut scenario = Scenario::default_scenario();
+        scenario.crash.per_commit = 1.5;
+        let err = scenario.validate().unwrap_err();
+        assert!(
+            err.contains("crash.per_commit") && err.contains("1.5"),
+            "{err}"
+        );
+        let mut scenario = Scenario::default_scenario();
+        scenario.tasks = 0;
+        assert!(scenario.validate().unwrap_err().contains("'tasks' is 0"));
+        let unknown = Scenario::built_in("nope").unwrap_err();
+        assert!(unknown.message.contains("nope") && unknown.message.contains("default"));
+    }
+}
