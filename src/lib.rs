@@ -7,7 +7,9 @@
 
 pub mod agent;
 pub mod bugs;
+pub mod cli;
 pub mod kv;
+pub mod run;
 pub mod sim;
 pub mod trace;
 pub mod workload;
