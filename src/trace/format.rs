@@ -148,3 +148,19 @@ pub struct SummaryLine {
 pub fn header_hash(line: &str) -> String {
     format!("{:016x}", xxh3_64(line.as_bytes()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::BUILT_IN;
+
+    #[test]
+    fn every_built_in_scenario_survives_the_header_round_trip_exactly() {
+        for (name, _) in BUILT_IN {
+            let scenario = Scenario::built_in(name).unwrap();
+            let text = serde_json::to_string(&scenario).unwrap();
+            let back: Scenario = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, scenario, "scenario {name} changed through JSON");
+        }
+    }
+}
