@@ -12,5 +12,7 @@ pub mod sim;
 
 pub use agent::StorageError;
 pub use bugs::{Bug, BugSet};
-pub use kv::{ActorId, ActorKV, ActorTransaction, FaultConfig, FaultType};
+pub use kv::{
+    ActorId, ActorKV, ActorTransaction, FaultConfig, FaultInjector, FaultType, MemoryKV, SimStorage,
+};
 pub use sim::{DeterministicRng, KillSwitch, SimClock};
