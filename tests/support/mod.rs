@@ -81,8 +81,11 @@ pub fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut cx)
 }
 
+/// A list of (key, value) entries, ascending by key.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Owned (key, value) pairs from string literals.
-pub fn entries(pairs: &[(&str, &str)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub fn entries(pairs: &[(&str, &str)]) -> Entries {
     pairs
         .iter()
         .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
