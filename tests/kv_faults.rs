@@ -387,3 +387,87 @@ fn counts_follow_what_fired() {
     assert_eq!(counts.get(&FaultType::StorageReadFail), Some(&2));
     assert_eq!(sim.seen().len(), 2);
 }
+
+#[test]
+fn transaction_reads_of_unbuffered_keys_and_commits_are_faultable() {
+    let rules = vec![
+        FaultConfig::new(FaultType::StorageReadFail, 1.0).on(&[KvOp::TxnGet, KvOp::TxnScan]),
+        FaultConfig::new(FaultType::StorageWriteFail, 1.0),
+    ];
+    let sim = Sim::new(1, rules, BugSet::none());
+    sim.arm();
+    let a = actor("a");
+    let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
+    run(txn.set(b"k", b"buffered")).unwrap();
+    assert_eq!(run(txn.get(b"k")).unwrap(), Some(b"buffered".to_vec()));
+    let read = run(txn.get(b"j"));
+    assert_eq!(
+        read,
+        Err(injected(FaultType::StorageReadFail, KvOp::TxnGet, "j"))
+    );
+    let scan = run(txn.list_keys(b"p"));
+    assert_eq!(
+        scan,
+        Err(injected(FaultType::StorageReadFail, KvOp::TxnScan, "p"))
+    );
+    let commit = run(txn.commit());
+    assert_eq!(
+        commit,
+        Err(injected(FaultType::StorageWriteFail, KvOp::Commit, "k"))
+    );
+    assert!(both(&sim).1.is_empty());
+    assert_eq!(sim.seen().len(), 3);
+}
+
+#[test]
+fn corruption_reaches_transaction_reads_but_not_the_store() {
+    let sim = seeded(FaultConfig::new(FaultType::StorageCorruption, 1.0));
+    let mut txn = run(sim.storage.begin_transaction(&actor("a"))).unwrap();
+    assert_ne!(run(txn.get(b"k")).unwrap(), Some(b"old".to_vec()));
+    assert_ne!(run(txn.scan_prefix(b"")).unwrap(), entries(UNTOUCHED));
+    let keys = run(txn.list_keys(b"")).unwrap();
+    assert_eq!(keys, vec![b"k".to_vec(), b"other".to_vec()]);
+    assert_eq!(both(&sim), (entries(UNTOUCHED), entries(UNTOUCHED)));
+    let ops: Vec<KvOp> = sim.seen().iter().map(|f| f.op).collect();
+    assert_eq!(ops, vec![KvOp::TxnGet, KvOp::TxnScan, KvOp::TxnScan]);
+}
+
+#[test]
+fn a_crash_on_a_conflicting_commit_applies_nothing() {
+    let sim = seeded(FaultConfig::new(FaultType::CrashAfterWrite, 1.0).on(&[KvOp::Commit]));
+    let a = actor("a");
+    let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
+    run(txn.get(b"k")).unwrap();
+    run(txn.set(b"n", b"1")).unwrap();
+    run(sim.storage.set(&a, b"k", b"changed")).unwrap();
+    let result = run(txn.commit());
+    assert_eq!(
+        result,
+        Err(injected(FaultType::CrashAfterWrite, KvOp::Commit, "n"))
+    );
+    assert!(sim.storage.is_crashed());
+    let after = entries(&[("k", "changed"), ("other", "x")]);
+    assert_eq!(both(&sim), (after.clone(), after));
+    assert_eq!(
+        sim.seen()[0].effect,
+        FaultEffect::Crashed { applied: vec![] }
+    );
+}
+
+#[test]
+fn an_operation_asleep_when_the_process_dies_never_completes() {
+    let rules = vec![
+        FaultConfig::new(FaultType::StorageLatency, 1.0)
+            .latency_ms(3, 3)
+            .on(&[KvOp::Get]),
+        FaultConfig::new(FaultType::CrashBeforeWrite, 1.0),
+    ];
+    let sim = Sim::new(1, rules, BugSet::none());
+    sim.arm();
+    let a = actor("a");
+    let mut read = pin!(sim.storage.get(&a, b"k"));
+    assert!(poll_once(read.as_mut()).is_pending());
+    assert!(run(sim.storage.set(&a, b"k", b"v")).is_err());
+    assert_eq!(sim.clock.fire_next(), Some(3));
+    assert!(poll_once(read.as_mut()).is_pending(), "the process is dead");
+}

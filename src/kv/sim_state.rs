@@ -25,9 +25,13 @@ use crate::sim::{DeterministicRng, KillSwitch};
 
 /// The shared state behind every clone of a `SimStorage` handle.
 pub(crate) struct SimState {
+    /// What the running process sees.
     pub(crate) visible: VersionedStore,
+    /// What survives a crash.
     pub(crate) durable: VersionedStore,
+    /// Decides which fault fires on each operation; its faults stream shapes the effects.
     pub(crate) injector: FaultInjector,
+    /// The planted storage bugs.
     pub(crate) bugs: BugSet,
     crash_rng: DeterministicRng,
     kill_switch: KillSwitch,
