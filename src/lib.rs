@@ -18,7 +18,9 @@ pub use agent::{
     PendingToolCall, SessionState,
 };
 pub use bugs::{Bug, BugSet};
-pub use kv::{ActorId, ActorKV, ActorTransaction, FaultConfig, FaultType};
+pub use kv::{
+    ActorId, ActorKV, ActorTransaction, FaultConfig, FaultInjector, FaultType, MemoryKV, SimStorage,
+};
 pub use sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };

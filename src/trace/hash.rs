@@ -55,7 +55,11 @@ pub fn encode_event(event: &Event, out: &mut Vec<u8>) {
             put_str(out, op);
             put_str(out, args);
         }
-        EventKind::OpResult { op_id, outcome, detail } => {
+        EventKind::OpResult {
+            op_id,
+            outcome,
+            detail,
+        } => {
             out.push(2);
             put_u64(out, *op_id);
             out.push(match outcome {
@@ -65,19 +69,30 @@ pub fn encode_event(event: &Event, out: &mut Vec<u8>) {
             });
             put_str(out, detail);
         }
-        EventKind::Fault { fault, op, key, effect } => {
+        EventKind::Fault {
+            fault,
+            op,
+            key,
+            effect,
+        } => {
             out.push(3);
             put_str(out, fault.name());
             put_str(out, op.name());
             put_str(out, key);
             put_str(out, effect);
         }
-        EventKind::Crash { crash, in_flight_ops } => {
+        EventKind::Crash {
+            crash,
+            in_flight_ops,
+        } => {
             out.push(4);
             put_u64(out, u64::from(*crash));
             put_u64(out, u64::from(*in_flight_ops));
         }
-        EventKind::Restart { crash, durable_keys } => {
+        EventKind::Restart {
+            crash,
+            durable_keys,
+        } => {
             out.push(5);
             put_u64(out, u64::from(*crash));
             put_u64(out, *durable_keys);
@@ -87,13 +102,19 @@ pub fn encode_event(event: &Event, out: &mut Vec<u8>) {
             put_str(out, invariant);
             put_str(out, at);
         }
-        EventKind::Violation { invariant, evidence } => {
+        EventKind::Violation {
+            invariant,
+            evidence,
+        } => {
             out.push(7);
             put_str(out, invariant);
             put_str(out, evidence);
         }
     }
-    assert!(out.len() > start + 24, "every event encodes its header and a tag");
+    assert!(
+        out.len() > start + 24,
+        "every event encodes its header and a tag"
+    );
 }
 
 impl TraceHasher {
