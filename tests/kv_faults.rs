@@ -148,7 +148,11 @@ fn storage_latency_waits_on_the_simulated_clock() {
     let sim = seeded(rule);
     let a = actor("a");
     let mut read = pin!(sim.storage.get(&a, b"k"));
-    assert_eq!(poll_once(read.as_mut()), Poll::Pending, "every call yields first");
+    assert_eq!(
+        poll_once(read.as_mut()),
+        Poll::Pending,
+        "every call yields first"
+    );
     assert_eq!(poll_once(read.as_mut()), Poll::Pending);
     assert_eq!(sim.clock.pending_timers(), 1);
     assert_eq!(sim.clock.fire_next(), Some(5));
@@ -467,7 +471,10 @@ fn an_operation_asleep_when_the_process_dies_never_completes() {
     sim.arm();
     let a = actor("a");
     let mut read = pin!(sim.storage.get(&a, b"k"));
-    assert!(poll_once(read.as_mut()).is_pending(), "every call yields first");
+    assert!(
+        poll_once(read.as_mut()).is_pending(),
+        "every call yields first"
+    );
     assert!(poll_once(read.as_mut()).is_pending());
     assert_eq!(sim.clock.pending_timers(), 1);
     assert!(run(sim.storage.set(&a, b"k", b"v")).is_err());
