@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod bugs;
+pub mod check;
 pub mod kv;
 pub mod sim;
 pub mod trace;
