@@ -9,6 +9,7 @@ pub mod agent;
 pub mod bugs;
 pub mod check;
 pub mod kv;
+pub mod run;
 pub mod sim;
 pub mod trace;
 pub mod workload;

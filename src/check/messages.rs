@@ -105,7 +105,7 @@ pub fn check_checkpoints(
     let mut findings = Vec::new();
     for op in model.checkpoints() {
         let checkpoint = model.op(*op);
-        if checkpoint.failed() {
+        if checkpoint.failed() || checkpoint.fault_touched {
             continue;
         }
         let Some((agent_id, message_id)) = message_effect(model, *op) else {

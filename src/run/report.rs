@@ -99,6 +99,9 @@ pub struct RunReport {
 impl RunReport {
     /// Total storage calls.
     pub fn total_ops(&self) -> u64 {
-        self.ops.values().map(|c| c.ok + c.failed + c.indeterminate).sum()
+        self.ops
+            .values()
+            .map(|c| c.ok + c.failed + c.indeterminate)
+            .sum()
     }
 }

@@ -1,0 +1,8 @@
+//! Running seeds: one seed's full simulation (safety phase, crashes and recovery, liveness
+//! phase, final checks).
+
+mod report;
+mod seed;
+
+pub use report::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
+pub use seed::run_seed;
