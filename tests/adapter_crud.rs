@@ -603,3 +603,42 @@ fn more_than_10_pending_tool_calls_are_refused() {
         .unwrap();
     assert_eq!(sessions.len(), 1);
 }
+
+#[test]
+fn tool_input_larger_than_1_mib_is_refused() {
+    let mem = with_agent("a");
+    let call_with_input = |chars: usize| {
+        let mut call = pending_call(0);
+        call.tool_input = serde_json::Value::String("x".repeat(chars)); // chars + 2 JSON bytes
+        call
+    };
+    let mut largest = session("a", "s1", 1);
+    largest.pending_tool_calls = vec![call_with_input(1024 * 1024 - 2)];
+    let mut too_large = session("a", "s2", 1);
+    too_large.pending_tool_calls = vec![call_with_input(1024 * 1024 - 1)];
+    let (ok, refused) = mem.run(|a| async move {
+        (
+            a.save_session(&largest).await,
+            a.save_session(&too_large).await,
+        )
+    });
+    assert_eq!(ok, Ok(()));
+    assert!(is_limit_exceeded(&refused), "{refused:?}");
+}
+
+#[test]
+fn block_writes_are_stamped_with_the_simulated_clock() {
+    let mem = with_agent("a");
+    let clock = mem.clock.clone();
+    let (created, updated) = mem
+        .run(|a| async move {
+            clock.sleep(40).await;
+            let created = a.append_block("a", "scratch", "x").await?;
+            clock.sleep(10).await;
+            let updated = a.update_block("a", "scratch", "y").await?;
+            Ok::<_, StorageError>((created, updated))
+        })
+        .unwrap();
+    assert_eq!((created.created_at_ms, created.updated_at_ms), (40, 40));
+    assert_eq!((updated.created_at_ms, updated.updated_at_ms), (40, 50));
+}
