@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod bugs;
+pub mod check;
 pub mod cli;
 pub mod kv;
 pub mod run;
@@ -20,7 +21,9 @@ pub use agent::{
     PendingToolCall, SessionState,
 };
 pub use bugs::{Bug, BugSet};
-pub use kv::{ActorId, ActorKV, ActorTransaction, FaultConfig, FaultType};
+pub use kv::{
+    ActorId, ActorKV, ActorTransaction, FaultConfig, FaultInjector, FaultType, MemoryKV, SimStorage,
+};
 pub use sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };

@@ -138,7 +138,8 @@ pub struct Message {
     pub tool_call_id: Option<String>,
     /// Tool calls this message makes.
     pub tool_calls: Vec<String>,
-    /// Creation time, simulated ms (set by the adapter when appended).
+    /// Creation time, simulated ms, set by the caller from the simulated clock and stored as
+    /// given (`load_messages_since` filters on it).
     pub created_at_ms: u64,
 }
 

@@ -4,6 +4,17 @@
 
 mod actor_kv;
 mod fault;
+mod injector;
+mod memory;
+mod sim_state;
+mod sim_storage;
+mod sim_transaction;
+mod store;
+mod txn_buffer;
 
 pub use actor_kv::{ActorId, ActorKV, ActorTransaction, KvOp};
 pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault};
+pub use injector::{FaultInjector, FiredFault};
+pub use memory::{MemoryKV, MemoryTransaction};
+pub use sim_storage::{FaultObserver, SimStorage};
+pub use sim_transaction::SimTransaction;

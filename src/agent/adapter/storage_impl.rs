@@ -11,7 +11,7 @@ use crate::agent::records::{
     AgentMetadata, Block, CustomToolRecord, Message, SessionState, AGENT_NAME_BYTES_MAX,
     MESSAGE_LOAD_LIMIT_MAX, PENDING_TOOL_CALLS_MAX, SESSION_ID_BYTES_MAX, TOOL_INPUT_BYTES_MAX,
 };
-use crate::agent::{AgentStorage, StorageError};
+use crate::agent::{display_key, AgentStorage, StorageError};
 use crate::bugs::Bug;
 use crate::kv::{ActorKV, ActorTransaction};
 
@@ -68,14 +68,35 @@ impl<K: ActorKV> KvAdapter<K> {
             let position = blocks.iter().position(|b| b.label == label);
             let changed = change(position.map(|i| blocks[i].clone()), now_ms)?;
             match position {
-                Some(i) => blocks[i] = changed.clone(),
-                None => blocks.push(changed.clone()),
+                Some(i) => blocks[i] = changed,
+                None => blocks.push(changed),
             }
             self.txn_put_record(&mut txn, &key, &blocks).await?;
+            let stored = self.stored_block(&mut txn, &key, label).await?;
             txn.commit().await?;
-            Ok(changed)
+            Ok(stored)
         })
         .await
+    }
+
+    /// Reads back, inside `txn`, the block just written: what the caller gets is what the
+    /// transaction will commit (read-your-writes).
+    async fn stored_block(
+        &self,
+        txn: &mut K::Transaction,
+        key: &[u8],
+        label: &str,
+    ) -> Result<Block, StorageError> {
+        let blocks: Vec<Block> = self.txn_get_record(txn, key).await?.unwrap_or_default();
+        blocks
+            .into_iter()
+            .find(|b| b.label == label)
+            .ok_or_else(|| StorageError::Internal {
+                reason: format!(
+                    "block '{label}' missing from '{}' right after its write",
+                    display_key(key)
+                ),
+            })
     }
 
     async fn checkpoint_atomic(

@@ -1,0 +1,257 @@
+//! `FaultInjector`: decides, per storage operation, whether a fault fires.
+//!
+//! Covers every storage fault type; the rules come from the scenario. Every draw comes from the
+//! two streams handed in (`faults` for whether and which, `latency` for how long), so the fault
+//! sequence is a pure function of the seed, the rules and the sequence of operations.
+
+use std::collections::BTreeMap;
+
+use super::{FaultConfig, FaultType, KvOp};
+use crate::sim::DeterministicRng;
+
+/// A fault the injector fired on one operation. `delay_ms` is the injected delay of a
+/// `storage_latency` fault (within the rule's `latency_ms_min..=latency_ms_max`), 0 otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FiredFault {
+    /// Which fault fired.
+    pub fault: FaultType,
+    /// The injected delay in simulated ms (latency only).
+    pub delay_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    config: FaultConfig,
+    triggers: u64,
+}
+
+/// A list of fault rules with their trigger counters and two seeded streams.
+///
+/// Invariants: every rule validates; a rule never fires more than its `max_triggers`; while the
+/// injector is inactive, or for a rule that is disabled, silent or exhausted, nothing is drawn.
+#[derive(Clone, Debug)]
+pub struct FaultInjector {
+    faults_rng: DeterministicRng,
+    latency_rng: DeterministicRng,
+    rules: Vec<Rule>,
+    active: bool,
+    operations_seen: u64,
+    triggered: BTreeMap<FaultType, u64>,
+}
+
+impl FaultInjector {
+    /// An active injector over `rules`. Panics if a rule does not validate (scenarios are
+    /// validated before they get here, so that is a harness bug).
+    pub fn new(
+        faults_rng: DeterministicRng,
+        latency_rng: DeterministicRng,
+        rules: Vec<FaultConfig>,
+    ) -> Self {
+        for rule in &rules {
+            if let Err(reason) = rule.validate() {
+                panic!("invalid fault rule: {reason}");
+            }
+        }
+        FaultInjector {
+            faults_rng,
+            latency_rng,
+            rules: rules
+                .into_iter()
+                .map(|config| Rule {
+                    config,
+                    triggers: 0,
+                })
+                .collect(),
+            active: true,
+            operations_seen: 0,
+            triggered: BTreeMap::new(),
+        }
+    }
+
+    /// Counts `op` and decides whether a fault fires on it. Rules are walked in order; each
+    /// rule that matches `op`, has seen more than `after_operations` operations and has
+    /// triggers left draws once from the faults stream with its probability. The first rule
+    /// that fires wins and later rules do not draw. A latency delay is drawn from the latency
+    /// stream. An inactive injector counts the operation and draws nothing.
+    pub fn check(&mut self, op: KvOp) -> Option<FiredFault> {
+        self.operations_seen += 1;
+        if !self.active {
+            return None;
+        }
+        let seen = self.operations_seen;
+        let index = self.rules.iter().position(|rule| {
+            rule.config.matches(op)
+                && seen > rule.config.after_operations
+                && rule
+                    .config
+                    .max_triggers
+                    .is_none_or(|max| rule.triggers < max)
+                && self.faults_rng.chance(rule.config.probability)
+        })?;
+        let rule = &mut self.rules[index];
+        rule.triggers += 1;
+        assert!(rule
+            .config
+            .max_triggers
+            .is_none_or(|max| rule.triggers <= max));
+        let fault = rule.config.fault;
+        assert!(
+            fault.applies_to(op),
+            "{} fired on {}",
+            fault.name(),
+            op.name()
+        );
+        let delay_ms = if fault == FaultType::StorageLatency {
+            self.latency_rng
+                .range_inclusive_u64(rule.config.latency_ms_min, rule.config.latency_ms_max)
+        } else {
+            0
+        };
+        *self.triggered.entry(fault).or_insert(0) += 1;
+        Some(FiredFault { fault, delay_ms })
+    }
+
+    /// The faults stream, for the draws that shape a fault's effect once it fired (which byte
+    /// to corrupt, which key a misdirected write lands on, how much of a value survives).
+    pub(crate) fn faults_stream(&mut self) -> &mut DeterministicRng {
+        &mut self.faults_rng
+    }
+
+    /// Turns all injection on or off (the liveness phase turns it off).
+    pub fn set_active(&mut self, active: bool) {
+        self.active = active;
+    }
+
+    /// Whether injection is on.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// How many operations the injector has been asked about.
+    pub fn operations_seen(&self) -> u64 {
+        self.operations_seen
+    }
+
+    /// How many times `fault` has fired.
+    pub fn triggered(&self, fault: FaultType) -> u64 {
+        self.triggered.get(&fault).copied().unwrap_or(0)
+    }
+
+    /// How many times each fault has fired; faults that never fired are absent.
+    pub fn triggered_counts(&self) -> BTreeMap<FaultType, u64> {
+        self.triggered.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn injector(seed: u64, rules: Vec<FaultConfig>) -> FaultInjector {
+        let root = DeterministicRng::new(seed);
+        FaultInjector::new(root.fork("faults"), root.fork("latency"), rules)
+    }
+
+    fn fired_on(injector: &mut FaultInjector, ops: usize, op: KvOp) -> Vec<Option<FaultType>> {
+        (0..ops)
+            .map(|_| injector.check(op).map(|f| f.fault))
+            .collect()
+    }
+
+    #[test]
+    fn after_operations_keeps_a_rule_silent() {
+        let rule = FaultConfig::new(FaultType::StorageWriteFail, 1.0).after(3);
+        let mut injector = injector(1, vec![rule]);
+        let fired = fired_on(&mut injector, 5, KvOp::Set);
+        let write_fail = Some(FaultType::StorageWriteFail);
+        assert_eq!(fired, vec![None, None, None, write_fail, write_fail]);
+        assert_eq!(injector.operations_seen(), 5);
+    }
+
+    #[test]
+    fn max_triggers_caps_a_rule() {
+        let rule = FaultConfig::new(FaultType::DiskFull, 1.0).max_triggers(2);
+        let mut injector = injector(1, vec![rule]);
+        let fired = fired_on(&mut injector, 10, KvOp::Delete);
+        assert_eq!(fired.iter().flatten().count(), 2);
+        assert_eq!(injector.triggered(FaultType::DiskFull), 2);
+        assert_eq!(injector.triggered_counts().len(), 1);
+    }
+
+    #[test]
+    fn disabled_rules_never_fire_nor_draw() {
+        let half = FaultConfig::new(FaultType::StorageReadFail, 0.5);
+        let mut disabled = FaultConfig::new(FaultType::StorageReadFail, 1.0);
+        disabled.enabled = false;
+        let mut with = injector(9, vec![disabled, half.clone()]);
+        let mut without = injector(9, vec![half]);
+        let a = fired_on(&mut with, 200, KvOp::Get);
+        assert_eq!(a, fired_on(&mut without, 200, KvOp::Get));
+        assert!(a.iter().any(Option::is_some) && a.iter().any(Option::is_none));
+    }
+
+    #[test]
+    fn operation_filter_and_fault_scope_limit_where_a_rule_fires() {
+        let rule = FaultConfig::new(FaultType::StorageReadFail, 1.0).on(&[KvOp::ScanPrefix]);
+        let any_write = FaultConfig::new(FaultType::StorageWriteFail, 1.0);
+        let mut injector = injector(1, vec![rule, any_write]);
+        assert_eq!(injector.check(KvOp::Get), None);
+        let scan = injector.check(KvOp::ScanPrefix).map(|f| f.fault);
+        assert_eq!(scan, Some(FaultType::StorageReadFail));
+        let commit = injector.check(KvOp::Commit).map(|f| f.fault);
+        assert_eq!(commit, Some(FaultType::StorageWriteFail));
+        assert_eq!(injector.check(KvOp::Exists), None);
+    }
+
+    #[test]
+    fn first_matching_rule_wins() {
+        let first = FaultConfig::new(FaultType::FsyncFail, 1.0);
+        let second = FaultConfig::new(FaultType::StorageWriteFail, 1.0);
+        let mut injector = injector(1, vec![first, second]);
+        let fired = fired_on(&mut injector, 3, KvOp::Set);
+        assert!(fired.iter().all(|f| *f == Some(FaultType::FsyncFail)));
+        assert_eq!(injector.triggered(FaultType::StorageWriteFail), 0);
+    }
+
+    #[test]
+    fn inactive_injector_draws_nothing() {
+        let rule = FaultConfig::new(FaultType::StorageReadFail, 0.5);
+        let mut paused = injector(3, vec![rule.clone()]);
+        paused.set_active(false);
+        assert!(!paused.is_active());
+        assert!(fired_on(&mut paused, 50, KvOp::Get)
+            .iter()
+            .all(Option::is_none));
+        paused.set_active(true);
+        let mut fresh = injector(3, vec![rule]);
+        let resumed = fired_on(&mut paused, 100, KvOp::Get);
+        assert_eq!(resumed, fired_on(&mut fresh, 100, KvOp::Get));
+        assert_eq!(paused.operations_seen(), 150);
+    }
+
+    #[test]
+    fn same_seed_same_faults_and_delays() {
+        let rules = vec![
+            FaultConfig::new(FaultType::StorageLatency, 0.3).latency_ms(2, 9),
+            FaultConfig::new(FaultType::StorageWriteFail, 0.2),
+            FaultConfig::new(FaultType::StorageCorruption, 0.2),
+        ];
+        let sequence = |seed: u64| {
+            let mut injector = injector(seed, rules.clone());
+            let ops = KvOp::ALL.iter().cycle().take(300);
+            ops.map(|op| injector.check(*op)).collect::<Vec<_>>()
+        };
+        let first = sequence(11);
+        assert_eq!(first, sequence(11));
+        assert_ne!(first, sequence(12));
+        let delays = first.iter().flatten().filter(|f| f.delay_ms > 0);
+        assert!(delays.clone().count() > 0);
+        assert!(delays.clone().all(|f| (2..=9).contains(&f.delay_ms)));
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid fault rule")]
+    fn invalid_rules_are_refused() {
+        injector(1, vec![FaultConfig::new(FaultType::DiskFull, 1.5)]);
+    }
+}

@@ -1,0 +1,311 @@
+//! `SimState`: the durability model of `SimStorage` and the effect of every fault on it.
+//!
+//! Two versioned maps: `visible` (what the running process sees) and `durable` (what survives a
+//! crash). An acknowledged write updates both; the faults in `fault.rs` bend that rule:
+//! - crash_before_write: nothing written; crash_after_write: written to both; then the process
+//!   dies (the kill switch) and the caller sees the error.
+//! - crash_during_transaction: the `crash` stream applies the whole batch durably or none of it
+//!   (with `Bug::TornCommit`: a strict non-empty prefix), then the process dies.
+//! - misdirected_write: one write of the batch (faults stream) lands under another existing key
+//!   of the actor that the batch does not write, or under `<key>#misdirected` if there is none.
+//! - partial_write: one non-empty value of the batch is stored strictly shorter.
+//! - fsync_fail, unflushed_loss: written to `visible` only.
+//! - storage_corruption: one returned value gets one byte flipped (an empty value reads as one
+//!   garbage byte); a result without value bytes (absent key, `exists`, `list_keys`, empty scan)
+//!   is returned intact. The stored value is never touched.
+//!
+//! A batch with nothing to misdirect or truncate (no write, or no non-empty value) applies
+//! intact; the fault is still reported. Every fault that fires is queued for the observer once.
+
+use super::store::{VersionedStore, Write};
+use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp};
+use crate::agent::{display_key, StorageError};
+use crate::bugs::{Bug, BugSet};
+use crate::sim::{DeterministicRng, KillSwitch};
+
+/// The shared state behind every clone of a `SimStorage` handle.
+pub(crate) struct SimState {
+    /// What the running process sees.
+    pub(crate) visible: VersionedStore,
+    /// What survives a crash.
+    pub(crate) durable: VersionedStore,
+    /// Decides which fault fires on each operation; its faults stream shapes the effects.
+    pub(crate) injector: FaultInjector,
+    /// The planted storage bugs.
+    pub(crate) bugs: BugSet,
+    crash_rng: DeterministicRng,
+    kill_switch: KillSwitch,
+    reports: Vec<InjectedFault>,
+}
+
+/// The error a caller sees for `fault` on `op` of the actor-relative `key`.
+pub(crate) fn fault_error(fault: FaultType, op: KvOp, key: &[u8]) -> StorageError {
+    StorageError::FaultInjected {
+        fault,
+        operation: op.name().to_string(),
+        key: display_key(key),
+    }
+}
+
+impl SimState {
+    /// Empty maps, ready for a first process.
+    pub(crate) fn new(
+        injector: FaultInjector,
+        crash_rng: DeterministicRng,
+        kill_switch: KillSwitch,
+        bugs: BugSet,
+    ) -> Self {
+        SimState {
+            visible: VersionedStore::default(),
+            durable: VersionedStore::default(),
+            injector,
+            bugs,
+            crash_rng,
+            kill_switch,
+            reports: Vec::new(),
+        }
+    }
+
+    /// Queues a fired fault for the observer.
+    pub(crate) fn report(&mut self, fault: FaultType, op: KvOp, key: &[u8], effect: FaultEffect) {
+        assert!(
+            fault.applies_to(op),
+            "{} reported on {}",
+            fault.name(),
+            op.name()
+        );
+        self.reports.push(InjectedFault {
+            fault,
+            op,
+            key: key.to_vec(),
+            effect,
+        });
+    }
+
+    /// Takes the queued reports, oldest first.
+    pub(crate) fn take_reports(&mut self) -> Vec<InjectedFault> {
+        std::mem::take(&mut self.reports)
+    }
+
+    /// Writes a batch of full keys of the actor `prefix` under `fault` (or none), on behalf of
+    /// `op`. Returns what the caller sees.
+    pub(crate) fn write(
+        &mut self,
+        op: KvOp,
+        prefix: &[u8],
+        mut writes: Vec<Write>,
+        fault: Option<FaultType>,
+    ) -> Result<(), StorageError> {
+        assert!(op.is_write(), "{} does not write", op.name());
+        assert!(writes.iter().all(|(key, _)| key.starts_with(prefix)));
+        let first_key = writes
+            .first()
+            .map(|(key, _)| key[prefix.len()..].to_vec())
+            .unwrap_or_default();
+        let Some(fault) = fault else {
+            self.apply_acknowledged(&writes);
+            return Ok(());
+        };
+        match fault {
+            FaultType::CrashBeforeWrite => Err(self.crash(fault, op, &first_key, prefix, &[])),
+            FaultType::CrashAfterWrite => {
+                self.apply_durably(&writes);
+                Err(self.crash(fault, op, &first_key, prefix, &writes))
+            }
+            FaultType::CrashDuringTransaction => {
+                let applied = self.crash_cut(writes.len());
+                self.apply_durably(&writes[..applied]);
+                Err(self.crash(fault, op, &first_key, prefix, &writes[..applied]))
+            }
+            FaultType::MisdirectedWrite => {
+                self.misdirect(op, prefix, &mut writes);
+                self.apply_acknowledged(&writes);
+                Ok(())
+            }
+            FaultType::PartialWrite => {
+                self.truncate(op, prefix, &mut writes);
+                self.apply_acknowledged(&writes);
+                Ok(())
+            }
+            FaultType::FsyncFail | FaultType::UnflushedLoss => {
+                self.visible.apply(&writes);
+                let keys = writes.iter().map(|(k, _)| k[prefix.len()..].to_vec());
+                let effect = FaultEffect::NotDurable {
+                    keys: keys.collect(),
+                };
+                self.report(fault, op, &first_key, effect);
+                match fault {
+                    FaultType::FsyncFail => Err(fault_error(fault, op, &first_key)),
+                    _ => Ok(()),
+                }
+            }
+            other => panic!("{} has no write effect", other.name()),
+        }
+    }
+
+    /// A commit whose read set changed: nothing is written and the caller sees `conflict`.
+    /// A fault that fired on it still has its say: a crash kills the process (nothing applied),
+    /// any other fault is reported as `Failed`.
+    pub(crate) fn reject(
+        &mut self,
+        key: &[u8],
+        prefix: &[u8],
+        fault: Option<FaultType>,
+        conflict: StorageError,
+    ) -> StorageError {
+        assert_eq!(conflict.kind(), "transaction_conflict");
+        match fault {
+            Some(fault) if fault.is_crash() => self.crash(fault, KvOp::Commit, key, prefix, &[]),
+            Some(fault) => {
+                self.report(fault, KvOp::Commit, key, FaultEffect::Failed);
+                conflict
+            }
+            None => conflict,
+        }
+    }
+
+    /// Applies a read fault to the values a read returns: with `storage_corruption`, one of
+    /// `values` (faults stream) gets one byte flipped and the fault is reported under that
+    /// value's key (or `key` when there is no value).
+    pub(crate) fn corrupt_read(
+        &mut self,
+        op: KvOp,
+        key: &[u8],
+        fault: Option<FaultType>,
+        mut values: Vec<(&[u8], &mut Vec<u8>)>,
+    ) {
+        let Some(fault) = fault else { return };
+        assert_eq!(
+            fault,
+            FaultType::StorageCorruption,
+            "only corruption is left"
+        );
+        assert!(!op.is_write(), "corruption on {}", op.name());
+        if values.is_empty() {
+            self.report(fault, op, key, FaultEffect::CorruptedRead);
+            return;
+        }
+        let rng = self.injector.faults_stream();
+        let picked = rng.index(values.len());
+        let (entry_key, value) = &mut values[picked];
+        if value.is_empty() {
+            let garbage = rng.range_u64(0, 256);
+            value.push(u8::try_from(garbage).expect("a byte"));
+        } else {
+            let position = rng.index(value.len());
+            value[position] ^= 0xFF;
+        }
+        let entry_key = entry_key.to_vec();
+        self.report(fault, op, &entry_key, FaultEffect::CorruptedRead);
+    }
+
+    /// The process restarts: what it sees becomes what was durable. Versions are renewed, so no
+    /// read of the dead process validates any more.
+    pub(crate) fn restart(&mut self) {
+        self.visible.reset_to(&self.durable);
+        self.kill_switch.reset();
+    }
+
+    fn apply_acknowledged(&mut self, writes: &[Write]) {
+        self.visible.apply(writes);
+        if !self.bugs.has(Bug::AckBeforeDurable) {
+            self.durable.apply(writes);
+        }
+    }
+
+    fn apply_durably(&mut self, writes: &[Write]) {
+        self.visible.apply(writes);
+        self.durable.apply(writes);
+    }
+
+    /// How many writes of a batch of `len` land before a crash during commit.
+    fn crash_cut(&mut self, len: usize) -> usize {
+        if self.bugs.has(Bug::TornCommit) && len >= 2 {
+            let cut = self.crash_rng.range_u64(1, len as u64);
+            return usize::try_from(cut).expect("cut fits in usize");
+        }
+        if self.crash_rng.chance(0.5) {
+            len
+        } else {
+            0
+        }
+    }
+
+    fn crash(
+        &mut self,
+        fault: FaultType,
+        op: KvOp,
+        key: &[u8],
+        prefix: &[u8],
+        applied: &[Write],
+    ) -> StorageError {
+        assert!(fault.is_crash());
+        self.kill_switch.trigger();
+        let applied = applied.iter().map(|(k, _)| k[prefix.len()..].to_vec());
+        let effect = FaultEffect::Crashed {
+            applied: applied.collect(),
+        };
+        self.report(fault, op, key, effect);
+        fault_error(fault, op, key)
+    }
+
+    fn misdirect(&mut self, op: KvOp, prefix: &[u8], writes: &mut [Write]) {
+        if writes.is_empty() {
+            let effect = FaultEffect::Misdirected {
+                landed_at: Vec::new(),
+            };
+            return self.report(FaultType::MisdirectedWrite, op, &[], effect);
+        }
+        let rng = self.injector.faults_stream();
+        let chosen = rng.index(writes.len());
+        let candidates: Vec<&[u8]> = self
+            .visible
+            .scan(prefix)
+            .map(|(key, _, _)| key)
+            .filter(|key| writes.iter().all(|(written, _)| written.as_slice() != *key))
+            .collect();
+        let intended = writes[chosen].0.clone();
+        let target = if candidates.is_empty() {
+            let mut target = intended.clone();
+            target.extend_from_slice(b"#misdirected");
+            target
+        } else {
+            candidates[rng.index(candidates.len())].to_vec()
+        };
+        assert_ne!(target, intended, "a misdirected write misses its key");
+        writes[chosen].0 = target.clone();
+        let effect = FaultEffect::Misdirected {
+            landed_at: target[prefix.len()..].to_vec(),
+        };
+        self.report(
+            FaultType::MisdirectedWrite,
+            op,
+            &intended[prefix.len()..],
+            effect,
+        );
+    }
+
+    fn truncate(&mut self, op: KvOp, prefix: &[u8], writes: &mut [Write]) {
+        let eligible: Vec<usize> = (0..writes.len())
+            .filter(|i| writes[*i].1.as_ref().is_some_and(|v| !v.is_empty()))
+            .collect();
+        let fault = FaultType::PartialWrite;
+        if eligible.is_empty() {
+            let key = writes.first().map(|(k, _)| &k[prefix.len()..]);
+            let key = key.unwrap_or_default().to_vec();
+            return self.report(fault, op, &key, FaultEffect::Truncated { kept_len: 0 });
+        }
+        let rng = self.injector.faults_stream();
+        let (key, value) = &mut writes[eligible[rng.index(eligible.len())]];
+        let value = value.as_mut().expect("eligible writes carry a value");
+        let full_len = value.len();
+        let kept = usize::try_from(rng.range_u64(0, full_len as u64)).expect("fits in usize");
+        value.truncate(kept);
+        assert!(
+            value.len() < full_len,
+            "a partial write is strictly shorter"
+        );
+        let key = key[prefix.len()..].to_vec();
+        self.report(fault, op, &key, FaultEffect::Truncated { kept_len: kept });
+    }
+}

@@ -1,0 +1,261 @@
+//! `SimStorage`: the simulated `ActorKV`, with every storage fault and process crashes.
+//!
+//! Covers all twelve storage fault types (effects in `sim_state.rs`) and the planted bugs
+//! `AckBeforeDurable`, `TornCommit`, `OccDisabled` and `StaleReadYourWrites`. Every operation
+//! first asks the injector; latency sleeps on the simulated clock; read fail, write fail and
+//! disk full return an error with nothing changed. Once a crash fault has triggered the kill
+//! switch the process is dead: every further operation stays pending forever, until
+//! [`SimStorage::restart`] brings back what was durable.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::sim_state::{fault_error, SimState};
+use super::store::{actor_prefix, join_key};
+use super::SimTransaction;
+use super::{ActorId, ActorKV, FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp};
+use crate::agent::StorageError;
+use crate::bugs::BugSet;
+use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
+
+/// Called once for every fault that fires, after the operation's state change.
+pub type FaultObserver = Rc<dyn Fn(&InjectedFault)>;
+
+/// A handle on simulated storage. Cheap to clone: clones share one state, clock and kill switch.
+///
+/// Invariants: `durable` only changes through acknowledged writes (unless `AckBeforeDurable`
+/// is planted), crash-after-write and crash-during-commit; while the kill switch is triggered
+/// no operation completes.
+#[derive(Clone)]
+pub struct SimStorage {
+    state: Rc<RefCell<SimState>>,
+    observer: Rc<RefCell<Option<FaultObserver>>>,
+    clock: SimClock,
+    kill_switch: KillSwitch,
+}
+
+impl SimStorage {
+    /// Empty storage. `crash_rng` decides the outcome of crashes during commit; `kill_switch`
+    /// is triggered by crash faults; `bugs` plants storage bugs.
+    pub fn new(
+        clock: SimClock,
+        injector: FaultInjector,
+        crash_rng: DeterministicRng,
+        kill_switch: KillSwitch,
+        bugs: BugSet,
+    ) -> Self {
+        let state = SimState::new(injector, crash_rng, kill_switch.clone(), bugs);
+        SimStorage {
+            state: Rc::new(RefCell::new(state)),
+            observer: Rc::new(RefCell::new(None)),
+            clock,
+            kill_switch,
+        }
+    }
+
+    /// Reports every fault that fires from now on to `observer` (replacing any earlier one).
+    pub fn set_fault_observer(&self, observer: FaultObserver) {
+        *self.observer.borrow_mut() = Some(observer);
+    }
+
+    /// Starts a fresh process over what was durable: visible := durable, kill switch reset.
+    pub fn restart(&self) {
+        self.state.borrow_mut().restart();
+        assert!(!self.kill_switch.is_triggered());
+    }
+
+    /// Whether a crash fault has killed the process (and no restart has happened since).
+    pub fn is_crashed(&self) -> bool {
+        self.kill_switch.is_triggered()
+    }
+
+    /// What the running process sees of `actor`: (relative key, value), ascending.
+    pub fn visible_entries(&self, actor: &ActorId) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let prefix = actor_prefix(actor);
+        let state = self.state.borrow();
+        let entries = state.visible.scan(&prefix);
+        entries
+            .map(|(k, v, _)| (k[prefix.len()..].to_vec(), v.to_vec()))
+            .collect()
+    }
+
+    /// What a crash would keep of `actor`: (relative key, value), ascending.
+    pub fn durable_entries(&self, actor: &ActorId) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let prefix = actor_prefix(actor);
+        let state = self.state.borrow();
+        let entries = state.durable.scan(&prefix);
+        entries
+            .map(|(k, v, _)| (k[prefix.len()..].to_vec(), v.to_vec()))
+            .collect()
+    }
+
+    /// How many times each fault has fired.
+    pub fn injector_counts(&self) -> BTreeMap<FaultType, u64> {
+        self.state.borrow().injector.triggered_counts()
+    }
+
+    /// Turns fault injection on or off (off for the liveness phase).
+    pub fn set_faults_active(&self, active: bool) {
+        self.state.borrow_mut().injector.set_active(active);
+    }
+
+    /// The planted bugs.
+    pub(crate) fn bugs(&self) -> BugSet {
+        self.state.borrow().bugs
+    }
+
+    /// Runs `step` on the state, then hands the faults it reported to the observer (outside
+    /// the borrow, so the observer may inspect the storage).
+    pub(crate) fn with_state<T>(&self, step: impl FnOnce(&mut SimState) -> T) -> T {
+        let (result, reports) = {
+            let mut state = self.state.borrow_mut();
+            let result = step(&mut state);
+            (result, state.take_reports())
+        };
+        let observer = self.observer.borrow().clone();
+        if let Some(observer) = observer {
+            reports.iter().for_each(|fault| observer(fault));
+        }
+        result
+    }
+
+    /// Never returns while the process is dead.
+    pub(crate) async fn halt_if_dead(&self) {
+        if self.kill_switch.is_triggered() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// The common start of every faultable operation: yields to the scheduler (every storage
+    /// call is an I/O boundary where other tasks may run), waits out a dead process, asks the
+    /// injector, sleeps out latency, fails read fail / write fail / disk full. Returns the fault
+    /// left for the operation itself to apply.
+    pub(crate) async fn admit(
+        &self,
+        op: KvOp,
+        key: &[u8],
+    ) -> Result<Option<FaultType>, StorageError> {
+        yield_now().await;
+        self.halt_if_dead().await;
+        let fired = self.with_state(|state| {
+            let fired = state.injector.check(op)?;
+            let effect = match fired.fault {
+                FaultType::StorageLatency => FaultEffect::Delayed {
+                    delay_ms: fired.delay_ms,
+                },
+                FaultType::StorageReadFail | FaultType::StorageWriteFail | FaultType::DiskFull => {
+                    FaultEffect::Failed
+                }
+                _ => return Some(fired),
+            };
+            state.report(fired.fault, op, key, effect);
+            Some(fired)
+        });
+        let Some(fired) = fired else { return Ok(None) };
+        match fired.fault {
+            FaultType::StorageLatency => {
+                self.clock.sleep(fired.delay_ms).await;
+                self.halt_if_dead().await;
+                Ok(None)
+            }
+            FaultType::StorageReadFail | FaultType::StorageWriteFail | FaultType::DiskFull => {
+                Err(fault_error(fired.fault, op, key))
+            }
+            other => Ok(Some(other)),
+        }
+    }
+
+    async fn write(
+        &self,
+        op: KvOp,
+        actor: &ActorId,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> Result<(), StorageError> {
+        let fault = self.admit(op, key).await?;
+        let prefix = actor_prefix(actor);
+        let writes = vec![(join_key(&prefix, key), value.map(<[u8]>::to_vec))];
+        self.with_state(|state| state.write(op, &prefix, writes, fault))
+    }
+
+    async fn read_entries(
+        &self,
+        op: KvOp,
+        actor: &ActorId,
+        prefix: &[u8],
+        with_values: bool,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        let fault = self.admit(op, prefix).await?;
+        let actor_prefix = actor_prefix(actor);
+        let full_prefix = join_key(&actor_prefix, prefix);
+        self.with_state(|state| {
+            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = state
+                .visible
+                .scan(&full_prefix)
+                .map(|(k, v, _)| (k[actor_prefix.len()..].to_vec(), v.to_vec()))
+                .collect();
+            let values = match with_values {
+                true => entries.iter_mut().map(|(k, v)| (k.as_slice(), v)).collect(),
+                false => Vec::new(),
+            };
+            state.corrupt_read(op, prefix, fault, values);
+            Ok(entries)
+        })
+    }
+}
+
+impl ActorKV for SimStorage {
+    type Transaction = SimTransaction;
+
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let fault = self.admit(KvOp::Get, key).await?;
+        let full = join_key(&actor_prefix(actor), key);
+        self.with_state(|state| {
+            let mut value = state.visible.get(&full).map(|(v, _)| v.to_vec());
+            let values = value.iter_mut().map(|v| (key, v)).collect();
+            state.corrupt_read(KvOp::Get, key, fault, values);
+            Ok(value)
+        })
+    }
+
+    async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+        self.write(KvOp::Set, actor, key, Some(value)).await
+    }
+
+    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), StorageError> {
+        self.write(KvOp::Delete, actor, key, None).await
+    }
+
+    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError> {
+        let fault = self.admit(KvOp::Exists, key).await?;
+        let full = join_key(&actor_prefix(actor), key);
+        self.with_state(|state| {
+            state.corrupt_read(KvOp::Exists, key, fault, Vec::new());
+            Ok(state.visible.version(&full).is_some())
+        })
+    }
+
+    async fn list_keys(
+        &self,
+        actor: &ActorId,
+        prefix: &[u8],
+    ) -> Result<Vec<Vec<u8>>, StorageError> {
+        let entries = self.read_entries(KvOp::ListKeys, actor, prefix, false);
+        Ok(entries.await?.into_iter().map(|(k, _)| k).collect())
+    }
+
+    async fn scan_prefix(
+        &self,
+        actor: &ActorId,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        self.read_entries(KvOp::ScanPrefix, actor, prefix, true)
+            .await
+    }
+
+    async fn begin_transaction(&self, actor: &ActorId) -> Result<SimTransaction, StorageError> {
+        self.halt_if_dead().await;
+        Ok(SimTransaction::new(self.clone(), actor))
+    }
+}

@@ -1,0 +1,111 @@
+//! `SimTransaction`: the optimistic transaction of `SimStorage`.
+//!
+//! Faultable steps: `get` of a key the transaction has not written (`txn_get`), `list_keys`
+//! and `scan_prefix` (`txn_scan`), and `commit` (every write fault, plus
+//! crash_during_transaction). `set` and `delete` only buffer. Planted bugs: `OccDisabled`
+//! (commit skips validation), `StaleReadYourWrites` (`get` ignores buffered writes).
+
+use super::txn_buffer::TxnBuffer;
+use super::{ActorId, ActorTransaction, KvOp, SimStorage};
+use crate::agent::StorageError;
+use crate::bugs::Bug;
+
+/// A transaction on one actor's keys in a [`SimStorage`]. Reads record versions (and scanned
+/// prefixes their fingerprints) as seen in the visible map; commit validates them against it.
+/// Dropping the transaction aborts it. While the process is dead no method completes.
+pub struct SimTransaction {
+    storage: SimStorage,
+    buffer: TxnBuffer,
+}
+
+impl SimTransaction {
+    /// An empty transaction on `actor` in `storage`.
+    pub(crate) fn new(storage: SimStorage, actor: &ActorId) -> Self {
+        SimTransaction {
+            storage,
+            buffer: TxnBuffer::new(actor),
+        }
+    }
+
+    async fn scan(
+        &mut self,
+        prefix: &[u8],
+        with_values: bool,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        let fault = self.storage.admit(KvOp::TxnScan, prefix).await?;
+        let buffer = &mut self.buffer;
+        self.storage.with_state(|state| {
+            let mut entries = buffer.scan(&state.visible, prefix);
+            let values = match with_values {
+                true => entries.iter_mut().map(|(k, v)| (k.as_slice(), v)).collect(),
+                false => Vec::new(),
+            };
+            state.corrupt_read(KvOp::TxnScan, prefix, fault, values);
+            Ok(entries)
+        })
+    }
+}
+
+impl ActorTransaction for SimTransaction {
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.storage.halt_if_dead().await;
+        if !self.storage.bugs().has(Bug::StaleReadYourWrites) {
+            if let Some(buffered) = self.buffer.buffered(key) {
+                return Ok(buffered);
+            }
+        }
+        let fault = self.storage.admit(KvOp::TxnGet, key).await?;
+        let buffer = &mut self.buffer;
+        self.storage.with_state(|state| {
+            let mut value = buffer.read_store(&state.visible, key);
+            let values = value.iter_mut().map(|v| (key, v)).collect();
+            state.corrupt_read(KvOp::TxnGet, key, fault, values);
+            Ok(value)
+        })
+    }
+
+    async fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+        self.storage.halt_if_dead().await;
+        self.buffer.set(key, value);
+        Ok(())
+    }
+
+    async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError> {
+        self.storage.halt_if_dead().await;
+        self.buffer.delete(key);
+        Ok(())
+    }
+
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StorageError> {
+        let entries = self.scan(prefix, false).await?;
+        Ok(entries.into_iter().map(|(k, _)| k).collect())
+    }
+
+    async fn scan_prefix(
+        &mut self,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        self.scan(prefix, true).await
+    }
+
+    async fn commit(self) -> Result<(), StorageError> {
+        let prefix = self.buffer.actor_prefix().to_vec();
+        let first_key = self.buffer.first_written_key();
+        let fault = self.storage.admit(KvOp::Commit, &first_key).await?;
+        let occ = !self.storage.bugs().has(Bug::OccDisabled);
+        let buffer = self.buffer;
+        self.storage.with_state(|state| {
+            if occ {
+                if let Err(conflict) = buffer.validate(&state.visible) {
+                    return Err(state.reject(&first_key, &prefix, fault, conflict));
+                }
+            }
+            state.write(KvOp::Commit, &prefix, buffer.into_writes(), fault)
+        })
+    }
+
+    async fn abort(self) -> Result<(), StorageError> {
+        self.storage.halt_if_dead().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,274 @@
+//! One seed's run: a pure function of (seed, scenario, bugs).
+//!
+//! Safety phase: tasks drive the workload under faults; a crash fault ends the process, every
+//! task is dropped, storage keeps what was durable, the durable state is checked, and a fresh
+//! process (new adapter, new tasks that recover their sessions) goes on. Liveness phase:
+//! faults stop, one last crash and recovery, and every task must finish within the budget.
+//! Final: the durable state is checked once more.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::agent::KvAdapter;
+use crate::check::check_durable_state;
+use crate::kv::{FaultInjector, InjectedFault, SimStorage};
+use crate::sim::{
+    DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
+};
+use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
+use crate::workload::{choose_swarm, OpKind, SharedWorld, Task, World};
+
+use super::{RunConfig, RunReport, SwarmOptions, Verdict};
+
+struct Run {
+    world: SharedWorld,
+    storage: SimStorage,
+    executor: Executor,
+    kill_switch: KillSwitch,
+    config: RunConfig,
+    crashes: u32,
+    hasher: TraceHasher,
+}
+
+/// Runs one seed, passing every event to `sink`, and reports. Deterministic: the same config
+/// gives the same events, report and trace hash on every machine and build.
+pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
+    config
+        .scenario
+        .validate()
+        .expect("a run gets a validated scenario");
+    let (mut run, swarm) = Run::new(config.clone());
+    run.safety(sink);
+    run.liveness(sink);
+    run.check_state("final");
+    run.flush(sink);
+    run.report(swarm)
+}
+
+impl Run {
+    fn new(config: RunConfig) -> (Run, SwarmOptions) {
+        let root = DeterministicRng::new(config.seed);
+        let scenario = &config.scenario;
+        let (swarm, rules) = choose_swarm(scenario, root.fork("swarm"));
+        let weights: Vec<u64> = OpKind::ALL.iter().map(|k| swarm.op_weights[k]).collect();
+        let clock = SimClock::new();
+        let kill_switch = KillSwitch::new();
+        let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
+        let storage = SimStorage::new(
+            clock.clone(),
+            injector,
+            root.fork("crash"),
+            kill_switch.clone(),
+            config.bugs,
+        );
+        let world = World::new(
+            clock.clone(),
+            &root.fork("workload"),
+            scenario.tasks,
+            scenario.agents,
+            scenario.operations,
+            weights,
+        );
+        let world = Rc::new(RefCell::new(world));
+        let observer_world = world.clone();
+        storage.set_fault_observer(Rc::new(move |fault: &InjectedFault| {
+            observer_world.borrow_mut().on_fault(fault)
+        }));
+        let limits = ExecutorLimits {
+            steps_max: scenario.steps_max,
+            time_ms_max: scenario.time_ms_max,
+        };
+        let executor = Executor::new(root.fork("scheduler"), clock, kill_switch.clone(), limits);
+        let run = Run {
+            world,
+            storage,
+            executor,
+            kill_switch,
+            config,
+            crashes: 0,
+            hasher: TraceHasher::new(),
+        };
+        (run, swarm)
+    }
+
+    fn emit(&self, kind: EventKind) {
+        self.world.borrow_mut().emit(None, kind);
+    }
+
+    /// Hands buffered events to the hasher and the sink.
+    fn flush(&mut self, sink: &mut dyn EventSink) {
+        let events = std::mem::take(&mut self.world.borrow_mut().events);
+        for event in &events {
+            self.hasher.record(event);
+            sink.record(event);
+        }
+    }
+
+    fn spawn_tasks(&mut self, liveness: bool) {
+        let adapter = KvAdapter::new(self.storage.clone(), self.executor.clock().clone())
+            .with_bugs(self.config.bugs);
+        let store = Rc::new(adapter);
+        for id in 0..self.config.scenario.tasks {
+            let task = Task::new(id, self.world.clone(), store.clone());
+            let current = self.world.borrow().current_task.clone();
+            let future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = if liveness {
+                Box::pin(task.run_liveness())
+            } else {
+                Box::pin(task.run())
+            };
+            self.executor.spawn(Tagged {
+                task: id,
+                current,
+                inner: future,
+            });
+        }
+    }
+
+    /// Runs the executor until the tasks finish; every crash restarts the process. Returns
+    /// whether the tasks finished.
+    fn drive(&mut self, sink: &mut dyn EventSink) -> bool {
+        loop {
+            let outcome = self.executor.run();
+            self.world.borrow().current_task.set(None);
+            match outcome {
+                Ok(RunOutcome::Completed) => return true,
+                Ok(RunOutcome::Halted) => {
+                    self.crash_and_restart();
+                    self.flush(sink);
+                    self.spawn_tasks(false);
+                }
+                Err(error) => {
+                    self.harness_failure(&error);
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn harness_failure(&mut self, error: &ExecutorError) {
+        let invariant = match error {
+            ExecutorError::TaskPanicked { .. } => "panic",
+            ExecutorError::Deadlock { .. } => "deadlock",
+            _ => "liveness",
+        };
+        let evidence = format!("{error} (seed {})", self.config.seed);
+        self.world.borrow_mut().violation(invariant, evidence);
+        self.world.borrow_mut().crash();
+        self.executor.drop_all_tasks();
+    }
+
+    /// The process dies: in-flight ops become indeterminate, tasks are dropped, storage keeps
+    /// only what was durable; then the durable state is checked.
+    fn crash_and_restart(&mut self) {
+        self.crashes += 1;
+        let in_flight_ops = self.world.borrow_mut().crash();
+        self.emit(EventKind::Crash {
+            crash: self.crashes,
+            in_flight_ops,
+        });
+        self.executor.drop_all_tasks();
+        self.storage.restart();
+        self.kill_switch.reset();
+        let durable_keys = self.storage.durable_entries(&self.actor()).len() as u64;
+        self.emit(EventKind::Restart {
+            crash: self.crashes,
+            durable_keys,
+        });
+        self.check_state(&format!("recovery {}", self.crashes));
+    }
+
+    fn actor(&self) -> crate::kv::ActorId {
+        KvAdapter::new(self.storage.clone(), self.executor.clock().clone())
+            .actor()
+            .clone()
+    }
+
+    fn check_state(&mut self, at: &str) {
+        let entries = self.storage.durable_entries(&self.actor());
+        let report = check_durable_state(&self.world.borrow().model, &entries);
+        self.world
+            .borrow_mut()
+            .record_findings(report.findings, report.checks, at);
+    }
+
+    fn safety(&mut self, sink: &mut dyn EventSink) {
+        self.emit(EventKind::Phase {
+            phase: Phase::Safety,
+        });
+        self.spawn_tasks(false);
+        self.drive(sink);
+        self.flush(sink);
+    }
+
+    fn liveness(&mut self, sink: &mut dyn EventSink) {
+        self.emit(EventKind::Phase {
+            phase: Phase::Liveness,
+        });
+        self.storage.set_faults_active(false);
+        self.crash_and_restart();
+        self.spawn_tasks(true);
+        let finished = self.drive(sink);
+        if finished && self.crashes_after_liveness() {
+            let evidence = "a crash happened with faults off".to_string();
+            self.world.borrow_mut().violation("liveness", evidence);
+        }
+        self.emit(EventKind::Phase {
+            phase: Phase::Final,
+        });
+        self.flush(sink);
+    }
+
+    fn crashes_after_liveness(&self) -> bool {
+        self.storage.is_crashed()
+    }
+
+    fn report(self, swarm: SwarmOptions) -> RunReport {
+        let world = self.world.borrow();
+        assert!(world.events.is_empty(), "every event was flushed");
+        let faults = self
+            .storage
+            .injector_counts()
+            .into_iter()
+            .map(|(f, n)| (f.name().to_string(), n))
+            .collect();
+        RunReport {
+            seed: self.config.seed,
+            scenario: self.config.scenario.name.clone(),
+            verdict: if world.violations.is_empty() {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            trace_hash: self.hasher.hex(),
+            events: self.hasher.events(),
+            ops: world.ops.clone(),
+            faults,
+            crashes: self.crashes,
+            checks: world.checks,
+            sim_time_ms: self.executor.clock().now_ms(),
+            steps: self.executor.steps(),
+            swarm,
+            violations: world.violations.clone(),
+            latency_ms: world.latency_ms.clone(),
+        }
+    }
+}
+
+/// Wraps a task so the world knows which task is being polled (faults are attributed to it).
+struct Tagged {
+    task: u32,
+    current: Rc<std::cell::Cell<Option<u32>>>,
+    inner: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+}
+
+impl std::future::Future for Tagged {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.current.set(Some(self.task));
+        self.inner.as_mut().poll(cx)
+    }
+}

@@ -1,0 +1,53 @@
+//! Swarm testing (as in TigerBeetle's VOPR): each seed switches whole fault types and operation
+//! kinds off and reweights the rest, so rare combinations get explored across a sweep.
+
+use crate::kv::FaultConfig;
+use crate::run::SwarmOptions;
+use crate::sim::DeterministicRng;
+
+use super::{OpKind, Scenario};
+
+/// Operation kinds swarm never switches off: without them a run does nothing worth checking.
+const ALWAYS_ON: [OpKind; 2] = [OpKind::CreateAgent, OpKind::Iterate];
+
+/// Chooses this seed's options from the `swarm` stream, and returns them with the fault rules
+/// in force. Without swarm, the scenario's weights and rules stand unchanged.
+pub fn choose_swarm(
+    scenario: &Scenario,
+    mut rng: DeterministicRng,
+) -> (SwarmOptions, Vec<FaultConfig>) {
+    let mut rules = scenario.fault_rules();
+    let mut options = SwarmOptions {
+        enabled: scenario.swarm,
+        op_weights: OpKind::ALL
+            .iter()
+            .map(|k| (*k, scenario.op_weights.get(k).copied().unwrap_or(0)))
+            .collect(),
+        ..SwarmOptions::default()
+    };
+    if !scenario.swarm {
+        return (options, rules);
+    }
+    let mut fault_types: Vec<_> = rules.iter().map(|r| r.fault).collect();
+    fault_types.dedup();
+    for fault in fault_types {
+        if rng.chance(0.25) {
+            options.faults_off.push(fault);
+        }
+    }
+    rules.retain(|r| !options.faults_off.contains(&r.fault));
+    for (kind, weight) in options.op_weights.iter_mut() {
+        let multiplier = rng.range_inclusive_u64(1, 3);
+        if !ALWAYS_ON.contains(kind) && *weight > 0 && rng.chance(0.2) {
+            options.ops_off.push(*kind);
+            *weight = 0;
+        } else {
+            *weight *= multiplier;
+        }
+    }
+    assert!(
+        options.op_weights.values().any(|w| *w > 0),
+        "swarm keeps some operation on"
+    );
+    (options, rules)
+}

@@ -1,0 +1,252 @@
+//! The world shared by every workload task of one run: the model, the event buffer, the
+//! operation budget, per-task random streams, and the counters the report needs.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::agent::StorageError;
+use crate::check::{Effect, Finding, Model};
+use crate::kv::{FaultEffect, FaultType, InjectedFault};
+use crate::run::{OutcomeCounts, Violation};
+use crate::sim::{DeterministicRng, SimClock};
+use crate::trace::{Event, EventKind, Outcome};
+
+use super::OpKind;
+
+/// Shared, single-threaded handle on the world.
+pub type SharedWorld = Rc<RefCell<World>>;
+
+/// Mutable state of one run that tasks and the run loop share.
+pub struct World {
+    /// The oracle.
+    pub model: Model,
+    /// Simulated clock.
+    pub clock: SimClock,
+    /// Events not yet handed to the sink.
+    pub events: Vec<Event>,
+    next_index: u64,
+    /// Actions left in the safety phase.
+    pub actions_left: u64,
+    task_rngs: Vec<DeterministicRng>,
+    weights: Vec<u64>,
+    /// Number of agent ids.
+    pub agents: u32,
+    /// Outcomes by call name.
+    pub ops: BTreeMap<String, OutcomeCounts>,
+    /// Simulated latency by call name.
+    pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
+    started_ms: BTreeMap<u64, u64>,
+    /// Violations found so far.
+    pub violations: Vec<Violation>,
+    /// Checks run so far.
+    pub checks: u64,
+    /// The task being polled (set by the task wrapper).
+    pub current_task: Rc<Cell<Option<u32>>>,
+}
+
+/// How an error classifies the call that returned it.
+pub fn classify(result: &Result<(), &StorageError>) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Ok,
+        Err(error) => match error.fault() {
+            Some(fault) if fault.is_crash() || fault == FaultType::FsyncFail => {
+                Outcome::Indeterminate
+            }
+            _ => Outcome::Failed,
+        },
+    }
+}
+
+impl World {
+    /// A world for `tasks` tasks over `agents` agent ids, with `actions` actions to spend.
+    pub fn new(
+        clock: SimClock,
+        workload_rng: &DeterministicRng,
+        tasks: u32,
+        agents: u32,
+        actions: u64,
+        weights: Vec<u64>,
+    ) -> Self {
+        assert!(tasks > 0 && agents > 0, "a run has tasks and agents");
+        assert_eq!(weights.len(), OpKind::ALL.len(), "one weight per op kind");
+        World {
+            model: Model::new(),
+            clock,
+            events: Vec::new(),
+            next_index: 0,
+            actions_left: actions,
+            task_rngs: (0..tasks)
+                .map(|t| workload_rng.fork(&format!("task-{t}")))
+                .collect(),
+            weights,
+            agents,
+            ops: BTreeMap::new(),
+            latency_ms: BTreeMap::new(),
+            started_ms: BTreeMap::new(),
+            violations: Vec::new(),
+            checks: 0,
+            current_task: Rc::new(Cell::new(None)),
+        }
+    }
+
+    /// Appends an event stamped with the next index and the current simulated time.
+    pub fn emit(&mut self, task: Option<u32>, kind: EventKind) {
+        let event = Event {
+            index: self.next_index,
+            time_ms: self.clock.now_ms(),
+            task,
+            kind,
+        };
+        self.next_index += 1;
+        self.events.push(event);
+    }
+
+    /// The random stream of `task`.
+    pub fn rng(&mut self, task: u32) -> &mut DeterministicRng {
+        &mut self.task_rngs[task as usize]
+    }
+
+    /// Spends one action of the budget and draws its kind; `None` when the budget is spent.
+    pub fn next_action(&mut self, task: u32) -> Option<OpKind> {
+        if self.actions_left == 0 {
+            return None;
+        }
+        self.actions_left -= 1;
+        let weights = self.weights.clone();
+        let index = self
+            .rng(task)
+            .weighted_index(&weights)
+            .expect("some op kind has weight");
+        Some(OpKind::ALL[index])
+    }
+
+    /// Starts a storage call: model, event and latency bookkeeping. Returns the op id.
+    pub fn begin_op(
+        &mut self,
+        task: u32,
+        name: &'static str,
+        args: String,
+        effects: Vec<Effect>,
+    ) -> u64 {
+        let op_id = self.model.begin(task, name, effects);
+        self.started_ms.insert(op_id, self.clock.now_ms());
+        self.emit(
+            Some(task),
+            EventKind::OpStart {
+                op_id,
+                op: name.to_string(),
+                args,
+            },
+        );
+        op_id
+    }
+
+    /// Ends a storage call with its result.
+    pub fn end_op(&mut self, op_id: u64, result: Result<(), &StorageError>) {
+        let outcome = classify(&result);
+        self.model.end(op_id, outcome);
+        let op = self.model.op(op_id);
+        let (name, task) = (op.name, op.task);
+        self.count(name, outcome);
+        let started = self.started_ms.remove(&op_id).expect("every op ends once");
+        let elapsed = self.clock.now_ms() - started;
+        let histogram = self.latency_ms.entry(name.to_string()).or_insert_with(|| {
+            hdrhistogram::Histogram::new(3).expect("3 significant figures is valid")
+        });
+        histogram.saturating_record(elapsed);
+        let detail = result.err().map(|e| e.to_string()).unwrap_or_default();
+        self.emit(
+            Some(task),
+            EventKind::OpResult {
+                op_id,
+                outcome,
+                detail,
+            },
+        );
+    }
+
+    fn count(&mut self, name: &str, outcome: Outcome) {
+        let counts = self.ops.entry(name.to_string()).or_default();
+        match outcome {
+            Outcome::Ok => counts.ok += 1,
+            Outcome::Failed => counts.failed += 1,
+            Outcome::Indeterminate => counts.indeterminate += 1,
+        }
+    }
+
+    /// The process died: every op in flight becomes indeterminate.
+    pub fn crash(&mut self) -> u32 {
+        let in_flight: Vec<(u64, &'static str)> = (0..self.task_rngs.len() as u32)
+            .filter_map(|t| self.model.in_flight_of(t))
+            .map(|id| (id, self.model.op(id).name))
+            .collect();
+        for (id, name) in &in_flight {
+            self.started_ms.remove(id);
+            self.count(name, Outcome::Indeterminate);
+        }
+        self.model.crash()
+    }
+
+    /// Records a fault reported by storage, and what it means for the model.
+    pub fn on_fault(&mut self, fault: &InjectedFault) {
+        let task = self.current_task.get();
+        let touched = matches!(
+            fault.effect,
+            FaultEffect::Truncated { .. } | FaultEffect::Misdirected { .. }
+        );
+        if touched {
+            if let Some(op) = task.and_then(|t| self.model.in_flight_of(t)) {
+                self.model.mark_fault_touched(op);
+            }
+        }
+        match &fault.effect {
+            FaultEffect::Truncated { .. } => self.model.mark_damaged(fault.key.clone()),
+            FaultEffect::Misdirected { landed_at } => self.model.mark_damaged(landed_at.clone()),
+            _ => {}
+        }
+        let effect = format!("{:?}", fault.effect);
+        let key = String::from_utf8_lossy(&fault.key).into_owned();
+        self.emit(
+            task,
+            EventKind::Fault {
+                fault: fault.fault,
+                op: fault.op,
+                key,
+                effect,
+            },
+        );
+    }
+
+    /// Records the findings of a check made `at` some point.
+    pub fn record_findings(&mut self, findings: Vec<Finding>, checks: u64, at: &str) {
+        self.checks += checks;
+        if findings.is_empty() {
+            self.emit(
+                None,
+                EventKind::Check {
+                    invariant: "all".to_string(),
+                    at: at.to_string(),
+                },
+            );
+        }
+        for finding in findings {
+            self.violation(finding.invariant, finding.evidence);
+        }
+    }
+
+    /// Records one violation.
+    pub fn violation(&mut self, invariant: &str, evidence: String) {
+        self.emit(
+            None,
+            EventKind::Violation {
+                invariant: invariant.to_string(),
+                evidence: evidence.clone(),
+            },
+        );
+        self.violations.push(Violation {
+            invariant: invariant.to_string(),
+            evidence,
+        });
+    }
+}

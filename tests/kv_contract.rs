@@ -1,0 +1,159 @@
+//! The `ActorKV` contract, run against both stores: ordered listing, actor isolation, and
+//! optimistic transactions (read-your-writes, conflicts on points and prefixes, abort, commit).
+
+mod support;
+
+use dst::{ActorKV, ActorTransaction, BugSet, MemoryKV, StorageError};
+use support::{actor, entries, run, Sim};
+
+fn conflict(key: &str) -> StorageError {
+    StorageError::TransactionConflict {
+        operation: "commit".to_string(),
+        key: key.to_string(),
+    }
+}
+
+async fn ordered_listing_never_leaks_other_actors<S: ActorKV>(store: S) {
+    let (a, b) = (actor("a"), actor("b"));
+    for key in ["p/3", "p/1", "q/1", "p/2", "p"] {
+        store.set(&a, key.as_bytes(), key.as_bytes()).await.unwrap();
+    }
+    store.set(&b, b"p/0", b"other").await.unwrap();
+    let keys = store.list_keys(&a, b"p/").await.unwrap();
+    assert_eq!(
+        keys,
+        vec![b"p/1".to_vec(), b"p/2".to_vec(), b"p/3".to_vec()]
+    );
+    let scanned = store.scan_prefix(&a, b"").await.unwrap();
+    let expected = entries(&[
+        ("p", "p"),
+        ("p/1", "p/1"),
+        ("p/2", "p/2"),
+        ("p/3", "p/3"),
+        ("q/1", "q/1"),
+    ]);
+    assert_eq!(scanned, expected);
+    assert_eq!(
+        store.scan_prefix(&b, b"").await.unwrap(),
+        entries(&[("p/0", "other")])
+    );
+    assert_eq!(store.get(&b, b"p/1").await.unwrap(), None);
+    assert!(store.exists(&a, b"p/1").await.unwrap());
+    store.delete(&a, b"p/1").await.unwrap();
+    assert!(!store.exists(&a, b"p/1").await.unwrap());
+    store.delete(&a, b"never").await.unwrap();
+}
+
+async fn transaction_reads_its_own_writes<S: ActorKV>(store: S) {
+    let a = actor("a");
+    store.set(&a, b"k", b"old").await.unwrap();
+    store.set(&a, b"p/gone", b"x").await.unwrap();
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    assert_eq!(txn.get(b"k").await.unwrap(), Some(b"old".to_vec()));
+    txn.set(b"k", b"new").await.unwrap();
+    txn.set(b"p/b", b"2").await.unwrap();
+    txn.set(b"p/a", b"1").await.unwrap();
+    txn.delete(b"p/gone").await.unwrap();
+    assert_eq!(txn.get(b"k").await.unwrap(), Some(b"new".to_vec()));
+    assert_eq!(txn.get(b"p/gone").await.unwrap(), None);
+    let scanned = txn.scan_prefix(b"p/").await.unwrap();
+    assert_eq!(scanned, entries(&[("p/a", "1"), ("p/b", "2")]));
+    assert_eq!(txn.list_keys(b"").await.unwrap().len(), 3);
+    assert_eq!(store.get(&a, b"k").await.unwrap(), Some(b"old".to_vec()));
+    txn.commit().await.unwrap();
+    let all = store.scan_prefix(&a, b"").await.unwrap();
+    assert_eq!(all, entries(&[("k", "new"), ("p/a", "1"), ("p/b", "2")]));
+}
+
+async fn point_read_conflicts<S: ActorKV>(store: S) {
+    let a = actor("a");
+    store.set(&a, b"k", b"1").await.unwrap();
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    txn.get(b"k").await.unwrap();
+    txn.get(b"absent").await.unwrap();
+    txn.set(b"out", b"x").await.unwrap();
+    store.set(&a, b"k", b"2").await.unwrap();
+    assert_eq!(txn.commit().await, Err(conflict("k")));
+    assert_eq!(store.get(&a, b"out").await.unwrap(), None);
+
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    txn.get(b"absent").await.unwrap();
+    txn.set(b"out", b"x").await.unwrap();
+    store.set(&a, b"absent", b"now present").await.unwrap();
+    assert_eq!(txn.commit().await, Err(conflict("absent")));
+
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    txn.get(b"k").await.unwrap();
+    store.delete(&a, b"k").await.unwrap();
+    store.set(&a, b"k", b"2").await.unwrap();
+    assert_eq!(txn.commit().await, Err(conflict("k")), "delete + re-create");
+}
+
+async fn scanned_prefix_conflicts<S: ActorKV>(store: S) {
+    let (a, b) = (actor("a"), actor("b"));
+    store.set(&a, b"p/1", b"1").await.unwrap();
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    assert_eq!(txn.list_keys(b"p/").await.unwrap().len(), 1);
+    txn.set(b"count", b"1").await.unwrap();
+    store.set(&a, b"q/1", b"unrelated").await.unwrap();
+    store.set(&b, b"p/2", b"other actor").await.unwrap();
+    store.set(&a, b"p/2", b"concurrent insert").await.unwrap();
+    assert_eq!(txn.commit().await, Err(conflict("p/")));
+    assert_eq!(store.get(&a, b"count").await.unwrap(), None);
+
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    txn.scan_prefix(b"p/").await.unwrap();
+    txn.set(b"count", b"2").await.unwrap();
+    store.set(&a, b"q/2", b"unrelated").await.unwrap();
+    store.set(&b, b"p/3", b"other actor").await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(store.get(&a, b"count").await.unwrap(), Some(b"2".to_vec()));
+}
+
+async fn abort_and_drop_discard<S: ActorKV>(store: S) {
+    let a = actor("a");
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    txn.set(b"k", b"aborted").await.unwrap();
+    txn.abort().await.unwrap();
+    let mut txn = store.begin_transaction(&a).await.unwrap();
+    txn.set(b"k", b"dropped").await.unwrap();
+    drop(txn);
+    assert_eq!(store.get(&a, b"k").await.unwrap(), None);
+    let txn = store.begin_transaction(&a).await.unwrap();
+    txn.commit().await.unwrap();
+    assert!(store.scan_prefix(&a, b"").await.unwrap().is_empty());
+}
+
+fn sim() -> dst::SimStorage {
+    Sim::new(7, Vec::new(), BugSet::none()).storage
+}
+
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[test] fn $name() { super::run(super::$name(dst::MemoryKV::new())); })*
+        }
+        mod sim_storage {
+            $(#[test] fn $name() { super::run(super::$name(super::sim())); })*
+        }
+    };
+}
+
+both_stores!(
+    ordered_listing_never_leaks_other_actors,
+    transaction_reads_its_own_writes,
+    point_read_conflicts,
+    scanned_prefix_conflicts,
+    abort_and_drop_discard,
+);
+
+#[test]
+fn memory_clones_share_one_store() {
+    let store = MemoryKV::new();
+    let clone = store.clone();
+    run(clone.set(&actor("a"), b"k", b"v")).unwrap();
+    assert_eq!(
+        run(store.get(&actor("a"), b"k")).unwrap(),
+        Some(b"v".to_vec())
+    );
+}

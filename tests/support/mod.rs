@@ -1,0 +1,93 @@
+//! Shared helpers of the KV integration tests: actors, a simulated storage with a recording
+//! fault observer, and manual polling for futures that sleep or never complete.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use dst::kv::{FaultConfig, FaultInjector, InjectedFault};
+use dst::{ActorId, BugSet, DeterministicRng, KillSwitch, SimClock, SimStorage};
+
+/// The actor most tests use.
+pub fn actor(id: &str) -> ActorId {
+    ActorId::new("test", id).expect("valid actor")
+}
+
+/// A simulated storage, its clock and kill switch, and every fault reported to the observer.
+pub struct Sim {
+    pub storage: SimStorage,
+    pub clock: SimClock,
+    pub kill_switch: KillSwitch,
+    pub seen: Rc<RefCell<Vec<InjectedFault>>>,
+}
+
+impl Sim {
+    /// Storage for `seed` with `rules` and `bugs`, faults inactive until [`Sim::arm`].
+    pub fn new(seed: u64, rules: Vec<FaultConfig>, bugs: BugSet) -> Sim {
+        let root = DeterministicRng::new(seed);
+        let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
+        let clock = SimClock::new();
+        let kill_switch = KillSwitch::new();
+        let storage = SimStorage::new(
+            clock.clone(),
+            injector,
+            root.fork("crash"),
+            kill_switch.clone(),
+            bugs,
+        );
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let sink = Rc::clone(&seen);
+        storage.set_fault_observer(Rc::new(move |fault: &InjectedFault| {
+            sink.borrow_mut().push(fault.clone())
+        }));
+        storage.set_faults_active(false);
+        Sim {
+            storage,
+            clock,
+            kill_switch,
+            seen,
+        }
+    }
+
+    /// Storage with one rule firing `rule` on every matching operation once armed.
+    pub fn with_rule(rule: FaultConfig) -> Sim {
+        Sim::new(1, vec![rule], BugSet::none())
+    }
+
+    /// Turns the fault rules on.
+    pub fn arm(&self) {
+        self.storage.set_faults_active(true);
+    }
+
+    /// The faults reported so far.
+    pub fn seen(&self) -> Vec<InjectedFault> {
+        self.seen.borrow().clone()
+    }
+}
+
+/// Drives a future that never sleeps to completion.
+pub fn run<F: Future>(future: F) -> F::Output {
+    futures::executor::block_on(future)
+}
+
+/// Polls `future` once with a waker that does nothing.
+pub fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    future.poll(&mut cx)
+}
+
+/// A list of (key, value) entries, ascending by key.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Owned (key, value) pairs from string literals.
+pub fn entries(pairs: &[(&str, &str)]) -> Entries {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect()
+}

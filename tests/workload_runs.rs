@@ -1,0 +1,51 @@
+//! Whole runs: the correct system passes its scenarios, a run is a pure function of its seed,
+//! and a scenario outside the envelope is reported.
+
+use dst::run::{run_seed, RunConfig, RunReport, Verdict};
+use dst::trace::NullSink;
+use dst::workload::Scenario;
+use dst::BugSet;
+
+fn run(scenario: &str, seed: u64) -> RunReport {
+    let config = RunConfig { seed, scenario: Scenario::built_in(scenario).unwrap(), bugs: BugSet::none() };
+    run_seed(&config, &mut NullSink)
+}
+
+fn assert_passes(scenario: &str, seeds: std::ops::Range<u64>) {
+    for seed in seeds {
+        let report = run(scenario, seed);
+        assert_eq!(report.verdict, Verdict::Pass, "{scenario} seed {seed}: {:#?}", report.violations);
+        assert!(report.total_ops() > 100, "{scenario} seed {seed} ran only {} ops", report.total_ops());
+    }
+}
+
+#[test]
+fn default_scenario_passes_and_crashes() {
+    assert_passes("default", 1..21);
+    let crashes: u32 = (1..21).map(|seed| run("default", seed).crashes).sum();
+    assert!(crashes > 20, "only {crashes} crashes in 20 default seeds");
+}
+
+#[test]
+fn every_in_envelope_scenario_passes() {
+    for scenario in ["no-faults", "crash-heavy", "read-faults", "contention", "corruption"] {
+        assert_passes(scenario, 1..8);
+    }
+}
+
+#[test]
+fn same_seed_same_run_different_seed_different_run() {
+    let a = run("default", 42);
+    let b = run("default", 42);
+    let c = run("default", 43);
+    assert_eq!(a.trace_hash, b.trace_hash);
+    assert_eq!(a.total_ops(), b.total_ops());
+    assert_ne!(a.trace_hash, c.trace_hash);
+}
+
+#[test]
+fn lossy_disk_reports_lost_acknowledged_writes() {
+    let failing = (1..30).map(|seed| run("lossy-disk", seed)).filter(|r| r.verdict == Verdict::Fail).collect::<Vec<_>>();
+    assert!(!failing.is_empty(), "lossy-disk never failed in 29 seeds");
+    assert!(failing.iter().any(|r| r.violations.iter().any(|v| v.invariant == "acknowledged_durability")));
+}
