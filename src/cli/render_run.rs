@@ -10,6 +10,9 @@ use crate::trace::HarnessVersion;
 
 use super::request::Origin;
 
+/// Most violations a human report shows with their evidence.
+const VIOLATIONS_SHOWN: usize = 3;
+
 /// The `dst run --json` document. `seed`, `scenario`, `verdict`, `trace_hash`, `ops`, `faults`,
 /// `crashes`, `violations` and `repro` are stable; the rest may grow.
 #[derive(Serialize)]
@@ -90,6 +93,7 @@ pub fn render_config(out: &mut String, report: &RunReport, origin: &Origin) {
         let weights: Vec<String> = swarm
             .op_weights
             .iter()
+            .filter(|(_, weight)| **weight > 0)
             .map(|(kind, weight)| format!("{}={weight}", kind.name()))
             .collect();
         writeln!(out, "swarm: op weights: {}", weights.join(" ")).unwrap();
@@ -134,11 +138,23 @@ pub fn render_run(
     )
     .unwrap();
     writeln!(out, "trace hash: {}", report.trace_hash).unwrap();
-    for violation in &report.violations {
+    if !report.violations.is_empty() {
+        let counts = super::render_sweep::invariant_counts(&report.violations);
+        writeln!(out, "violations: {} ({counts})", report.violations.len()).unwrap();
+    }
+    for violation in report.violations.iter().take(VIOLATIONS_SHOWN) {
         writeln!(out, "violation: {}", violation.invariant).unwrap();
         for line in violation.evidence.lines() {
             writeln!(out, "  {line}").unwrap();
         }
+    }
+    if report.violations.len() > VIOLATIONS_SHOWN {
+        let more = report.violations.len() - VIOLATIONS_SHOWN;
+        writeln!(
+            out,
+            "... and {more} more violations (all of them in the trace and in --json)"
+        )
+        .unwrap();
     }
     if let Some(path) = trace {
         writeln!(out, "trace: {}", path.display()).unwrap();

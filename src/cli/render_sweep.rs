@@ -54,6 +54,31 @@ fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
     }
 }
 
+/// The distinct invariants of `violations` in first-seen order, with counts: `a x3, b`.
+pub fn invariant_counts(violations: &[Violation]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for violation in violations {
+        match counts
+            .iter_mut()
+            .find(|(name, _)| *name == violation.invariant)
+        {
+            Some((_, count)) => *count += 1,
+            None => counts.push((&violation.invariant, 1)),
+        }
+    }
+    let shown: Vec<String> = counts
+        .iter()
+        .map(|(name, count)| {
+            if *count == 1 {
+                name.to_string()
+            } else {
+                format!("{name} x{count}")
+            }
+        })
+        .collect();
+    shown.join(", ")
+}
+
 /// The sweep document. `total`, `passed`, `failed` and `results` (in seed order) are stable;
 /// everything but `wall_us`, `elapsed_s` and `seeds_per_s` is the same for any `--jobs`.
 #[derive(Serialize)]
