@@ -7,15 +7,28 @@ use dst::workload::Scenario;
 use dst::BugSet;
 
 fn run(scenario: &str, seed: u64) -> RunReport {
-    let config = RunConfig { seed, scenario: Scenario::built_in(scenario).unwrap(), bugs: BugSet::none() };
+    let config = RunConfig {
+        seed,
+        scenario: Scenario::built_in(scenario).unwrap(),
+        bugs: BugSet::none(),
+    };
     run_seed(&config, &mut NullSink)
 }
 
 fn assert_passes(scenario: &str, seeds: std::ops::Range<u64>) {
     for seed in seeds {
         let report = run(scenario, seed);
-        assert_eq!(report.verdict, Verdict::Pass, "{scenario} seed {seed}: {:#?}", report.violations);
-        assert!(report.total_ops() > 100, "{scenario} seed {seed} ran only {} ops", report.total_ops());
+        assert_eq!(
+            report.verdict,
+            Verdict::Pass,
+            "{scenario} seed {seed}: {:#?}",
+            report.violations
+        );
+        assert!(
+            report.total_ops() > 100,
+            "{scenario} seed {seed} ran only {} ops",
+            report.total_ops()
+        );
     }
 }
 
@@ -28,7 +41,13 @@ fn default_scenario_passes_and_crashes() {
 
 #[test]
 fn every_in_envelope_scenario_passes() {
-    for scenario in ["no-faults", "crash-heavy", "read-faults", "contention", "corruption"] {
+    for scenario in [
+        "no-faults",
+        "crash-heavy",
+        "read-faults",
+        "contention",
+        "corruption",
+    ] {
         assert_passes(scenario, 1..8);
     }
 }
@@ -45,7 +64,13 @@ fn same_seed_same_run_different_seed_different_run() {
 
 #[test]
 fn lossy_disk_reports_lost_acknowledged_writes() {
-    let failing = (1..30).map(|seed| run("lossy-disk", seed)).filter(|r| r.verdict == Verdict::Fail).collect::<Vec<_>>();
+    let failing = (1..30)
+        .map(|seed| run("lossy-disk", seed))
+        .filter(|r| r.verdict == Verdict::Fail)
+        .collect::<Vec<_>>();
     assert!(!failing.is_empty(), "lossy-disk never failed in 29 seeds");
-    assert!(failing.iter().any(|r| r.violations.iter().any(|v| v.invariant == "acknowledged_durability")));
+    assert!(failing.iter().any(|r| r
+        .violations
+        .iter()
+        .any(|v| v.invariant == "acknowledged_durability")));
 }
