@@ -241,15 +241,17 @@ impl World {
         }
     }
 
-    /// Records one violation.
+    /// Records one violation; past [`VIOLATIONS_KEPT_MAX`] only the count grows.
     pub fn violation(&mut self, invariant: &str, evidence: String) {
-        self.emit(
-            None,
-            EventKind::Violation {
-                invariant: invariant.to_string(),
-                evidence: evidence.clone(),
-            },
-        );
+        self.violations_total += 1;
+        if self.violations.len() >= VIOLATIONS_KEPT_MAX {
+            return;
+        }
+        let kind = EventKind::Violation {
+            invariant: invariant.to_string(),
+            evidence: evidence.clone(),
+        };
+        self.emit(None, kind);
         self.violations.push(Violation {
             invariant: invariant.to_string(),
             evidence,
