@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod bugs;
 pub mod check;
+pub mod cli;
 pub mod kv;
 pub mod run;
 pub mod sim;

@@ -3,6 +3,7 @@
 
 mod report;
 mod seed;
+pub mod sweep;
 
 pub use report::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use seed::run_seed;

@@ -1,7 +1,17 @@
 //! Traces: the events of a run, their canonical encoding and streaming hash, and trace files.
 
 mod event;
+mod format;
 mod hash;
+mod reader;
+mod replay;
+mod writer;
 
 pub use event::{Event, EventKind, EventSink, NullSink, Outcome, Phase, VecSink};
+pub use format::{
+    header_hash, HarnessVersion, SummaryLine, TraceHeader, TraceSummary, TRACE_FORMAT,
+};
 pub use hash::{encode_event, TraceHasher};
+pub use reader::{read_trace, TraceError, TraceFile};
+pub use replay::{replay, Divergence, ReplayReport};
+pub use writer::{write_atomically, TraceWriter};

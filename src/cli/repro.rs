@@ -1,0 +1,66 @@
+//! Repro lines: the one command that reproduces a seed's run, and where its trace goes.
+
+use std::path::PathBuf;
+
+use super::request::Origin;
+
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// `dst run --seed N --scenario S [--bug B]...`: re-runs exactly the seed's configuration.
+pub fn repro_line(seed: u64, origin: &Origin) -> String {
+    let mut line = format!(
+        "dst run --seed {seed} --scenario {}",
+        shell_quote(&origin.scenario_arg)
+    );
+    for bug in origin.bugs.iter() {
+        line.push_str(" --bug ");
+        line.push_str(bug.name());
+    }
+    line
+}
+
+/// Where a failing run writes its trace when no `--trace` was given:
+/// `results/traces/SCENARIO[+BUG..]-seed-N.jsonl`.
+pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
+    let mut name = origin.scenario_name.clone();
+    for bug in origin.bugs.iter() {
+        name.push('+');
+        name.push_str(bug.name());
+    }
+    PathBuf::from("results")
+        .join("traces")
+        .join(format!("{name}-seed-{seed}.jsonl"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bugs::{Bug, BugSet};
+
+    #[test]
+    fn repro_names_seed_scenario_and_bugs_and_quotes_paths() {
+        let origin = Origin {
+            scenario_arg: "my scenarios/x.json".to_string(),
+            scenario_name: "x".to_string(),
+            bugs: BugSet::of(&[Bug::OccDisabled]),
+        };
+        assert_eq!(
+            repro_line(7, &origin),
+            "dst run --seed 7 --scenario 'my scenarios/x.json' --bug occ-disabled"
+        );
+        assert_eq!(
+            default_trace_path(7, &origin),
+            PathBuf::from("results/traces/x+occ-disabled-seed-7.jsonl")
+        );
+    }
+}
