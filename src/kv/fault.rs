@@ -10,7 +10,8 @@
 //! - `crash_after_write`: written durably, the process dies, the caller sees an error.
 //! - `crash_during_transaction` (commit): all writes land or none (decided by the `crash`
 //!   stream), the process dies, the caller sees an error.
-//! - `misdirected_write`: the value lands under another key; the caller sees success.
+//! - `misdirected_write`: the value lands under another key (deletes carry none and are never
+//!   misdirected); the caller sees success.
 //! - `partial_write`: the value is truncated; the caller sees success.
 //! - `fsync_fail`: written but not durable, the caller sees an error.
 //! - `unflushed_loss`: the caller sees success, nothing is durable.

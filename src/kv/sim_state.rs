@@ -6,15 +6,16 @@
 //!   dies (the kill switch) and the caller sees the error.
 //! - crash_during_transaction: the `crash` stream applies the whole batch durably or none of it
 //!   (with `Bug::TornCommit`: a strict non-empty prefix), then the process dies.
-//! - misdirected_write: one write of the batch (faults stream) lands under another existing key
+//! - misdirected_write: one value of the batch (faults stream) lands under another existing key
 //!   of the actor that the batch does not write, or under `<key>#misdirected` if there is none.
+//!   Deletes carry no value and are never misdirected.
 //! - partial_write: one non-empty value of the batch is stored strictly shorter.
 //! - fsync_fail, unflushed_loss: written to `visible` only.
 //! - storage_corruption: one returned value gets one byte flipped (an empty value reads as one
 //!   garbage byte); a result without value bytes (absent key, `exists`, `list_keys`, empty scan)
 //!   is returned intact. The stored value is never touched.
 //!
-//! A batch with nothing to misdirect or truncate (no write, or no non-empty value) applies
+//! A batch with nothing to misdirect or truncate (no value, or no non-empty value) applies
 //! intact; the fault is still reported. Every fault that fires is queued for the observer once.
 
 use super::store::{VersionedStore, Write};
@@ -250,14 +251,17 @@ impl SimState {
     }
 
     fn misdirect(&mut self, op: KvOp, prefix: &[u8], writes: &mut [Write]) {
-        if writes.is_empty() {
+        let eligible: Vec<usize> = (0..writes.len())
+            .filter(|i| writes[*i].1.is_some())
+            .collect();
+        if eligible.is_empty() {
             let effect = FaultEffect::Misdirected {
                 landed_at: Vec::new(),
             };
             return self.report(FaultType::MisdirectedWrite, op, &[], effect);
         }
         let rng = self.injector.faults_stream();
-        let chosen = rng.index(writes.len());
+        let chosen = eligible[rng.index(eligible.len())];
         let candidates: Vec<&[u8]> = self
             .visible
             .scan(prefix)

@@ -90,8 +90,10 @@ pub struct RunReport {
     pub steps: u64,
     /// What swarm testing chose.
     pub swarm: SwarmOptions,
-    /// Violations, in the order found.
+    /// Violations, in the order found (at most the first 16).
     pub violations: Vec<Violation>,
+    /// Violations found in all, including those not kept.
+    pub violations_total: u64,
     /// Simulated latency of each storage call, by call name (ms).
     pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
 }

@@ -249,6 +249,7 @@ impl Run {
             steps: self.executor.steps(),
             swarm,
             violations: world.violations.clone(),
+            violations_total: world.violations_total,
             latency_ms: world.latency_ms.clone(),
         }
     }

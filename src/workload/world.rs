@@ -14,6 +14,9 @@ use crate::trace::{Event, EventKind, Outcome};
 
 use super::OpKind;
 
+/// Most violations one run keeps with their evidence (and emits into the trace).
+pub const VIOLATIONS_KEPT_MAX: usize = 16;
+
 /// Shared, single-threaded handle on the world.
 pub type SharedWorld = Rc<RefCell<World>>;
 
@@ -39,6 +42,8 @@ pub struct World {
     started_ms: BTreeMap<u64, u64>,
     /// Violations found so far.
     pub violations: Vec<Violation>,
+    /// Violations found so far, kept or not.
+    pub violations_total: u64,
     /// Checks run so far.
     pub checks: u64,
     /// The task being polled (set by the task wrapper).
@@ -85,6 +90,7 @@ impl World {
             latency_ms: BTreeMap::new(),
             started_ms: BTreeMap::new(),
             violations: Vec::new(),
+            violations_total: 0,
             checks: 0,
             current_task: Rc::new(Cell::new(None)),
         }
@@ -235,15 +241,17 @@ impl World {
         }
     }
 
-    /// Records one violation.
+    /// Records one violation; past [`VIOLATIONS_KEPT_MAX`] only the count grows.
     pub fn violation(&mut self, invariant: &str, evidence: String) {
-        self.emit(
-            None,
-            EventKind::Violation {
-                invariant: invariant.to_string(),
-                evidence: evidence.clone(),
-            },
-        );
+        self.violations_total += 1;
+        if self.violations.len() >= VIOLATIONS_KEPT_MAX {
+            return;
+        }
+        let kind = EventKind::Violation {
+            invariant: invariant.to_string(),
+            evidence: evidence.clone(),
+        };
+        self.emit(None, kind);
         self.violations.push(Violation {
             invariant: invariant.to_string(),
             evidence,
