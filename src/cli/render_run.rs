@@ -33,6 +33,7 @@ pub struct RunJson<'a> {
     events: u64,
     swarm: &'a SwarmOptions,
     violations: &'a [Violation],
+    violations_total: u64,
     trace: Option<String>,
     repro: &'a str,
     harness: String,
@@ -62,6 +63,7 @@ pub fn run_json<'a>(
         events: report.events,
         swarm: &report.swarm,
         violations: &report.violations,
+        violations_total: report.violations_total,
         trace: trace.map(|p| p.display().to_string()),
         repro,
         harness: HarnessVersion::current().to_string(),
@@ -140,7 +142,9 @@ pub fn render_run(
     writeln!(out, "trace hash: {}", report.trace_hash).unwrap();
     if !report.violations.is_empty() {
         let counts = super::render_sweep::invariant_counts(&report.violations);
-        writeln!(out, "violations: {} ({counts})", report.violations.len()).unwrap();
+        let kept = report.violations.len();
+        let total = report.violations_total;
+        writeln!(out, "violations: {total} found, {kept} kept ({counts})").unwrap();
     }
     for violation in report.violations.iter().take(VIOLATIONS_SHOWN) {
         writeln!(out, "violation: {}", violation.invariant).unwrap();
@@ -152,7 +156,7 @@ pub fn render_run(
         let more = report.violations.len() - VIOLATIONS_SHOWN;
         writeln!(
             out,
-            "... and {more} more violations (all of them in the trace and in --json)"
+            "... and {more} more kept violations with evidence (in the trace and in --json)"
         )
         .unwrap();
     }

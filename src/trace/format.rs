@@ -112,8 +112,10 @@ pub struct TraceSummary {
     pub checks: u64,
     /// Simulated time at the end, ms.
     pub sim_time_ms: u64,
-    /// Violations, in the order found.
+    /// Violations kept, in the order found.
     pub violations: Vec<Violation>,
+    /// Violations found in all, kept or not.
+    pub violations_total: u64,
 }
 
 impl TraceSummary {
@@ -128,6 +130,7 @@ impl TraceSummary {
             checks: report.checks,
             sim_time_ms: report.sim_time_ms,
             violations: report.violations.clone(),
+            violations_total: report.violations_total,
         }
     }
 }

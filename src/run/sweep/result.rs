@@ -24,8 +24,10 @@ pub struct SeedResult {
     pub faults: BTreeMap<String, u64>,
     /// Crashes.
     pub crashes: u32,
-    /// Violations, in the order found.
+    /// Violations kept, in the order found.
     pub violations: Vec<Violation>,
+    /// Violations found in all, kept or not.
+    pub violations_total: u64,
     /// Wall time of the run, microseconds (the one field that varies between runs).
     pub wall_us: u64,
 }
@@ -42,6 +44,7 @@ impl SeedResult {
             faults: report.faults.clone(),
             crashes: report.crashes,
             violations: report.violations.clone(),
+            violations_total: report.violations_total,
             wall_us,
         }
     }
@@ -60,6 +63,7 @@ impl SeedResult {
                 invariant: "panic".to_string(),
                 evidence: message,
             }],
+            violations_total: 1,
             wall_us,
         }
     }
