@@ -34,7 +34,9 @@ impl WorkerStats {
 
     /// Adds one run.
     pub fn add_run(&mut self, report: &RunReport, wall_us: u64) {
-        self.wall_us.saturating_record(wall_us);
+        self.wall_us
+            .record(wall_us)
+            .expect("an auto-resizing histogram records any value");
         for (op, histogram) in &report.latency_ms {
             add_histogram(
                 self.latency_ms
@@ -138,5 +140,22 @@ impl SweepStats {
 impl Default for SweepStats {
     fn default() -> Self {
         SweepStats::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_grow_to_hold_large_wall_times() {
+        let mut worker = WorkerStats::new();
+        worker.wall_us.record(25_000).unwrap();
+        let mut totals = SweepStats::new();
+        totals.add_worker(&worker);
+        assert!(
+            totals.wall_us.max() >= 25_000,
+            "wall times must not be clamped"
+        );
     }
 }
