@@ -32,11 +32,16 @@ impl WorkerStats {
         }
     }
 
-    /// Adds one run.
-    pub fn add_run(&mut self, report: &RunReport, wall_us: u64) {
+    /// Records one seed's wall time (never clamped).
+    pub fn add_wall_us(&mut self, wall_us: u64) {
         self.wall_us
             .record(wall_us)
             .expect("an auto-resizing histogram records any value");
+    }
+
+    /// Adds one run.
+    pub fn add_run(&mut self, report: &RunReport, wall_us: u64) {
+        self.add_wall_us(wall_us);
         for (op, histogram) in &report.latency_ms {
             add_histogram(
                 self.latency_ms
@@ -150,7 +155,7 @@ mod tests {
     #[test]
     fn histograms_grow_to_hold_large_wall_times() {
         let mut worker = WorkerStats::new();
-        worker.wall_us.record(25_000).unwrap();
+        worker.add_wall_us(25_000);
         let mut totals = SweepStats::new();
         totals.add_worker(&worker);
         assert!(
