@@ -42,9 +42,21 @@ impl<K: ActorKV> KvAdapter<K> {
         &self,
         prefix: &[u8],
     ) -> Result<Vec<T>, StorageError> {
+        self.scan_records_tail(prefix, usize::MAX).await
+    }
+
+    /// The last `count` records under `prefix`, ascending by key. Only those are decoded (and
+    /// verified): the records before them are not read back at all.
+    pub(super) async fn scan_records_tail<T: DeserializeOwned>(
+        &self,
+        prefix: &[u8],
+        count: usize,
+    ) -> Result<Vec<T>, StorageError> {
+        assert!(count > 0, "a tail scan returns at least one record");
         let entries = self.kv.scan_prefix(&self.actor, prefix).await?;
+        let skip = entries.len().saturating_sub(count);
         let verify = self.verify_reads();
-        entries
+        entries[skip..]
             .iter()
             .map(|(key, bytes)| decode(key, bytes, verify))
             .collect()

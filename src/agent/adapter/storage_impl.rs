@@ -317,10 +317,8 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
                 limit: MESSAGE_LOAD_LIMIT_MAX as u64,
             });
         }
-        let mut messages: Vec<Message> = self.scan_records(&messages_prefix(agent_id)).await?;
-        let skip = messages.len().saturating_sub(limit_count);
-        messages.drain(..skip);
-        Ok(messages)
+        self.scan_records_tail(&messages_prefix(agent_id), limit_count)
+            .await
     }
 
     async fn load_messages_since(
