@@ -5,6 +5,8 @@
 //! ([`sim`]), a transactional byte-level KV with a seeded fault injector ([`kv`]), and the
 //! `AgentStorage` API mapped onto it by `KvAdapter` ([`agent`]).
 
+#![warn(missing_docs)]
+
 pub mod agent;
 pub mod bugs;
 pub mod check;

@@ -10,43 +10,88 @@ use crate::kv::FaultType;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StorageError {
     /// The entity does not exist.
-    NotFound { kind: &'static str, id: String },
+    NotFound {
+        /// Kind of entity looked up (`agent`, `block`).
+        kind: &'static str,
+        /// Id of the missing entity.
+        id: String,
+    },
     /// The entity exists already.
-    AlreadyExists { kind: &'static str, id: String },
+    AlreadyExists {
+        /// Kind of entity that was to be created.
+        kind: &'static str,
+        /// Id of the existing entity.
+        id: String,
+    },
     /// A write did not happen.
     WriteFailed {
+        /// Name of the operation that failed.
         operation: String,
+        /// Key that was not written, rendered by [`display_key`].
         key: String,
+        /// Why the write failed.
         reason: String,
     },
     /// A read did not happen.
     ReadFailed {
+        /// Name of the operation that failed.
         operation: String,
+        /// Key that was not read, rendered by [`display_key`].
         key: String,
+        /// Why the read failed.
         reason: String,
     },
     /// A transaction's read set changed before it committed; nothing was written.
-    TransactionConflict { operation: String, key: String },
+    TransactionConflict {
+        /// Operation whose transaction conflicted (`commit`).
+        operation: String,
+        /// First key of the read set that changed, actor-relative.
+        key: String,
+    },
     /// A record could not be encoded.
-    SerializationFailed { key: String, reason: String },
+    SerializationFailed {
+        /// Key the record was to be stored under.
+        key: String,
+        /// Why encoding failed.
+        reason: String,
+    },
     /// A stored record failed verification or decoding (corruption, torn or misdirected write).
-    DeserializationFailed { key: String, reason: String },
+    DeserializationFailed {
+        /// Key the value was read from.
+        key: String,
+        /// What verification or decoding found wrong.
+        reason: String,
+    },
     /// The store cannot be reached (in the simulation: the process has crashed).
-    ConnectionFailed { operation: String, reason: String },
+    ConnectionFailed {
+        /// Operation that could not reach the store.
+        operation: String,
+        /// Why the store is unreachable.
+        reason: String,
+    },
     /// A limit of the API was exceeded (name length, pending tool calls, load limit, ...).
     LimitExceeded {
+        /// What was limited, e.g. `agent id` (a length in bytes) or a count.
         what: &'static str,
+        /// The value that was refused.
         value: u64,
+        /// The largest value allowed.
         limit: u64,
     },
     /// The fault injector fired `fault` on `operation` of `key`.
     FaultInjected {
+        /// The fault that fired.
         fault: FaultType,
+        /// Name of the KV operation it fired on (`KvOp::name`).
         operation: String,
+        /// Actor-relative key the operation addressed, rendered by [`display_key`].
         key: String,
     },
     /// A broken internal expectation that is not the caller's fault.
-    Internal { reason: String },
+    Internal {
+        /// What expectation broke.
+        reason: String,
+    },
 }
 
 impl StorageError {

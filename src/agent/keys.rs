@@ -80,20 +80,39 @@ pub const TOOLS_PREFIX: &[u8] = b"tools/";
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RecordKey {
     /// `agents/{id}`.
-    Agent { agent_id: String },
+    Agent {
+        /// Id of the agent.
+        agent_id: String,
+    },
     /// `blocks/{agent_id}`.
-    Blocks { agent_id: String },
+    Blocks {
+        /// Agent whose memory blocks the record holds.
+        agent_id: String,
+    },
     /// `sessions/{agent_id}/{session_id}`.
     Session {
+        /// Agent the session belongs to.
         agent_id: String,
+        /// Id of the session within the agent.
         session_id: String,
     },
     /// `messages/{agent_id}/{sequence}`.
-    Message { agent_id: String, sequence: u64 },
+    Message {
+        /// Agent whose history holds the message.
+        agent_id: String,
+        /// Position of the message in the agent's history, from 0.
+        sequence: u64,
+    },
     /// `message_seq/{agent_id}`.
-    MessageSeq { agent_id: String },
+    MessageSeq {
+        /// Agent whose next message sequence number the record holds.
+        agent_id: String,
+    },
     /// `tools/{name}`.
-    Tool { name: String },
+    Tool {
+        /// Name of the custom tool.
+        name: String,
+    },
 }
 
 impl RecordKey {

@@ -17,21 +17,43 @@ pub const OPEN_END: u64 = u64::MAX;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Writes a record whose identity is (`token` = op id, `fingerprint`) under `key`.
-    Put { key: Vec<u8>, fingerprint: u64 },
+    Put {
+        /// Actor-relative key written.
+        key: Vec<u8>,
+        /// Fingerprint of the record written (xxh3 of its JSON).
+        fingerprint: u64,
+    },
     /// Removes `key`.
-    Delete { key: Vec<u8> },
+    Delete {
+        /// Actor-relative key removed.
+        key: Vec<u8>,
+    },
     /// Removes every key under `prefix`.
-    DeletePrefix { prefix: Vec<u8> },
+    DeletePrefix {
+        /// Actor-relative prefix of the keys removed.
+        prefix: Vec<u8>,
+    },
     /// Appends the message `message_id` to `agent_id`'s history.
     Message {
+        /// Agent whose history grows.
         agent_id: String,
+        /// Id of the appended message.
         message_id: String,
+        /// Fingerprint of the message record (xxh3 of its JSON).
         fingerprint: u64,
     },
     /// Changes block `label` of `agent_id` (create, update or append).
-    Block { agent_id: String, label: String },
+    Block {
+        /// Agent that owns the block.
+        agent_id: String,
+        /// Label of the changed block.
+        label: String,
+    },
     /// Removes every message of `agent_id`.
-    ClearMessages { agent_id: String },
+    ClearMessages {
+        /// Agent whose messages are removed.
+        agent_id: String,
+    },
 }
 
 /// One operation as the model knows it.

@@ -21,7 +21,12 @@ pub enum Observed {
     /// The key held nothing.
     Absent,
     /// The key held the record written by op `token`, whose content hashes to `fingerprint`.
-    Present { token: u64, fingerprint: u64 },
+    Present {
+        /// Op id of the writer (the record's token).
+        token: u64,
+        /// Fingerprint of the record's content.
+        fingerprint: u64,
+    },
 }
 
 /// The window of logical time an observation happened in.

@@ -250,17 +250,32 @@ pub enum FaultEffect {
     /// The operation failed with nothing changed.
     Failed,
     /// The operation was delayed by this many simulated ms.
-    Delayed { delay_ms: u64 },
+    Delayed {
+        /// Delay added to the operation, simulated ms.
+        delay_ms: u64,
+    },
     /// A read returned a corrupted copy of the stored value (the stored value is intact).
     CorruptedRead,
     /// The value of `key` was stored truncated to `kept_len` bytes.
-    Truncated { kept_len: usize },
+    Truncated {
+        /// Length of the stored prefix of the value, bytes.
+        kept_len: usize,
+    },
     /// The value meant for `key` landed under `landed_at` instead.
-    Misdirected { landed_at: Vec<u8> },
+    Misdirected {
+        /// Actor-relative key the value landed under; empty if no write was eligible.
+        landed_at: Vec<u8>,
+    },
     /// These writes are visible but not durable: a crash loses them.
-    NotDurable { keys: Vec<Vec<u8>> },
+    NotDurable {
+        /// Actor-relative keys of the writes a crash would lose.
+        keys: Vec<Vec<u8>>,
+    },
     /// The process died; `applied` lists the keys whose writes landed durably first.
-    Crashed { applied: Vec<Vec<u8>> },
+    Crashed {
+        /// Actor-relative keys whose writes landed durably before the crash.
+        applied: Vec<Vec<u8>>,
+    },
 }
 
 /// One fault that fired, as reported to the observer.

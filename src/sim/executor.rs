@@ -52,15 +52,36 @@ pub enum RunOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExecutorError {
     /// Tasks are pending but none is ready and no timer is set.
-    Deadlock { pending_tasks: usize, now_ms: u64 },
+    Deadlock {
+        /// Tasks still pending, none of them ready.
+        pending_tasks: usize,
+        /// Simulated time when the deadlock was detected, ms.
+        now_ms: u64,
+    },
     /// More than `steps_max` polls.
-    StepBudgetExhausted { steps: u64 },
+    StepBudgetExhausted {
+        /// Polls made before the budget ran out (equals `steps_max`).
+        steps: u64,
+    },
     /// The clock would pass `time_ms_max`.
-    TimeBudgetExhausted { now_ms: u64, time_ms_max: u64 },
+    TimeBudgetExhausted {
+        /// Deadline of the next timer, past the budget, ms.
+        now_ms: u64,
+        /// The simulated-time budget, ms.
+        time_ms_max: u64,
+    },
     /// A task panicked; the message is the panic payload.
-    TaskPanicked { task: TaskId, message: String },
+    TaskPanicked {
+        /// The task that panicked.
+        task: TaskId,
+        /// The panic payload as text.
+        message: String,
+    },
     /// The kill switch ended the run before the awaited future finished (`block_on` only).
-    Killed { pending_tasks: usize },
+    Killed {
+        /// Tasks still held when the kill switch fired.
+        pending_tasks: usize,
+    },
 }
 
 impl fmt::Display for ExecutorError {

@@ -36,34 +36,67 @@ pub enum Outcome {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// A phase began.
-    Phase { phase: Phase },
+    Phase {
+        /// The phase that began.
+        phase: Phase,
+    },
     /// A task issued an `AgentStorage` call.
     OpStart {
+        /// Id of the operation, unique within the run, from 0.
         op_id: u64,
+        /// Name of the `AgentStorage` call.
         op: String,
+        /// The call's arguments as short text, e.g. the agent id.
         args: String,
     },
     /// The call returned (indeterminate ops are resolved at the crash that ended them).
     OpResult {
+        /// Id of the operation, as in its `OpStart`.
         op_id: u64,
+        /// How the call ended.
         outcome: Outcome,
+        /// The error message; empty if the call succeeded.
         detail: String,
     },
     /// The fault injector fired.
     Fault {
+        /// The fault that fired.
         fault: FaultType,
+        /// The KV operation it fired on.
         op: KvOp,
+        /// Actor-relative key the operation addressed, as lossy UTF-8.
         key: String,
+        /// What the fault did: its `FaultEffect`, Debug-formatted.
         effect: String,
     },
     /// The process died; every task was dropped.
-    Crash { crash: u32, in_flight_ops: u32 },
+    Crash {
+        /// Number of this crash in the run, from 1.
+        crash: u32,
+        /// Operations in flight at the crash, now indeterminate.
+        in_flight_ops: u32,
+    },
     /// A fresh process started over the durable state.
-    Restart { crash: u32, durable_keys: u64 },
+    Restart {
+        /// Number of the crash this restart recovers from.
+        crash: u32,
+        /// Keys in the durable state the new process starts from.
+        durable_keys: u64,
+    },
     /// An invariant was checked and held.
-    Check { invariant: String, at: String },
+    Check {
+        /// The invariant checked (`all` for a full state check).
+        invariant: String,
+        /// When it was checked, e.g. `recovery 1` or `final`.
+        at: String,
+    },
     /// An invariant was violated.
-    Violation { invariant: String, evidence: String },
+    Violation {
+        /// Stable name of the violated invariant.
+        invariant: String,
+        /// What was observed, for a human reader.
+        evidence: String,
+    },
 }
 
 /// One trace event.
