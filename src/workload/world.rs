@@ -50,6 +50,25 @@ pub struct World {
     pub current_task: Rc<Cell<Option<u32>>>,
 }
 
+/// Logs an event through `tracing` (`dst -v`): operations and faults at `trace`, crashes,
+/// restarts, phases and checks at `debug`, violations at `warn`. Costs one level check when no
+/// subscriber listens.
+fn log_event(event: &Event) {
+    let (index, time_ms, task) = (event.index, event.time_ms, event.task);
+    match &event.kind {
+        EventKind::OpStart { .. } | EventKind::OpResult { .. } | EventKind::Fault { .. } => {
+            tracing::trace!(index, time_ms, ?task, kind = ?event.kind, "event");
+        }
+        EventKind::Violation {
+            invariant,
+            evidence,
+        } => {
+            tracing::warn!(index, time_ms, invariant = %invariant, "violation: {evidence}");
+        }
+        kind => tracing::debug!(index, time_ms, ?kind, "event"),
+    }
+}
+
 /// How an error classifies the call that returned it.
 pub fn classify(result: &Result<(), &StorageError>) -> Outcome {
     match result {
@@ -105,6 +124,7 @@ impl World {
             kind,
         };
         self.next_index += 1;
+        log_event(&event);
         self.events.push(event);
     }
 
