@@ -4,6 +4,7 @@
 mod report;
 mod seed;
 pub mod sweep;
+mod tagged;
 
 pub use report::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use seed::run_seed;

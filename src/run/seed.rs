@@ -9,18 +9,21 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::agent::keys::SERVER_ACTOR;
 use crate::agent::KvAdapter;
 use crate::check::check_durable_state;
-use crate::kv::{FaultInjector, InjectedFault, SimStorage};
+use crate::kv::{ActorId, FaultInjector, InjectedFault, SimStorage};
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
 use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
 use crate::workload::{choose_swarm, OpKind, SharedWorld, Task, World};
 
+use super::tagged::{BoxedTask, Tagged};
 use super::{RunConfig, RunReport, SwarmOptions, Verdict};
 
 struct Run {
+    actor: ActorId,
     world: SharedWorld,
     storage: SimStorage,
     executor: Executor,
@@ -79,7 +82,10 @@ impl Run {
             time_ms_max: scenario.time_ms_max,
         };
         let executor = Executor::new(root.fork("scheduler"), clock, kill_switch.clone(), limits);
+        let actor =
+            ActorId::new(SERVER_ACTOR.0, SERVER_ACTOR.1).expect("the server actor id is valid");
         let run = Run {
+            actor,
             world,
             storage,
             executor,
@@ -111,7 +117,7 @@ impl Run {
         for id in 0..self.config.scenario.tasks {
             let task = Task::new(id, self.world.clone(), store.clone());
             let current = self.world.borrow().current_task.clone();
-            let future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = if liveness {
+            let inner: BoxedTask = if liveness {
                 Box::pin(task.run_liveness())
             } else {
                 Box::pin(task.run())
@@ -119,23 +125,34 @@ impl Run {
             self.executor.spawn(Tagged {
                 task: id,
                 current,
-                inner: future,
+                inner,
             });
         }
     }
 
-    /// Runs the executor until the tasks finish; every crash restarts the process. Returns
-    /// whether the tasks finished.
-    fn drive(&mut self, sink: &mut dyn EventSink) -> bool {
+    /// Runs the executor until the tasks finish, and returns whether they did. In the safety
+    /// phase every crash restarts the process with fresh tasks; in the liveness phase faults
+    /// are off, so a crash is itself a liveness violation.
+    fn drive(&mut self, sink: &mut dyn EventSink, phase: Phase) -> bool {
+        assert!(phase != Phase::Final, "the final phase runs no tasks");
         loop {
             let outcome = self.executor.run();
             self.world.borrow().current_task.set(None);
             match outcome {
                 Ok(RunOutcome::Completed) => return true,
-                Ok(RunOutcome::Halted) => {
+                Ok(RunOutcome::Halted) if phase == Phase::Safety => {
                     self.crash_and_restart();
                     self.flush(sink);
                     self.spawn_tasks(false);
+                }
+                Ok(RunOutcome::Halted) => {
+                    let evidence = format!(
+                        "the process crashed with faults off (seed {})",
+                        self.config.seed
+                    );
+                    self.world.borrow_mut().violation("liveness", evidence);
+                    self.crash_and_restart();
+                    return false;
                 }
                 Err(error) => {
                     self.harness_failure(&error);
@@ -169,7 +186,7 @@ impl Run {
         self.executor.drop_all_tasks();
         self.storage.restart();
         self.kill_switch.reset();
-        let durable_keys = self.storage.durable_entries(&self.actor()).len() as u64;
+        let durable_keys = self.storage.durable_entries(&self.actor).len() as u64;
         self.emit(EventKind::Restart {
             crash: self.crashes,
             durable_keys,
@@ -177,14 +194,8 @@ impl Run {
         self.check_state(&format!("recovery {}", self.crashes));
     }
 
-    fn actor(&self) -> crate::kv::ActorId {
-        KvAdapter::new(self.storage.clone(), self.executor.clock().clone())
-            .actor()
-            .clone()
-    }
-
     fn check_state(&mut self, at: &str) {
-        let entries = self.storage.durable_entries(&self.actor());
+        let entries = self.storage.durable_entries(&self.actor);
         let report = check_durable_state(&self.world.borrow().model, &entries);
         self.world
             .borrow_mut()
@@ -196,7 +207,7 @@ impl Run {
             phase: Phase::Safety,
         });
         self.spawn_tasks(false);
-        self.drive(sink);
+        self.drive(sink, Phase::Safety);
         self.flush(sink);
     }
 
@@ -207,19 +218,11 @@ impl Run {
         self.storage.set_faults_active(false);
         self.crash_and_restart();
         self.spawn_tasks(true);
-        let finished = self.drive(sink);
-        if finished && self.crashes_after_liveness() {
-            let evidence = "a crash happened with faults off".to_string();
-            self.world.borrow_mut().violation("liveness", evidence);
-        }
+        self.drive(sink, Phase::Liveness);
         self.emit(EventKind::Phase {
             phase: Phase::Final,
         });
         self.flush(sink);
-    }
-
-    fn crashes_after_liveness(&self) -> bool {
-        self.storage.is_crashed()
     }
 
     fn report(self, swarm: SwarmOptions) -> RunReport {
@@ -252,24 +255,5 @@ impl Run {
             violations_total: world.violations_total,
             latency_ms: world.latency_ms.clone(),
         }
-    }
-}
-
-/// Wraps a task so the world knows which task is being polled (faults are attributed to it).
-struct Tagged {
-    task: u32,
-    current: Rc<std::cell::Cell<Option<u32>>>,
-    inner: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
-}
-
-impl std::future::Future for Tagged {
-    type Output = ();
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        self.current.set(Some(self.task));
-        self.inner.as_mut().poll(cx)
     }
 }
