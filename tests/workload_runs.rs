@@ -74,3 +74,24 @@ fn lossy_disk_reports_lost_acknowledged_writes() {
         .iter()
         .any(|v| v.invariant == "acknowledged_durability")));
 }
+
+#[test]
+fn an_exhausted_budget_is_a_liveness_violation_not_a_hang() {
+    let mut scenario = Scenario::built_in("default").unwrap();
+    scenario.time_ms_max = 50;
+    let config = RunConfig {
+        seed: 5,
+        scenario,
+        bugs: BugSet::none(),
+    };
+    let report = run_seed(&config, &mut NullSink);
+    assert_eq!(report.verdict, Verdict::Fail);
+    let liveness = report.violations.iter().find(|v| v.invariant == "liveness");
+    let liveness =
+        liveness.unwrap_or_else(|| panic!("no liveness violation: {:?}", report.violations));
+    assert!(
+        liveness.evidence.contains("simulated-time budget"),
+        "{}",
+        liveness.evidence
+    );
+}
