@@ -14,7 +14,9 @@ use std::rc::Rc;
 use super::sim_state::{fault_error, SimState};
 use super::store::{actor_prefix, join_key};
 use super::SimTransaction;
-use super::{ActorId, ActorKV, FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp};
+use super::{
+    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp,
+};
 use crate::agent::StorageError;
 use crate::bugs::BugSet;
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
@@ -52,6 +54,20 @@ impl SimStorage {
             clock,
             kill_switch,
         }
+    }
+
+    /// Empty storage whose random streams are the named forks of `root`: `faults` (whether
+    /// and how a fault fires), `latency` (injected delays) and `crash` (crashes during commit).
+    /// The one place those stream names are chosen.
+    pub fn seeded(
+        root: &DeterministicRng,
+        clock: SimClock,
+        rules: Vec<FaultConfig>,
+        kill_switch: KillSwitch,
+        bugs: BugSet,
+    ) -> Self {
+        let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
+        SimStorage::new(clock, injector, root.fork("crash"), kill_switch, bugs)
     }
 
     /// Reports every fault that fires from now on to `observer` (replacing any earlier one).

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use crate::agent::keys::SERVER_ACTOR;
 use crate::agent::KvAdapter;
 use crate::check::check_durable_state;
-use crate::kv::{ActorId, FaultInjector, InjectedFault, SimStorage};
+use crate::kv::{ActorId, InjectedFault, SimStorage};
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
@@ -56,11 +56,10 @@ impl Run {
         let weights: Vec<u64> = OpKind::ALL.iter().map(|k| swarm.op_weights[k]).collect();
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
-        let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
-        let storage = SimStorage::new(
+        let storage = SimStorage::seeded(
+            &root,
             clock.clone(),
-            injector,
-            root.fork("crash"),
+            rules,
             kill_switch.clone(),
             config.bugs,
         );

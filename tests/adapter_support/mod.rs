@@ -6,7 +6,6 @@
 
 use std::future::Future;
 
-use dst::kv::FaultInjector;
 use dst::{
     ActorKV, AgentMetadata, Block, BugSet, CustomToolRecord, DeterministicRng, Executor,
     ExecutorError, ExecutorLimits, FaultConfig, KillSwitch, KvAdapter, MemoryKV, Message,
@@ -219,13 +218,12 @@ impl Sim {
         adapter_bugs: BugSet,
     ) -> Sim {
         let root = DeterministicRng::new(seed);
-        let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
-        let storage = SimStorage::new(
+        let storage = SimStorage::seeded(
+            &root,
             clock.clone(),
-            injector,
-            root.fork("crash"),
+            rules,
             kill_switch.clone(),
             storage_bugs,
         );

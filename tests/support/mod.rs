@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use dst::kv::{FaultConfig, FaultInjector, InjectedFault};
+use dst::kv::{FaultConfig, InjectedFault};
 use dst::{ActorId, BugSet, DeterministicRng, KillSwitch, SimClock, SimStorage};
 
 /// The actor most tests use.
@@ -29,16 +29,9 @@ impl Sim {
     /// Storage for `seed` with `rules` and `bugs`, faults inactive until [`Sim::arm`].
     pub fn new(seed: u64, rules: Vec<FaultConfig>, bugs: BugSet) -> Sim {
         let root = DeterministicRng::new(seed);
-        let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
-        let storage = SimStorage::new(
-            clock.clone(),
-            injector,
-            root.fork("crash"),
-            kill_switch.clone(),
-            bugs,
-        );
+        let storage = SimStorage::seeded(&root, clock.clone(), rules, kill_switch.clone(), bugs);
         let seen = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&seen);
         storage.set_fault_observer(Rc::new(move |fault: &InjectedFault| {
