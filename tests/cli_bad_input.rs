@@ -63,3 +63,19 @@ fn bad_inputs_exit_2_naming_the_value() {
         );
     }
 }
+
+#[test]
+fn help_lists_every_scenario_and_planted_bug() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dst"))
+        .arg("--help")
+        .output()
+        .expect("dst runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    for (name, _) in dst::workload::BUILT_IN {
+        assert!(help.contains(name), "--help does not name scenario {name}");
+    }
+    for bug in dst::Bug::ALL {
+        assert!(help.contains(bug.name()), "--help does not name bug {bug}");
+    }
+}

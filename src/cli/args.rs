@@ -5,9 +5,31 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// What `dst --help` adds after the flags: examples, scenarios, bugs and exit codes.
+const AFTER_HELP: &str = "\
+Examples:
+  dst run --seed 1                                  one seed of the default scenario
+  dst run --seed 7 --scenario contention --bug occ-disabled --trace t.jsonl
+  dst sweep --seeds 1..10001 --jobs 2               10,000 seeds (ranges are half-open)
+  dst sweep --scenario crash-heavy --seeds 1..=500 --fail-fast
+  dst replay t.jsonl                                re-run a trace and compare event by event
+
+Scenarios (built in; or a path to your own JSON file):
+  default, no-faults, crash-heavy, read-faults, contention, corruption,
+  lossy-disk (outside the fault envelope: expected to fail)
+
+Planted bugs (--bug, repeatable), each caught by the checkers:
+  non-atomic-checkpoint, checkpoint-skips-agent-check, delete-agent-parent-first,
+  torn-commit, occ-disabled, ack-before-durable, stale-read-your-writes, unverified-read
+
+Exit codes:
+  0  every seed passed (replay: identical)
+  1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism
+  2  bad input: usage, seed range, scenario, --bug name, trace file";
+
 /// `dst`: deterministic simulation testing of the agent storage stack.
 #[derive(Debug, Parser)]
-#[command(name = "dst", version, about)]
+#[command(name = "dst", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Show `tracing` logs on stderr (filter with RUST_LOG, default `debug`).
     #[arg(short, long, global = true)]
