@@ -72,18 +72,26 @@ first_mismatch() {
 }
 
 echo "== 1. ${#SCENARIOS[@]} scenarios x seeds $SWEEP_SEEDS: --jobs 1 and --jobs 2 in separate processes"
+# compare SCENARIO A B WHAT BIN_A BIN_B: hash lists $work/A.hashes and $work/B.hashes must be
+# equal; otherwise report the first differing seed and diagnose it with the two binaries.
+compare() {
+  local scenario=$1 a=$2 b=$3 what=$4 seed
+  if cmp -s "$work/$a.hashes" "$work/$b.hashes"; then
+    echo "  $scenario: $(wc -l <"$work/$a.hashes") seeds, identical hashes"
+  else
+    seed=$(first_mismatch "$work/$a.hashes" "$work/$b.hashes")
+    fail "$scenario: $what hash seed $seed differently"
+    diagnose "$5" "$6" "$scenario" "$seed"
+  fi
+}
+
 for scenario in "${SCENARIOS[@]}"; do
   sweep "$REL" "$scenario" "$SWEEP_SEEDS" 1 "$scenario-j1"
   sweep "$REL" "$scenario" "$SWEEP_SEEDS" 2 "$scenario-j2"
-  count=$(wc -l <"$work/$scenario-j1.hashes")
-  if [[ $count -eq 0 ]]; then
+  if [[ ! -s "$work/$scenario-j1.hashes" ]]; then
     fail "$scenario: the sweep reported no seeds"
-  elif cmp -s "$work/$scenario-j1.hashes" "$work/$scenario-j2.hashes"; then
-    echo "  $scenario: $count seeds, identical hashes"
   else
-    seed=$(first_mismatch "$work/$scenario-j1.hashes" "$work/$scenario-j2.hashes")
-    fail "$scenario: --jobs 1 and --jobs 2 hash seed $seed differently"
-    diagnose "$REL" "$REL" "$scenario" "$seed"
+    compare "$scenario" "$scenario-j1" "$scenario-j2" "--jobs 1 and --jobs 2" "$REL" "$REL"
   fi
 done
 
@@ -91,13 +99,7 @@ echo "== 2. debug build vs release build on seeds $DEBUG_SAMPLE"
 for scenario in "${SCENARIOS[@]}"; do
   sweep "$DBG" "$scenario" "$DEBUG_SAMPLE" 2 "$scenario-debug"
   grep -E "^($(tr ',' '|' <<<"$DEBUG_SAMPLE")) " "$work/$scenario-j1.hashes" >"$work/$scenario-sample.hashes"
-  if cmp -s "$work/$scenario-sample.hashes" "$work/$scenario-debug.hashes"; then
-    echo "  $scenario: identical"
-  else
-    seed=$(first_mismatch "$work/$scenario-sample.hashes" "$work/$scenario-debug.hashes")
-    fail "$scenario: debug and release builds hash seed $seed differently"
-    diagnose "$REL" "$DBG" "$scenario" "$seed"
-  fi
+  compare "$scenario" "$scenario-sample" "$scenario-debug" "debug and release builds" "$REL" "$DBG"
 done
 
 echo "== 3. golden hashes (seeds/golden/SCENARIO.hashes, seeds 1..=$GOLDEN_SEEDS)"
