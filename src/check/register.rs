@@ -40,6 +40,19 @@ pub struct Window {
     pub stale_invariant: &'static str,
 }
 
+impl Window {
+    /// An observation of durable state made after every operation so far has started and
+    /// ended (its logical time is one past the model's clock), so every `ok` write must show.
+    pub fn after_all(model: &Model) -> Window {
+        let after = model.now() + 1;
+        Window {
+            start: after,
+            end: after,
+            stale_invariant: "acknowledged_durability",
+        }
+    }
+}
+
 fn finding(
     model: &Model,
     invariant: &'static str,

@@ -130,12 +130,7 @@ impl Walk<'_> {
 
 /// Checks the durable `entries` (ascending by key) against the model at its current time.
 pub fn check_durable_state(model: &Model, entries: &[(Vec<u8>, Vec<u8>)]) -> StateReport {
-    let now = model.now();
-    let window = Window {
-        start: now,
-        end: now,
-        stale_invariant: "acknowledged_durability",
-    };
+    let window = Window::after_all(model);
     let agents = entries
         .iter()
         .filter_map(|(key, _)| match RecordKey::parse(key) {
