@@ -8,6 +8,10 @@ use dst::sim::{DeterministicRng, Executor, ExecutorLimits, KillSwitch, SimClock}
 use dst::workload::records;
 use dst::{AgentStorage, KvAdapter, MemoryKV, MessageRole};
 
+/// The same allocator as the `dst` binary, so the comparison is like for like.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const AGENTS: u64 = 4;
 const ROUNDS: u64 = 400;
 const SEEDS: u64 = 100;
