@@ -481,3 +481,21 @@ fn an_operation_asleep_when_the_process_dies_never_completes() {
     assert_eq!(sim.clock.fire_next(), Some(3));
     assert!(poll_once(read.as_mut()).is_pending(), "the process is dead");
 }
+
+#[test]
+fn value_faults_on_a_delete_are_inert() {
+    for fault in [FaultType::MisdirectedWrite, FaultType::PartialWrite] {
+        let sim = seeded(FaultConfig::new(fault, 1.0));
+        let a = actor("a");
+        run(sim.storage.delete(&a, b"k")).unwrap();
+        let after = entries(&[("other", "x")]);
+        assert_eq!(
+            both(&sim),
+            (after.clone(), after),
+            "{fault:?}: the delete applies"
+        );
+        let seen = sim.seen();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].effect, FaultEffect::Inert, "{fault:?}");
+    }
+}

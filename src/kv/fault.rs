@@ -249,6 +249,9 @@ impl FaultConfig {
 pub enum FaultEffect {
     /// The operation failed with nothing changed.
     Failed,
+    /// The fault found nothing to act on (a misdirect or truncation of a batch without a
+    /// value to move or shorten): the operation went through intact.
+    Inert,
     /// The operation was delayed by this many simulated ms.
     Delayed {
         /// Delay added to the operation, simulated ms.

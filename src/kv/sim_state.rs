@@ -16,7 +16,8 @@
 //!   is returned intact. The stored value is never touched.
 //!
 //! A batch with nothing to misdirect or truncate (no value, or no non-empty value) applies
-//! intact; the fault is still reported. Every fault that fires is queued for the observer once.
+//! intact; the fault is still reported, as `Inert`. Every fault that fires is queued for the
+//! observer once.
 
 use super::store::{VersionedStore, Write};
 use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp};
@@ -255,10 +256,7 @@ impl SimState {
             .filter(|i| writes[*i].1.is_some())
             .collect();
         if eligible.is_empty() {
-            let effect = FaultEffect::Misdirected {
-                landed_at: Vec::new(),
-            };
-            return self.report(FaultType::MisdirectedWrite, op, &[], effect);
+            return self.report(FaultType::MisdirectedWrite, op, &[], FaultEffect::Inert);
         }
         let rng = self.injector.faults_stream();
         let chosen = eligible[rng.index(eligible.len())];
@@ -297,7 +295,7 @@ impl SimState {
         if eligible.is_empty() {
             let key = writes.first().map(|(k, _)| &k[prefix.len()..]);
             let key = key.unwrap_or_default().to_vec();
-            return self.report(fault, op, &key, FaultEffect::Truncated { kept_len: 0 });
+            return self.report(fault, op, &key, FaultEffect::Inert);
         }
         let rng = self.injector.faults_stream();
         let (key, value) = &mut writes[eligible[rng.index(eligible.len())]];
