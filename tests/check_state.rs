@@ -123,3 +123,32 @@ fn an_undecodable_value_is_allowed_only_where_a_fault_damaged_it() {
     model.mark_damaged(agent_key("a"));
     assert!(invariants(&model, &entries).is_empty());
 }
+
+#[test]
+fn messages_stored_out_of_append_order_are_reported() {
+    let (mut model, entries) = with_agent();
+    let mut messages = Vec::new();
+    for _ in 0..2 {
+        let op = model.next_op_id();
+        let message = records::message("a", op, MessageRole::User, 0);
+        let effects = vec![Effect::Message {
+            agent_id: "a".into(),
+            message_id: message.id.clone(),
+            fingerprint: fingerprint(&message),
+        }];
+        assert_eq!(model.begin(0, "append_message", effects), op);
+        model.end(op, Outcome::Ok);
+        messages.push(message);
+    }
+    let in_order = |first: usize, second: usize| {
+        let mut all = entries.clone();
+        all.push(entry(message_key("a", 0), &messages[first]));
+        all.push(entry(message_key("a", 1), &messages[second]));
+        all
+    };
+    assert!(invariants(&model, &in_order(0, 1)).is_empty());
+    assert_eq!(
+        invariants(&model, &in_order(1, 0)),
+        vec!["read_consistency"]
+    );
+}

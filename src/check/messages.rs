@@ -47,6 +47,24 @@ pub fn check_message(model: &Model, agent_id: &str, message: &Message) -> Option
     None
 }
 
+/// Checks that `earlier` may precede `later` in an agent's history (append order): it is an
+/// error if `later` was certainly appended, and acknowledged, before `earlier` was even issued.
+pub fn check_message_order(model: &Model, earlier: &Message, later: &Message) -> Option<Finding> {
+    let op_of = |m: &Message| message_token(m).filter(|op| model.message_op(&m.id) == Some(*op));
+    let (first, second) = (op_of(earlier)?, op_of(later)?);
+    let inverted = model.op(second).ok() && model.op(second).before(model.op(first));
+    inverted.then(|| Finding {
+        invariant: "read_consistency",
+        evidence: format!(
+            "message '{}' comes before '{}', but {} finished before {} started",
+            earlier.id,
+            later.id,
+            model.describe(second),
+            model.describe(first)
+        ),
+    })
+}
+
 /// Whether message op `op` of `agent_id` may be missing: a clear of the agent's messages may
 /// have run after it, or a fault damaged one of the agent's message keys.
 fn may_be_missing(model: &Model, agent_id: &str, op: u64) -> bool {

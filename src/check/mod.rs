@@ -12,7 +12,7 @@ mod state;
 pub mod tokens;
 
 pub use blocks::{check_block, check_own_block};
-pub use messages::check_message;
+pub use messages::{check_message, check_message_order};
 pub use model::{Effect, Model, OpInfo, OPEN_END};
 pub use register::{check_register, Finding, Observed, Window};
 pub use state::{check_durable_state, StateReport};

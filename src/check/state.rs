@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::DeserializeOwned;
 
 use super::blocks::check_block;
-use super::messages::{check_checkpoints, check_message, check_messages_durable};
+use super::messages::{
+    check_checkpoints, check_message, check_message_order, check_messages_durable,
+};
 use super::model::Model;
 use super::register::{check_register, Finding, Observed, Window};
 use super::tokens::{agent_token, fingerprint, session_token, tool_token};
@@ -33,6 +35,8 @@ struct Walk<'a> {
     agents: BTreeSet<String>,
     messages: BTreeMap<String, String>,
     session_tokens: BTreeMap<Vec<u8>, u64>,
+    /// The previous message in key order, to check append order.
+    last_message: Option<Message>,
 }
 
 impl Walk<'_> {
@@ -112,7 +116,16 @@ impl Walk<'_> {
                 if let Some(message) = self.decode::<Message>(key, value) {
                     let finding = check_message(self.model, &agent_id, &message);
                     self.push(finding);
-                    self.messages.insert(message.id, agent_id);
+                    if let Some(previous) = self
+                        .last_message
+                        .as_ref()
+                        .filter(|m| m.agent_id == agent_id)
+                    {
+                        let finding = check_message_order(self.model, previous, &message);
+                        self.push(finding);
+                    }
+                    self.messages.insert(message.id.clone(), agent_id);
+                    self.last_message = Some(message);
                 }
             }
             RecordKey::Blocks { agent_id } => {
@@ -145,6 +158,7 @@ pub fn check_durable_state(model: &Model, entries: &[(Vec<u8>, Vec<u8>)]) -> Sta
         agents,
         messages: BTreeMap::new(),
         session_tokens: BTreeMap::new(),
+        last_message: None,
     };
     for (key, value) in entries {
         walk.entry(key, value);

@@ -4,7 +4,7 @@
 use crate::agent::keys::{agent_key, session_key, tool_key};
 use crate::agent::{AgentStorage, SessionState};
 use crate::check::tokens::{agent_token, fingerprint, session_token, tool_token};
-use crate::check::{check_block, check_message, Finding, Observed};
+use crate::check::{check_block, check_message, check_message_order, Finding, Observed};
 
 use super::{OpKind, Task};
 
@@ -105,10 +105,11 @@ impl Task {
         let findings: Vec<Option<Finding>> = {
             let model = &self.world.borrow().model;
             let messages = loaded.unwrap_or_default();
-            messages
-                .iter()
-                .map(|m| check_message(model, agent, m))
-                .collect()
+            let each = messages.iter().map(|m| check_message(model, agent, m));
+            let order = messages
+                .windows(2)
+                .map(|pair| check_message_order(model, &pair[0], &pair[1]));
+            each.chain(order).collect()
         };
         self.report(findings, "a message read");
     }
