@@ -95,3 +95,28 @@ fn an_exhausted_budget_is_a_liveness_violation_not_a_hang() {
         liveness.evidence
     );
 }
+
+/// The actions each of 3 tasks draws when they ask in `schedule` order (budget: 10 in all).
+fn actions_by_task(schedule: &[u32]) -> Vec<Vec<dst::workload::OpKind>> {
+    use dst::sim::{DeterministicRng, SimClock};
+    use dst::workload::{OpKind, World};
+    let rng = DeterministicRng::new(9).fork("workload");
+    let mut world = World::new(SimClock::new(), &rng, 3, 2, 10, vec![1; OpKind::ALL.len()]);
+    let mut by_task = vec![Vec::new(); 3];
+    for task in schedule {
+        by_task[*task as usize].extend(world.next_action(*task));
+    }
+    by_task
+}
+
+/// Faults change how tasks interleave; they must not change what each task does.
+#[test]
+fn a_tasks_actions_do_not_depend_on_scheduling() {
+    let interleaved = actions_by_task(&[2, 0, 0, 1, 2, 1, 0, 2, 1, 0, 0, 0]);
+    let one_by_one = actions_by_task(&[0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
+    assert_eq!(
+        interleaved.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![4, 3, 3]
+    );
+    assert_eq!(interleaved, one_by_one);
+}

@@ -29,8 +29,9 @@ pub struct World {
     /// Events not yet handed to the sink.
     pub events: Vec<Event>,
     next_index: u64,
-    /// Actions left in the safety phase.
-    pub actions_left: u64,
+    /// Actions each task has left in the safety phase. Budgets are per task, so the kinds of
+    /// action a task draws never depend on how fast other tasks (or faults) make it run.
+    actions_left: Vec<u64>,
     task_rngs: Vec<DeterministicRng>,
     weights: Vec<u64>,
     /// Number of agent ids.
@@ -83,7 +84,8 @@ pub fn classify(result: &Result<(), &StorageError>) -> Outcome {
 }
 
 impl World {
-    /// A world for `tasks` tasks over `agents` agent ids, with `actions` actions to spend.
+    /// A world for `tasks` tasks over `agents` agent ids, with `actions` actions to spend,
+    /// shared out evenly among the tasks (the first `actions % tasks` get one more).
     pub fn new(
         clock: SimClock,
         workload_rng: &DeterministicRng,
@@ -99,7 +101,9 @@ impl World {
             clock,
             events: Vec::new(),
             next_index: 0,
-            actions_left: actions,
+            actions_left: (0..u64::from(tasks))
+                .map(|t| actions / u64::from(tasks) + u64::from(t < actions % u64::from(tasks)))
+                .collect(),
             task_rngs: (0..tasks)
                 .map(|t| workload_rng.fork(&format!("task-{t}")))
                 .collect(),
@@ -133,12 +137,14 @@ impl World {
         &mut self.task_rngs[task as usize]
     }
 
-    /// Spends one action of the budget and draws its kind; `None` when the budget is spent.
+    /// Spends one action of `task`'s budget and draws its kind from the task's stream; `None`
+    /// when the budget is spent.
     pub fn next_action(&mut self, task: u32) -> Option<OpKind> {
-        if self.actions_left == 0 {
+        let left = &mut self.actions_left[task as usize];
+        if *left == 0 {
             return None;
         }
-        self.actions_left -= 1;
+        *left -= 1;
         let weights = self.weights.clone();
         let index = self
             .rng(task)

@@ -43,8 +43,10 @@ impl Task {
         }
     }
 
-    /// One iteration of the agent loop on `agent`'s current session (started if none).
+    /// One iteration of the agent loop on `agent`'s current session (started if none). Draws
+    /// before any call, so what a task draws never depends on what storage answered.
     pub(super) async fn iterate(&mut self, agent: &str) {
+        let pending = self.draw(3);
         if !self.sessions.contains_key(agent) {
             self.recover(agent).await;
         }
@@ -71,7 +73,6 @@ impl Task {
             self.sessions.remove(agent);
             return;
         }
-        let pending = self.draw(3);
         let (op, checkpointed) = call_with_retries(&self.world, self.id, |op| {
             let next = records::next_session(&session, op, now_ms, pending);
             let message = records::message(agent, op, MessageRole::Assistant, now_ms);
