@@ -79,7 +79,7 @@ fn an_indeterminate_write_may_or_may_not_be_visible() {
     let a = put(&mut model, 0, 1);
     model.end(a, Outcome::Ok);
     let b = put(&mut model, 0, 2);
-    assert_eq!(model.crash(), 1);
+    assert_eq!(model.crash().len(), 1);
     assert_eq!(check_register(&model, KEY, seen(a, 1), now(&model)), None);
     assert_eq!(check_register(&model, KEY, seen(b, 2), now(&model)), None);
 }

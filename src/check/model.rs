@@ -196,14 +196,15 @@ impl Model {
         );
     }
 
-    /// The process died: every op in flight becomes indeterminate. Returns how many.
-    pub fn crash(&mut self) -> u32 {
+    /// The process died: every op in flight becomes indeterminate. Returns their op ids, in
+    /// task order.
+    pub fn crash(&mut self) -> Vec<u64> {
         let in_flight: Vec<u64> = self.in_flight.values().copied().collect();
         for id in &in_flight {
             self.end(*id, Outcome::Indeterminate);
         }
         assert!(self.in_flight.is_empty());
-        in_flight.len() as u32
+        in_flight
     }
 
     /// The op `task` has in flight, if any.

@@ -207,17 +207,15 @@ impl World {
         }
     }
 
-    /// The process died: every op in flight becomes indeterminate.
+    /// The process died: every op in flight becomes indeterminate. Returns how many there were.
     pub fn crash(&mut self) -> u32 {
-        let in_flight: Vec<(u64, &'static str)> = (0..self.task_rngs.len() as u32)
-            .filter_map(|t| self.model.in_flight_of(t))
-            .map(|id| (id, self.model.op(id).name))
-            .collect();
-        for (id, name) in &in_flight {
+        let ended = self.model.crash();
+        for id in &ended {
             self.started_ms.remove(id);
+            let name = self.model.op(*id).name;
             self.count(name, Outcome::Indeterminate);
         }
-        self.model.crash()
+        ended.len() as u32
     }
 
     /// Records a fault reported by storage, and what it means for the model.
