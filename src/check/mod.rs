@@ -14,5 +14,5 @@ pub mod tokens;
 pub use blocks::{check_block, check_own_block};
 pub use messages::{check_message, check_message_order};
 pub use model::{Effect, Model, OpInfo, OPEN_END};
-pub use register::{check_register, Finding, Observed, Window};
+pub use register::{check_register, Finding, Observed, Window, NO_TOKEN};
 pub use state::{check_durable_state, StateReport};

@@ -5,6 +5,7 @@
 //! older than an `ok` write that certainly finished before the observation started).
 
 use super::model::Model;
+use super::tokens::fingerprint;
 
 /// A violation found by a check: the invariant and its evidence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +28,20 @@ pub enum Observed {
         /// Fingerprint of the record's content.
         fingerprint: u64,
     },
+}
+
+/// The token of a record that names no op (a malformed or foreign record): no op has it, so
+/// the register check reports it.
+pub const NO_TOKEN: u64 = u64::MAX;
+
+impl Observed {
+    /// What an observation saw of `record`, whose write token is `token` (if it has one).
+    pub fn record<T: serde::Serialize>(token: Option<u64>, record: &T) -> Observed {
+        Observed::Present {
+            token: token.unwrap_or(NO_TOKEN),
+            fingerprint: fingerprint(record),
+        }
+    }
 }
 
 /// The window of logical time an observation happened in.

@@ -13,8 +13,8 @@ use super::messages::{
     check_checkpoints, check_message, check_message_order, check_messages_durable,
 };
 use super::model::Model;
-use super::register::{check_register, Finding, Observed, Window};
-use super::tokens::{agent_token, fingerprint, session_token, tool_token};
+use super::register::{check_register, Finding, Observed, Window, NO_TOKEN};
+use super::tokens::{agent_token, session_token, tool_token};
 use crate::agent::codec::decode;
 use crate::agent::keys::{agent_key, RecordKey};
 use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
@@ -59,11 +59,8 @@ impl Walk<'_> {
         }
     }
 
-    fn register(&mut self, key: &[u8], token: Option<u64>, fingerprint: u64) {
-        let observed = Observed::Present {
-            token: token.unwrap_or(u64::MAX),
-            fingerprint,
-        };
+    fn register<T: serde::Serialize>(&mut self, key: &[u8], token: Option<u64>, record: &T) {
+        let observed = Observed::record(token, record);
         let finding = check_register(self.model, key, observed, self.window);
         self.push(finding);
     }
@@ -96,20 +93,20 @@ impl Walk<'_> {
         match parsed {
             RecordKey::Agent { .. } => {
                 if let Some(agent) = self.decode::<AgentMetadata>(key, value) {
-                    self.register(key, agent_token(&agent), fingerprint(&agent));
+                    self.register(key, agent_token(&agent), &agent);
                 }
             }
             RecordKey::Session { .. } => {
                 if let Some(session) = self.decode::<SessionState>(key, value) {
                     let token = session_token(&session);
                     self.session_tokens
-                        .insert(key.to_vec(), token.unwrap_or(u64::MAX));
-                    self.register(key, token, fingerprint(&session));
+                        .insert(key.to_vec(), token.unwrap_or(NO_TOKEN));
+                    self.register(key, token, &session);
                 }
             }
             RecordKey::Tool { .. } => {
                 if let Some(tool) = self.decode::<CustomToolRecord>(key, value) {
-                    self.register(key, tool_token(&tool), fingerprint(&tool));
+                    self.register(key, tool_token(&tool), &tool);
                 }
             }
             RecordKey::Message { agent_id, .. } => {

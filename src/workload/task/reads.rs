@@ -3,18 +3,10 @@
 
 use crate::agent::keys::{agent_key, session_key, tool_key};
 use crate::agent::{AgentStorage, SessionState};
-use crate::check::tokens::{agent_token, fingerprint, session_token, tool_token};
+use crate::check::tokens::{agent_token, session_token, tool_token};
 use crate::check::{check_block, check_message, check_message_order, Finding, Observed};
 
 use super::{OpKind, Task};
-
-/// What a read saw of one record: its write token (or a token no op has) and fingerprint.
-fn present<T: serde::Serialize>(token: Option<u64>, record: &T) -> Observed {
-    Observed::Present {
-        token: token.unwrap_or(u64::MAX),
-        fingerprint: fingerprint(record),
-    }
-}
 
 impl Task {
     pub(super) async fn load_agent(&mut self, agent: &str) {
@@ -22,7 +14,8 @@ impl Task {
             .call("load_agent", agent, vec![], |store| store.load_agent(agent))
             .await;
         if let Ok(loaded) = loaded {
-            let observed = loaded.map_or(Observed::Absent, |r| present(agent_token(&r), &r));
+            let observed =
+                loaded.map_or(Observed::Absent, |r| Observed::record(agent_token(&r), &r));
             self.check_point(op, &agent_key(agent), observed);
         }
     }
@@ -32,7 +25,7 @@ impl Task {
             .call("list_agents", "", vec![], |store| store.list_agents())
             .await;
         for record in listed.unwrap_or_default() {
-            let observed = present(agent_token(&record), &record);
+            let observed = Observed::record(agent_token(&record), &record);
             self.check_point(op, &agent_key(&record.id), observed);
         }
     }
@@ -52,7 +45,7 @@ impl Task {
 
     fn check_session(&self, op: u64, session: &SessionState) {
         let key = session_key(&session.agent_id, &session.session_id);
-        self.check_point(op, &key, present(session_token(session), session));
+        self.check_point(op, &key, Observed::record(session_token(session), session));
     }
 
     pub(super) async fn list_sessions(&mut self, agent: &str) {
@@ -129,7 +122,8 @@ impl Task {
             })
             .await;
         if let Ok(loaded) = loaded {
-            let observed = loaded.map_or(Observed::Absent, |t| present(tool_token(&t), &t));
+            let observed =
+                loaded.map_or(Observed::Absent, |t| Observed::record(tool_token(&t), &t));
             self.check_point(op, &tool_key(name), observed);
         }
     }
@@ -141,7 +135,11 @@ impl Task {
             })
             .await;
         for tool in listed.unwrap_or_default() {
-            self.check_point(op, &tool_key(&tool.name), present(tool_token(&tool), &tool));
+            self.check_point(
+                op,
+                &tool_key(&tool.name),
+                Observed::record(tool_token(&tool), &tool),
+            );
         }
     }
 }
