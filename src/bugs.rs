@@ -27,11 +27,27 @@ pub enum Bug {
     StaleReadYourWrites,
     /// The adapter stops verifying records on read.
     UnverifiedRead,
+    /// `load_messages_since` also returns messages created exactly at `since_ms`.
+    SinceInclusive,
+    /// `load_latest_session` also considers stopped sessions.
+    LatestIncludesStopped,
+    /// `update_block` of a missing label creates the block instead of `NotFound`.
+    UpdateCreatesMissing,
+    /// `delete_agent` of a missing agent succeeds instead of `NotFound`.
+    DeleteMissingAgentOk,
+    /// A transaction conflict is returned to the caller at once, never retried.
+    ConflictNotRetried,
+    /// `list_sessions` scans `sessions/{agent_id}` without the closing `/`, so an agent whose id
+    /// extends another's (`agent-1`, `agent-10`) lists the other's sessions too.
+    PrefixWithoutSeparator,
+    /// Message keys leave out the append number, so messages created in the same ms overwrite
+    /// one another.
+    MessageKeyWithoutNumber,
 }
 
 impl Bug {
     /// Every planted bug, in a fixed order.
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 15] = [
         Bug::NonAtomicCheckpoint,
         Bug::CheckpointSkipsAgentCheck,
         Bug::DeleteAgentParentFirst,
@@ -40,6 +56,13 @@ impl Bug {
         Bug::AckBeforeDurable,
         Bug::StaleReadYourWrites,
         Bug::UnverifiedRead,
+        Bug::SinceInclusive,
+        Bug::LatestIncludesStopped,
+        Bug::UpdateCreatesMissing,
+        Bug::DeleteMissingAgentOk,
+        Bug::ConflictNotRetried,
+        Bug::PrefixWithoutSeparator,
+        Bug::MessageKeyWithoutNumber,
     ];
 
     /// The stable command-line name of the bug.
@@ -53,11 +76,18 @@ impl Bug {
             Bug::AckBeforeDurable => "ack-before-durable",
             Bug::StaleReadYourWrites => "stale-read-your-writes",
             Bug::UnverifiedRead => "unverified-read",
+            Bug::SinceInclusive => "since-inclusive",
+            Bug::LatestIncludesStopped => "latest-session-includes-stopped",
+            Bug::UpdateCreatesMissing => "update-block-creates-missing",
+            Bug::DeleteMissingAgentOk => "delete-missing-agent-ok",
+            Bug::ConflictNotRetried => "conflict-not-retried",
+            Bug::PrefixWithoutSeparator => "prefix-without-separator",
+            Bug::MessageKeyWithoutNumber => "message-key-without-number",
         }
     }
 
-    fn bit(self) -> u16 {
-        1 << (self as u16)
+    fn bit(self) -> u32 {
+        1 << (self as u32)
     }
 }
 
@@ -86,7 +116,7 @@ impl FromStr for Bug {
 /// A set of planted bugs. `BugSet::default()` is the empty set: the correct system.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct BugSet {
-    bits: u16,
+    bits: u32,
 }
 
 impl BugSet {

@@ -69,6 +69,16 @@ pub enum StorageError {
         /// Why the store is unreachable.
         reason: String,
     },
+    /// An argument the API refuses: an id that would break the key layout (empty, containing
+    /// `/`), or a record that contradicts the call (a message of another agent).
+    InvalidArgument {
+        /// What was refused, e.g. `agent id`.
+        what: &'static str,
+        /// The refused value.
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
     /// A limit of the API was exceeded (name length, pending tool calls, load limit, ...).
     LimitExceeded {
         /// What was limited, e.g. `agent id` (a length in bytes) or a count.
@@ -128,6 +138,7 @@ impl StorageError {
             StorageError::SerializationFailed { .. } => "serialization_failed",
             StorageError::DeserializationFailed { .. } => "deserialization_failed",
             StorageError::ConnectionFailed { .. } => "connection_failed",
+            StorageError::InvalidArgument { .. } => "invalid_argument",
             StorageError::LimitExceeded { .. } => "limit_exceeded",
             StorageError::FaultInjected { .. } => "fault_injected",
             StorageError::Internal { .. } => "internal",
@@ -169,6 +180,11 @@ impl fmt::Display for StorageError {
             StorageError::ConnectionFailed { operation, reason } => {
                 write!(f, "connection failed: {operation}: {reason}")
             }
+            StorageError::InvalidArgument {
+                what,
+                value,
+                reason,
+            } => write!(f, "invalid {what} '{value}': {reason}"),
             StorageError::LimitExceeded { what, value, limit } => {
                 write!(f, "limit exceeded: {what} is {value}, limit {limit}")
             }

@@ -1,9 +1,10 @@
 //! The hierarchical key layout under the `kelpie:server` actor, and its parser.
 //!
 //! `agents/{id}`, `blocks/{agent_id}`, `sessions/{agent_id}/{session_id}`,
-//! `messages/{agent_id}/{sequence:020}`, `message_seq/{agent_id}` (the next sequence number),
-//! `tools/{name}`. Ids contain no `/`, so every prefix below names exactly one owner, and
-//! zero-padded sequences make message keys sort in append order.
+//! `messages/{agent_id}/{created_at_ms:020}/{n:020}`, `tools/{name}`. Ids contain no `/`, so
+//! every prefix below names exactly one owner. Message keys sort by creation time, then by `n`,
+//! which numbers the messages of one agent created in the same millisecond in append order
+//! (from 0, one more than the largest `n` in that millisecond).
 
 use super::StorageError;
 
@@ -13,11 +14,17 @@ pub const SERVER_ACTOR: (&str, &str) = ("kelpie", "server");
 /// Longest id of any entity, in bytes.
 pub const ID_BYTES_MAX: usize = 256;
 
-/// Refuses ids that would break the key layout: empty, containing `/`, or too long.
+/// Digits of the zero-padded numbers in message keys.
+const NUMBER_DIGITS: usize = 20;
+
+/// Refuses ids that would break the key layout: empty or containing `/` (invalid), or longer
+/// than [`ID_BYTES_MAX`] bytes (over the limit).
 pub fn check_id(what: &'static str, id: &str) -> Result<(), StorageError> {
     if id.is_empty() || id.contains('/') {
-        return Err(StorageError::Internal {
-            reason: format!("invalid {what} '{id}': must be non-empty and contain no '/'"),
+        return Err(StorageError::InvalidArgument {
+            what,
+            value: id.to_string(),
+            reason: "must be non-empty and contain no '/'",
         });
     }
     if id.len() > ID_BYTES_MAX {
@@ -30,9 +37,39 @@ pub fn check_id(what: &'static str, id: &str) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// `family` followed by each part, the parts separated by `/`: one allocation, no formatting.
+fn key(family: &str, parts: &[&[u8]]) -> Vec<u8> {
+    assert!(!parts.is_empty(), "a key names at least one part");
+    let separators = parts.len() - 1;
+    let len = family.len() + parts.iter().map(|p| p.len()).sum::<usize>() + separators;
+    let mut key = Vec::with_capacity(len);
+    key.extend_from_slice(family.as_bytes());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push(b'/');
+        }
+        key.extend_from_slice(part);
+    }
+    assert_eq!(key.len(), len, "the capacity was exact");
+    key
+}
+
+/// Appends `/` and `number` zero-padded to [`NUMBER_DIGITS`] digits.
+fn push_number(key: &mut Vec<u8>, number: u64) {
+    let mut digits = [b'0'; NUMBER_DIGITS];
+    let mut rest = number;
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    assert_eq!(rest, 0, "a u64 has at most 20 digits");
+    key.push(b'/');
+    key.extend_from_slice(&digits);
+}
+
 /// `agents/{id}`.
 pub fn agent_key(id: &str) -> Vec<u8> {
-    format!("agents/{id}").into_bytes()
+    key("agents/", &[id.as_bytes()])
 }
 
 /// Prefix of every agent key.
@@ -40,41 +77,64 @@ pub const AGENTS_PREFIX: &[u8] = b"agents/";
 
 /// `blocks/{agent_id}`.
 pub fn blocks_key(agent_id: &str) -> Vec<u8> {
-    format!("blocks/{agent_id}").into_bytes()
+    key("blocks/", &[agent_id.as_bytes()])
 }
 
 /// `sessions/{agent_id}/{session_id}`.
 pub fn session_key(agent_id: &str, session_id: &str) -> Vec<u8> {
-    format!("sessions/{agent_id}/{session_id}").into_bytes()
+    key("sessions/", &[agent_id.as_bytes(), session_id.as_bytes()])
 }
 
 /// `sessions/{agent_id}/`.
 pub fn sessions_prefix(agent_id: &str) -> Vec<u8> {
-    format!("sessions/{agent_id}/").into_bytes()
+    key("sessions/", &[agent_id.as_bytes(), b""])
 }
 
-/// `messages/{agent_id}/{sequence:020}`.
-pub fn message_key(agent_id: &str, sequence: u64) -> Vec<u8> {
-    format!("messages/{agent_id}/{sequence:020}").into_bytes()
+/// `messages/{agent_id}/{created_at_ms:020}/{n:020}`.
+pub fn message_key(agent_id: &str, created_at_ms: u64, n: u64) -> Vec<u8> {
+    let mut key = messages_prefix(agent_id);
+    key.pop();
+    push_number(&mut key, created_at_ms);
+    push_number(&mut key, n);
+    key
 }
 
-/// `messages/{agent_id}/`.
+/// `messages/{agent_id}/`: every message of the agent.
 pub fn messages_prefix(agent_id: &str) -> Vec<u8> {
-    format!("messages/{agent_id}/").into_bytes()
+    key("messages/", &[agent_id.as_bytes(), b""])
 }
 
-/// `message_seq/{agent_id}`: holds the sequence number of the agent's next message.
-pub fn message_seq_key(agent_id: &str) -> Vec<u8> {
-    format!("message_seq/{agent_id}").into_bytes()
+/// `messages/{agent_id}/{created_at_ms:020}/`: the agent's messages created in that ms.
+pub fn message_bucket(agent_id: &str, created_at_ms: u64) -> Vec<u8> {
+    let mut key = messages_prefix(agent_id);
+    key.pop();
+    push_number(&mut key, created_at_ms);
+    key.push(b'/');
+    key
+}
+
+/// `messages/{agent_id}/{since_ms + 1:020}`: the first key of a message created after
+/// `since_ms`; `None` when no time is later.
+pub fn messages_after(agent_id: &str, since_ms: u64) -> Option<Vec<u8>> {
+    let mut key = messages_prefix(agent_id);
+    key.pop();
+    push_number(&mut key, since_ms.checked_add(1)?);
+    Some(key)
 }
 
 /// `tools/{name}`.
 pub fn tool_key(name: &str) -> Vec<u8> {
-    format!("tools/{name}").into_bytes()
+    key("tools/", &[name.as_bytes()])
 }
 
 /// Prefix of every tool key.
 pub const TOOLS_PREFIX: &[u8] = b"tools/";
+
+/// The `n` of a message key (its last 20 digits), if it is one.
+pub fn message_number(key: &[u8]) -> Option<u64> {
+    let digits = key.get(key.len().checked_sub(NUMBER_DIGITS)?..)?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
 
 /// A parsed storage key: which record lives there.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,17 +156,14 @@ pub enum RecordKey {
         /// Id of the session within the agent.
         session_id: String,
     },
-    /// `messages/{agent_id}/{sequence}`.
+    /// `messages/{agent_id}/{created_at_ms}/{n}`.
     Message {
         /// Agent whose history holds the message.
         agent_id: String,
-        /// Position of the message in the agent's history, from 0.
-        sequence: u64,
-    },
-    /// `message_seq/{agent_id}`.
-    MessageSeq {
-        /// Agent whose next message sequence number the record holds.
-        agent_id: String,
+        /// Creation time of the message, simulated ms.
+        created_at_ms: u64,
+        /// Position among the agent's messages created in the same ms, from 0.
+        n: u64,
     },
     /// `tools/{name}`.
     Tool {
@@ -121,9 +178,9 @@ impl RecordKey {
         let key = std::str::from_utf8(key).ok()?;
         let (family, rest) = key.split_once('/')?;
         let single = |s: &str| (!s.is_empty() && !s.contains('/')).then(|| s.to_string());
-        let pair = |s: &str| {
-            let (a, b) = s.split_once('/')?;
-            Some((single(a)?, single(b)?))
+        let number = |s: &str| {
+            let digits = s.len() == NUMBER_DIGITS && s.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| s.parse().ok()).flatten()
         };
         match family {
             "agents" => Some(RecordKey::Agent {
@@ -132,23 +189,26 @@ impl RecordKey {
             "blocks" => Some(RecordKey::Blocks {
                 agent_id: single(rest)?,
             }),
-            "message_seq" => Some(RecordKey::MessageSeq {
-                agent_id: single(rest)?,
-            }),
             "tools" => Some(RecordKey::Tool {
                 name: single(rest)?,
             }),
             "sessions" => {
-                let (agent_id, session_id) = pair(rest)?;
+                let (agent_id, session_id) = rest.split_once('/')?;
                 Some(RecordKey::Session {
-                    agent_id,
-                    session_id,
+                    agent_id: single(agent_id)?,
+                    session_id: single(session_id)?,
                 })
             }
             "messages" => {
-                let (agent_id, sequence) = pair(rest)?;
-                let sequence = sequence.parse().ok()?;
-                Some(RecordKey::Message { agent_id, sequence })
+                let mut parts = rest.split('/');
+                let agent_id = single(parts.next()?)?;
+                let created_at_ms = number(parts.next()?)?;
+                let n = number(parts.next()?)?;
+                parts.next().is_none().then_some(RecordKey::Message {
+                    agent_id,
+                    created_at_ms,
+                    n,
+                })
             }
             _ => None,
         }
@@ -160,8 +220,7 @@ impl RecordKey {
             RecordKey::Agent { .. } | RecordKey::Tool { .. } => None,
             RecordKey::Blocks { agent_id }
             | RecordKey::Session { agent_id, .. }
-            | RecordKey::Message { agent_id, .. }
-            | RecordKey::MessageSeq { agent_id } => Some(agent_id),
+            | RecordKey::Message { agent_id, .. } => Some(agent_id),
         }
     }
 }
@@ -173,12 +232,14 @@ mod tests {
     #[test]
     fn every_key_parses_back() {
         assert_eq!(
-            RecordKey::parse(&message_key("a1", 7)),
+            RecordKey::parse(&message_key("a1", 7, 2)),
             Some(RecordKey::Message {
                 agent_id: "a1".into(),
-                sequence: 7
+                created_at_ms: 7,
+                n: 2
             })
         );
+        assert_eq!(message_number(&message_key("a1", 7, 2)), Some(2));
         assert_eq!(
             RecordKey::parse(&session_key("a1", "s1")),
             Some(RecordKey::Session {
@@ -199,31 +260,45 @@ mod tests {
         assert_eq!(RecordKey::parse(&tool_key("t")).unwrap().owner(), None);
         assert_eq!(RecordKey::parse(b"agents/a/b"), None);
         assert_eq!(RecordKey::parse(b"other/x"), None);
+        assert_eq!(RecordKey::parse(b"messages/a/1/2"), None);
     }
 
     #[test]
-    fn message_keys_sort_in_append_order() {
-        let mut keys: Vec<Vec<u8>> = [10u64, 9, 100, 1]
+    fn message_keys_sort_by_time_then_append_number() {
+        let mut keys: Vec<Vec<u8>> = [(10u64, 0u64), (9, 3), (100, 0), (10, 1)]
             .iter()
-            .map(|s| message_key("a", *s))
+            .map(|(t, n)| message_key("a", *t, *n))
             .collect();
         keys.sort();
-        assert_eq!(
-            keys,
-            vec![
-                message_key("a", 1),
-                message_key("a", 9),
-                message_key("a", 10),
-                message_key("a", 100)
-            ]
-        );
+        let expected: Vec<Vec<u8>> = [(9, 3), (10, 0), (10, 1), (100, 0)]
+            .iter()
+            .map(|(t, n)| message_key("a", *t, *n))
+            .collect();
+        assert_eq!(keys, expected);
+        assert!(message_key("a", 10, 0).starts_with(&message_bucket("a", 10)));
+        assert!(messages_after("a", 9).unwrap() <= message_key("a", 10, 0));
+        assert!(messages_after("a", 10).unwrap() > message_key("a", 10, 5));
+        assert_eq!(messages_after("a", u64::MAX), None);
+    }
+
+    #[test]
+    fn prefixes_of_prefix_related_ids_do_not_overlap() {
+        assert!(!message_key("agent-10", 1, 0).starts_with(&messages_prefix("agent-1")));
+        assert!(!session_key("agent-10", "s").starts_with(&sessions_prefix("agent-1")));
     }
 
     #[test]
     fn ids_that_break_the_layout_are_refused() {
-        assert!(check_id("agent id", "a/b").is_err());
+        assert_eq!(
+            check_id("agent id", "a/b").unwrap_err().kind(),
+            "invalid_argument"
+        );
         assert!(check_id("agent id", "").is_err());
-        assert!(check_id("agent id", &"x".repeat(300)).is_err());
+        assert_eq!(
+            check_id("agent id", &"x".repeat(257)).unwrap_err().kind(),
+            "limit_exceeded"
+        );
+        assert!(check_id("agent id", &"x".repeat(256)).is_ok());
         assert!(check_id("agent id", "agent-1").is_ok());
     }
 }

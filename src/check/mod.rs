@@ -1,18 +1,30 @@
-//! The model (oracle) and the invariants that judge a run against it.
+//! The oracle: an exact reference model of `AgentStorage` that judges every answer, and the
+//! checks of the durable state against it.
 //!
-//! Invariants, by stable name: `checkpoint_atomicity`, `no_orphans`,
-//! `acknowledged_durability`, `no_phantoms`, `read_consistency`, `no_lost_updates`,
-//! `liveness`, plus the harness failures `panic` and `deadlock`.
+//! The model ([`Model`]) keeps, per agent and per tool, the few states the entity may be in
+//! (typed records in ordered maps; no keys, no JSON, no code shared with the adapter). Every
+//! operation is judged as it returns: a read's answer must be exactly what a candidate state
+//! gives, an error must be one the state or a fault explains, a write's effect is folded in.
+//! After every recovery, and at the end, the durable state (decoded by the checker's own
+//! reader of the documented format, [`durable`]) must be one of the candidates.
+//!
+//! Invariants, by stable name: see [`INVARIANTS`].
 
-mod blocks;
-mod messages;
+mod answers;
+pub mod call;
+pub mod contract;
+mod damage;
+pub mod durable;
+mod entity;
+mod finding;
 mod model;
-mod register;
-mod state;
-pub mod tokens;
+mod notes;
+mod render;
+mod semantics;
+mod settle;
+pub mod state;
 
-pub use blocks::{check_block, check_own_block};
-pub use messages::{check_message, check_message_order};
-pub use model::{Effect, Model, OpInfo, OPEN_END};
-pub use register::{check_register, Finding, Observed, Window, NO_TOKEN};
-pub use state::{check_durable_state, StateReport};
+pub use call::{Answer, Call, Id, Scope};
+pub use finding::{Finding, INVARIANTS};
+pub use model::{Model, OpOutcome, OpRecord};
+pub use notes::{Damage, OpNotes};

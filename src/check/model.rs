@@ -1,210 +1,118 @@
-//! The model (oracle): every operation with its interval in logical time and its outcome, the
-//! keys it writes, and what faults did to keys. Invariant checks read it; it never re-parses
-//! storage values itself.
+//! The model (oracle): every operation's call, window and outcome, and for every entity the
+//! few states it may be in. Each operation is judged when it returns; storage applies a
+//! transaction at its commit, which is the last thing an operation does before it returns
+//! (nothing else runs in between), so the order in which operations return is the order in
+//! which their effects happened.
 //!
-//! Operations are classified as Jepsen does: `ok` took effect, `failed` did not,
-//! `indeterminate` (crash, or a write a fault sent astray) may or may not have. Logical time
-//! ticks once per operation start and end, so "A finished before B started" is exact.
+//! Operations are classified as Jepsen does: `ok` took effect, `failed` did not, `unknown`
+//! (a crash, an fsync failure) may or may not have: the model keeps both outcomes as candidate
+//! states until a read or a durable check tells them apart.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use crate::trace::Outcome;
+use super::call::{Answer, Call, Id, Scope};
+use super::contract::argument_errors;
+use super::entity::Entity;
+use super::finding::Finding;
+use super::notes::{classify, Damage, ErrorClass, OpNotes};
+use super::render;
+use super::semantics::{apply_agent, apply_tool, predict, predict_tool, Prediction, Window};
+use super::settle::{agent_outcome, listed_candidates, tool_outcome};
+use super::state::{AgentState, Slot, ToolState};
+use super::damage::{damage_agent_record, damaged_tool, stored_key};
+use super::durable::StoredKey;
+use crate::agent::StorageError;
+use crate::kv::InjectedFault;
 
-/// Logical time of an operation that has not ended or whose end is unknown.
-pub const OPEN_END: u64 = u64::MAX;
-
-/// What an operation intends to do to storage, declared when it starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Writes a record whose identity is (`token` = op id, `fingerprint`) under `key`.
-    Put {
-        /// Actor-relative key written.
-        key: Vec<u8>,
-        /// Fingerprint of the record written (xxh3 of its JSON).
-        fingerprint: u64,
-    },
-    /// Removes `key`.
-    Delete {
-        /// Actor-relative key removed.
-        key: Vec<u8>,
-    },
-    /// Removes every key under `prefix`.
-    DeletePrefix {
-        /// Actor-relative prefix of the keys removed.
-        prefix: Vec<u8>,
-    },
-    /// Appends the message `message_id` to `agent_id`'s history.
-    Message {
-        /// Agent whose history grows.
-        agent_id: String,
-        /// Id of the appended message.
-        message_id: String,
-        /// Fingerprint of the message record (xxh3 of its JSON).
-        fingerprint: u64,
-    },
-    /// Changes block `label` of `agent_id` (create, update or append).
-    Block {
-        /// Agent that owns the block.
-        agent_id: String,
-        /// Label of the changed block.
-        label: String,
-    },
-    /// Removes every message of `agent_id`.
-    ClearMessages {
-        /// Agent whose messages are removed.
-        agent_id: String,
-    },
+/// How an operation ended, as the model judged it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpOutcome {
+    /// Still running.
+    InFlight,
+    /// Returned successfully: took effect.
+    Ok,
+    /// Returned an error: took no effect.
+    Failed,
+    /// May or may not have taken effect.
+    Unknown,
 }
 
 /// One operation as the model knows it.
 #[derive(Clone, Debug)]
-pub struct OpInfo {
-    /// `AgentStorage` call name.
-    pub name: &'static str,
+pub struct OpRecord {
+    /// The call and its arguments.
+    pub call: Call,
     /// Workload task that issued it.
     pub task: u32,
-    /// Logical start time.
-    pub start: u64,
-    /// Logical end time, [`OPEN_END`] while running or if indeterminate.
-    pub end: u64,
-    /// Outcome once known.
-    pub outcome: Option<Outcome>,
-    /// A fault sent this write astray or tore it: its effect is unknown.
-    pub fault_touched: bool,
-    /// What it writes.
-    pub effects: Vec<Effect>,
+    /// Simulated time it started, ms.
+    pub start_ms: u64,
+    /// Simulated time it returned or was cut short, ms.
+    pub end_ms: Option<u64>,
+    /// How it ended.
+    pub outcome: OpOutcome,
+    notes: OpNotes,
 }
 
-impl OpInfo {
-    /// Whether the op certainly did not take effect.
-    pub fn failed(&self) -> bool {
-        self.outcome == Some(Outcome::Failed) && !self.fault_touched
-    }
-
-    /// Whether the op certainly took effect.
-    pub fn ok(&self) -> bool {
-        self.outcome == Some(Outcome::Ok) && !self.fault_touched
-    }
-
-    /// End time as the checks must see it: open if the effect is unknown.
-    pub fn effective_end(&self) -> u64 {
-        if self.fault_touched {
-            OPEN_END
-        } else {
-            self.end
-        }
-    }
-
-    /// Whether this op certainly ended before `other` started.
-    pub fn before(&self, other: &OpInfo) -> bool {
-        self.effective_end() < other.start
-    }
-}
-
-/// Everything the checks need to know about the run so far.
+/// Everything the checks know about the run so far.
 #[derive(Default)]
 pub struct Model {
-    ops: Vec<OpInfo>,
-    tick: u64,
+    agents: BTreeMap<Id, Entity<AgentState>>,
+    tools: BTreeMap<Id, Entity<ToolState>>,
+    ops: Vec<OpRecord>,
     in_flight: BTreeMap<u32, u64>,
-    key_writers: BTreeMap<Vec<u8>, Vec<u64>>,
-    prefix_deleters: Vec<(Vec<u8>, u64)>,
-    messages: BTreeMap<String, u64>,
-    message_clearers: BTreeMap<String, Vec<u64>>,
-    block_writers: BTreeMap<(String, String), Vec<u64>>,
-    checkpoints: Vec<u64>,
-    damaged: BTreeSet<Vec<u8>>,
+    next_order: u64,
+    faults_off: bool,
+    judgements: u64,
 }
 
 impl Model {
-    /// An empty model.
+    /// An empty model: no agent, no tool.
     pub fn new() -> Self {
         Model::default()
     }
 
-    /// Current logical time.
-    pub fn now(&self) -> u64 {
-        self.tick
-    }
-
-    /// Records the start of an operation by `task`; returns its op id. A task has at most one
-    /// operation in flight.
-    pub fn begin(&mut self, task: u32, name: &'static str, effects: Vec<Effect>) -> u64 {
-        assert!(
-            !self.in_flight.contains_key(&task),
-            "task {task} already has an op in flight"
-        );
+    /// Records the start of `call` by `task` at `now_ms`; returns its op id. A task has at
+    /// most one operation in flight.
+    pub fn begin(&mut self, task: u32, call: Call, now_ms: u64) -> u64 {
         let id = self.ops.len() as u64;
-        self.tick += 1;
-        for effect in &effects {
-            self.index_effect(id, name, effect);
-        }
-        self.ops.push(OpInfo {
-            name,
+        let previous = self.in_flight.insert(task, id);
+        assert!(previous.is_none(), "task {task} already has an op in flight");
+        self.ops.push(OpRecord {
+            call,
             task,
-            start: self.tick,
-            end: OPEN_END,
-            outcome: None,
-            fault_touched: false,
-            effects,
+            start_ms: now_ms,
+            end_ms: None,
+            outcome: OpOutcome::InFlight,
+            notes: OpNotes::default(),
         });
-        self.in_flight.insert(task, id);
+        if let Scope::Agent(agent) = self.ops[id as usize].call.scope() {
+            let agent: Id = agent.into();
+            self.observe(&agent);
+        }
         id
     }
 
-    fn index_effect(&mut self, id: u64, name: &'static str, effect: &Effect) {
-        match effect {
-            Effect::Put { key, .. } | Effect::Delete { key } => {
-                self.key_writers.entry(key.clone()).or_default().push(id);
-            }
-            Effect::DeletePrefix { prefix } => self.prefix_deleters.push((prefix.clone(), id)),
-            Effect::Message { message_id, .. } => {
-                self.messages.insert(message_id.clone(), id);
-                if name == "checkpoint" {
-                    self.checkpoints.push(id);
-                }
-            }
-            Effect::Block { agent_id, label } => {
-                let writers = self.block_writers.entry((agent_id.clone(), label.clone()));
-                writers.or_default().push(id);
-            }
-            Effect::ClearMessages { agent_id } => {
-                self.message_clearers
-                    .entry(agent_id.clone())
-                    .or_default()
-                    .push(id);
-            }
-        }
-    }
-
-    /// Records how operation `id` ended.
-    pub fn end(&mut self, id: u64, outcome: Outcome) {
-        self.tick += 1;
-        let op = &mut self.ops[id as usize];
-        assert!(op.outcome.is_none(), "op {id} ended twice");
-        op.outcome = Some(outcome);
-        op.end = if outcome == Outcome::Indeterminate {
-            OPEN_END
-        } else {
-            self.tick
+    /// Records, for every write in flight on agent `id`, what it would do in each of the
+    /// entity's candidate states now.
+    fn observe(&mut self, id: &str) {
+        let Some(entity) = self.agents.get(id) else {
+            return;
         };
-        let removed = self.in_flight.remove(&op.task);
-        assert_eq!(
-            removed,
-            Some(id),
-            "op {id} was the in-flight op of its task"
-        );
+        for op in self.in_flight.values() {
+            let record = &mut self.ops[*op as usize];
+            let on_entity = matches!(record.call.scope(), Scope::Agent(a) if a == id);
+            if !on_entity || !record.call.writes() || !argument_errors(&record.call).none() {
+                continue;
+            }
+            for candidate in entity.candidates() {
+                record.notes.seen.insert(predict(&record.call, candidate));
+            }
+        }
     }
 
-    /// The process died: every op in flight becomes indeterminate. Returns their op ids, in
-    /// task order.
-    pub fn crash(&mut self) -> Vec<u64> {
-        let in_flight: Vec<u64> = self.in_flight.values().copied().collect();
-        for id in &in_flight {
-            self.end(*id, Outcome::Indeterminate);
-        }
-        assert!(self.in_flight.is_empty());
-        in_flight
+    /// The op id the next `begin` returns.
+    pub fn next_op_id(&self) -> u64 {
+        self.ops.len() as u64
     }
 
     /// The op `task` has in flight, if any.
@@ -212,120 +120,452 @@ impl Model {
         self.in_flight.get(&task).copied()
     }
 
-    /// A fault tore or misdirected the write of op `id`: its effect becomes unknown.
-    pub fn mark_fault_touched(&mut self, id: u64) {
-        self.ops[id as usize].fault_touched = true;
-    }
-
-    /// A fault left `key` holding a value that must fail verification.
-    pub fn mark_damaged(&mut self, key: Vec<u8>) {
-        self.damaged.insert(key);
-    }
-
-    /// Whether a fault ever damaged `key`.
-    pub fn is_damaged(&self, key: &[u8]) -> bool {
-        self.damaged.contains(key)
-    }
-
-    /// Whether a fault damaged any key under `prefix`.
-    pub fn any_damaged_under(&self, prefix: &[u8]) -> bool {
-        self.damaged
-            .range(prefix.to_vec()..)
-            .next()
-            .is_some_and(|k| k.starts_with(prefix))
-    }
-
     /// Operation `id`.
-    pub fn op(&self, id: u64) -> &OpInfo {
+    pub fn op(&self, id: u64) -> &OpRecord {
         &self.ops[id as usize]
     }
 
-    /// Every op that writes or deletes `key`, directly or through a prefix delete, by start.
-    pub fn writers_of(&self, key: &[u8]) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.key_writers.get(key).cloned().unwrap_or_default();
-        ids.extend(
-            self.prefix_deleters
-                .iter()
-                .filter(|(p, _)| key.starts_with(p))
-                .map(|(_, id)| *id),
-        );
-        ids.sort_unstable();
-        ids
+    /// Operations judged so far (each a check).
+    pub fn judgements(&self) -> u64 {
+        self.judgements
     }
 
-    /// Every key some op writes or deletes directly.
-    pub fn written_keys(&self) -> impl Iterator<Item = &Vec<u8>> {
-        self.key_writers.keys()
+    /// Whether faults are off (the liveness phase): then an operation must succeed unless its
+    /// error is the right answer.
+    pub fn set_faults_off(&mut self, off: bool) {
+        self.faults_off = off;
     }
 
-    /// The op id the next `begin` will return.
-    pub fn next_op_id(&self) -> u64 {
-        self.ops.len() as u64
+    /// Records what a fault did to the op `task` has in flight (none: nothing to record).
+    pub fn note_fault(&mut self, task: u32, fault: &InjectedFault) {
+        if let Some(op) = self.in_flight_of(task) {
+            let notes = &mut self.ops[op as usize].notes;
+            notes.fault(fault.fault, &fault.key, &fault.effect);
+        }
     }
 
-    /// The fingerprint op `id` puts under `key`, or `None` if it deletes it.
-    pub fn put_fingerprint(&self, id: u64, key: &[u8]) -> Option<u64> {
-        self.op(id).effects.iter().find_map(|e| match e {
-            Effect::Put {
-                key: k,
-                fingerprint,
-            } if k == key => Some(*fingerprint),
+    /// Records that a commit of the op `task` has in flight was refused for a conflict.
+    pub fn note_conflict(&mut self, task: u32) {
+        if let Some(op) = self.in_flight_of(task) {
+            self.ops[op as usize].notes.conflicts += 1;
+        }
+    }
+
+    /// Judges op `op`, which returned `returned` (an error's text is `detail`) at `now_ms`,
+    /// and folds its effect into the model. Returns the violations it shows.
+    pub fn end(
+        &mut self,
+        op: u64,
+        returned: Result<&Answer, &StorageError>,
+        detail: &str,
+        now_ms: u64,
+    ) -> Vec<Finding> {
+        let record = &mut self.ops[op as usize];
+        assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
+        let task = record.task;
+        assert_eq!(self.in_flight.remove(&task), Some(op), "op {op} was in flight");
+        record.end_ms = Some(now_ms);
+        let call = record.call.clone();
+        let notes = std::mem::take(&mut record.notes);
+        let window = Window {
+            start_ms: record.start_ms,
+            end_ms: now_ms,
+        };
+        self.judgements += 1;
+        let (outcome, findings) = self.judge(op, &call, returned, detail, &notes, window);
+        assert_eq!(self.ops[op as usize].outcome, outcome, "judged once");
+        findings
+    }
+
+    fn judge(
+        &mut self,
+        op: u64,
+        call: &Call,
+        returned: Result<&Answer, &StorageError>,
+        detail: &str,
+        notes: &OpNotes,
+        window: Window,
+    ) -> (OpOutcome, Vec<Finding>) {
+        let arguments = argument_errors(call);
+        if !arguments.none() {
+            self.ops[op as usize].outcome = OpOutcome::Failed;
+            let admitted = matches!(returned, Err(e) if arguments.admits(e.kind()));
+            let findings = match admitted {
+                true => Vec::new(),
+                false => vec![self.evidence(
+                    "error_contract",
+                    op,
+                    "invalid arguments: expected invalid_argument or limit_exceeded".into(),
+                    render::returned(returned),
+                )],
+            };
+            return (OpOutcome::Failed, findings);
+        }
+        let class = match returned {
+            Ok(_) => None,
+            Err(e) if matches!(e.kind(), "invalid_argument" | "limit_exceeded") => {
+                Some(ErrorClass::Unexplained {
+                    invariant: "error_contract",
+                    reason: "the arguments are valid".into(),
+                })
+            }
+            Err(e) => Some(classify(e, detail, notes)),
+        };
+        let outcome = match &class {
+            None => OpOutcome::Ok,
+            Some(ErrorClass::Unknown) => OpOutcome::Unknown,
+            Some(_) => OpOutcome::Failed,
+        };
+        self.ops[op as usize].outcome = outcome;
+        let mut findings = Vec::new();
+        if let Some(ErrorClass::Unexplained { invariant, reason }) = &class {
+            let got = render::returned(returned);
+            findings.push(self.evidence(invariant, op, reason.clone(), got));
+        } else if self.faults_off && matches!(class, Some(ErrorClass::NoEffect | ErrorClass::Unknown)) {
+            let got = render::returned(returned);
+            findings.push(self.evidence("liveness", op, "success once faults stopped".into(), got));
+        }
+        let answer = returned.ok();
+        let settled = match call.scope() {
+            Scope::Agent(id) => self.settle_agent(op, id, call, answer, class.as_ref(), notes, window),
+            Scope::Tool(name) => self.settle_tool(op, name, call, answer, class.as_ref(), notes),
+            Scope::AllAgents => self.settle_agent_list(op, answer, class.as_ref(), notes),
+            Scope::AllTools => self.settle_tool_list(op, answer, class.as_ref(), notes),
+        };
+        findings.extend(settled);
+        if outcome == OpOutcome::Ok {
+            for damage in &notes.damage {
+                if let Damage::Misdirected { landed_at, .. } = damage {
+                    self.damage_key(landed_at);
+                }
+            }
+        }
+        (outcome, findings)
+    }
+
+    fn agent_entity(&mut self, id: &str) -> &mut Entity<AgentState> {
+        if !self.agents.contains_key(id) {
+            self.agents.insert(id.into(), Entity::default());
+        }
+        self.agents.get_mut(id).expect("just inserted")
+    }
+
+    fn tool_entity(&mut self, name: &str) -> &mut Entity<ToolState> {
+        if !self.tools.contains_key(name) {
+            self.tools.insert(name.into(), Entity::default());
+        }
+        self.tools.get_mut(name).expect("just inserted")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn settle_agent(
+        &mut self,
+        op: u64,
+        id: &str,
+        call: &Call,
+        answer: Option<&Answer>,
+        class: Option<&ErrorClass>,
+        notes: &OpNotes,
+        window: Window,
+    ) -> Option<Finding> {
+        let order = self.next_order;
+        self.next_order += 1;
+        let entity = self.agent_entity(id);
+        entity.history.push(op);
+        let mut next = Vec::with_capacity(entity.candidates().len());
+        let mut mismatch = None;
+        for candidate in entity.candidates() {
+            match agent_outcome(call, candidate, answer, class, notes, window, order) {
+                Ok(states) => next.extend(states),
+                Err(found) => {
+                    mismatch.get_or_insert(found);
+                }
+            }
+        }
+        let widened = next.len() > entity.candidates().len();
+        if !entity.replace(next) {
+            let mismatch = mismatch.expect("no candidate left means a mismatch");
+            let expected = format!("{} ({} candidate states)", mismatch.expected, self.agents[id].candidates().len());
+            return Some(self.evidence(mismatch.invariant, op, expected, mismatch.got));
+        }
+        let entity = self.agents.get_mut(id).expect("settled entity");
+        let changed = call.writes() && class.is_none_or(|c| *c == ErrorClass::Unknown);
+        if changed {
+            entity.dirty = true;
+        }
+        if widened {
+            entity.uncertain.push(op);
+        }
+        if changed {
+            self.observe(id);
+        }
+        None
+    }
+
+    fn settle_tool(
+        &mut self,
+        op: u64,
+        name: &str,
+        call: &Call,
+        answer: Option<&Answer>,
+        class: Option<&ErrorClass>,
+        notes: &OpNotes,
+    ) -> Option<Finding> {
+        let entity = self.tool_entity(name);
+        entity.history.push(op);
+        let mut next = Vec::new();
+        let mut mismatch = None;
+        for candidate in entity.candidates() {
+            match tool_outcome(call, candidate, answer, class, notes) {
+                Ok(states) => next.extend(states),
+                Err(found) => {
+                    mismatch.get_or_insert(found);
+                }
+            }
+        }
+        let widened = next.len() > entity.candidates().len();
+        if !entity.replace(next) {
+            let mismatch = mismatch.expect("no candidate left means a mismatch");
+            return Some(self.evidence(mismatch.invariant, op, mismatch.expected, mismatch.got));
+        }
+        let entity = self.tools.get_mut(name).expect("settled entity");
+        if call.writes() && class.is_none_or(|c| *c == ErrorClass::Unknown) {
+            entity.dirty = true;
+        }
+        if widened {
+            entity.uncertain.push(op);
+        }
+        None
+    }
+
+    fn settle_agent_list(
+        &mut self,
+        op: u64,
+        answer: Option<&Answer>,
+        class: Option<&ErrorClass>,
+        notes: &OpNotes,
+    ) -> Option<Finding> {
+        match (answer, class) {
+            (Some(Answer::Agents(list)), _) => {
+                if !list.windows(2).all(|pair| pair[0].id < pair[1].id) {
+                    let got = render::list(list, render::agent);
+                    return Some(self.evidence("read_consistency", op, "agents in ascending id order".into(), got));
+                }
+                let returned: BTreeMap<&str, _> = list.iter().map(|a| (a.id.as_str(), a)).collect();
+                for id in returned.keys() {
+                    self.agent_entity(id);
+                }
+                let mut failed = None;
+                for (id, entity) in self.agents.iter_mut() {
+                    let got = returned.get(id.as_ref()).copied();
+                    let next = listed_candidates(entity.candidates(), |c| &c.record, got);
+                    if !entity.replace(next) && failed.is_none() {
+                        let expected = entity.candidates().iter().map(|c| render::slot(&c.record, render::agent)).collect::<Vec<_>>();
+                        failed = Some((id.clone(), expected.join(" or "), got.map_or("absent".into(), render::agent)));
+                    }
+                }
+                failed.map(|(id, expected, got)| {
+                    self.evidence("read_consistency", op, format!("agent '{id}': {expected}"), got)
+                })
+            }
+            (None, Some(ErrorClass::Unreadable)) => {
+                let damaged = self.agents.values().any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
+                (!damaged && !notes.corrupted_read).then(|| {
+                    self.evidence("error_contract", op, "no agent record is damaged and no read was corrupted".into(), "deserialization_failed".into())
+                })
+            }
+            (None, Some(ErrorClass::NotFound(kind))) => {
+                Some(self.evidence("error_contract", op, "a listing finds nothing missing".into(), format!("not_found ({kind})")))
+            }
             _ => None,
-        })
+        }
     }
 
-    /// The op that appends message `message_id`, if any.
-    pub fn message_op(&self, message_id: &str) -> Option<u64> {
-        self.messages.get(message_id).copied()
+    fn settle_tool_list(
+        &mut self,
+        op: u64,
+        answer: Option<&Answer>,
+        class: Option<&ErrorClass>,
+        notes: &OpNotes,
+    ) -> Option<Finding> {
+        match (answer, class) {
+            (Some(Answer::Tools(list)), _) => {
+                if !list.windows(2).all(|pair| pair[0].name < pair[1].name) {
+                    let got = render::list(list, render::tool);
+                    return Some(self.evidence("read_consistency", op, "tools in ascending name order".into(), got));
+                }
+                let returned: BTreeMap<&str, _> = list.iter().map(|t| (t.name.as_str(), t)).collect();
+                for name in returned.keys() {
+                    self.tool_entity(name);
+                }
+                let mut failed = None;
+                for (name, entity) in self.tools.iter_mut() {
+                    let got = returned.get(name.as_ref()).copied();
+                    let next = listed_candidates(entity.candidates(), |c| &c.record, got);
+                    if !entity.replace(next) && failed.is_none() {
+                        let expected = entity.candidates().iter().map(|c| render::slot(&c.record, render::tool)).collect::<Vec<_>>();
+                        failed = Some((name.clone(), expected.join(" or "), got.map_or("absent".into(), render::tool)));
+                    }
+                }
+                failed.map(|(name, expected, got)| {
+                    self.evidence("read_consistency", op, format!("tool '{name}': {expected}"), got)
+                })
+            }
+            (None, Some(ErrorClass::Unreadable)) => {
+                let damaged = self.tools.values().any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
+                (!damaged && !notes.corrupted_read).then(|| {
+                    self.evidence("error_contract", op, "no tool record is damaged and no read was corrupted".into(), "deserialization_failed".into())
+                })
+            }
+            (None, Some(ErrorClass::NotFound(kind))) => {
+                Some(self.evidence("error_contract", op, "a listing finds nothing missing".into(), format!("not_found ({kind})")))
+            }
+            _ => None,
+        }
     }
 
-    /// Every message-appending op, by message id.
-    pub fn messages(&self) -> &BTreeMap<String, u64> {
-        &self.messages
+    /// A fault left garbage under `key`: the record there becomes damaged in every candidate.
+    fn damage_key(&mut self, key: &[u8]) {
+        match stored_key(key) {
+            Some(StoredKey::Tool(name)) => self.tool_entity(&name).for_each(|c| *c = damaged_tool()),
+            Some(parsed) => {
+                let owner = match &parsed {
+                    StoredKey::Agent(id) => id.clone(),
+                    other => other.owner().expect("a child key has an owner").to_string(),
+                };
+                self.agent_entity(&owner).for_each(|c| damage_agent_record(c, &parsed));
+                self.observe(&owner);
+            }
+            None => {}
+        }
     }
 
-    /// Ops that remove all of `agent_id`'s messages.
-    pub fn message_clearers(&self, agent_id: &str) -> &[u64] {
-        self.message_clearers
-            .get(agent_id)
-            .map_or(&[], Vec::as_slice)
+    /// The process died at `now_ms`: every op in flight may or may not have taken effect.
+    /// Returns their op ids, ascending.
+    pub fn crash(&mut self, now_ms: u64) -> Vec<u64> {
+        let mut ended: Vec<u64> = self.in_flight.values().copied().collect();
+        ended.sort_unstable();
+        self.in_flight.clear();
+        for op in &ended {
+            let record = &mut self.ops[*op as usize];
+            record.outcome = OpOutcome::Unknown;
+            record.end_ms = Some(now_ms);
+            let call = record.call.clone();
+            let window = Window {
+                start_ms: record.start_ms,
+                end_ms: now_ms,
+            };
+            if call.writes() && argument_errors(&call).none() {
+                self.widen(*op, &call, window);
+            }
+        }
+        assert!(self.in_flight.is_empty());
+        ended
     }
 
-    /// Ops that change block `label` of `agent_id`.
-    pub fn block_writers(&self, agent_id: &str, label: &str) -> &[u64] {
-        let key = (agent_id.to_string(), label.to_string());
-        self.block_writers.get(&key).map_or(&[], Vec::as_slice)
+    /// Adds, for every candidate of `call`'s entity where it would succeed, the state it
+    /// leaves: its outcome is unknown.
+    fn widen(&mut self, op: u64, call: &Call, window: Window) {
+        let order = self.next_order;
+        self.next_order += 1;
+        match call.scope() {
+            Scope::Agent(id) => {
+                let entity = self.agent_entity(id);
+                let mut next = entity.candidates().to_vec();
+                for candidate in entity.candidates() {
+                    if predict(call, candidate) == Prediction::Succeeds {
+                        next.push(apply_agent(call, candidate, None, window, order));
+                    }
+                }
+                entity.replace(next);
+                entity.uncertain.push(op);
+                entity.history.push(op);
+                entity.dirty = true;
+                let id: Id = id.into();
+                self.observe(&id);
+            }
+            Scope::Tool(name) => {
+                let entity = self.tool_entity(name);
+                let mut next = entity.candidates().to_vec();
+                for candidate in entity.candidates() {
+                    if predict_tool(call, candidate) == Prediction::Succeeds {
+                        next.push(apply_tool(call, candidate));
+                    }
+                }
+                entity.replace(next);
+                entity.uncertain.push(op);
+                entity.history.push(op);
+                entity.dirty = true;
+            }
+            Scope::AllAgents | Scope::AllTools => panic!("listings do not write"),
+        }
     }
 
-    /// Every checkpoint op carrying a message.
-    pub fn checkpoints(&self) -> &[u64] {
-        &self.checkpoints
+    /// A finding of `invariant` about op `op`: what the model admitted and what came back,
+    /// with the recent history of the op's entity.
+    pub fn evidence(&self, invariant: &'static str, op: u64, expected: String, got: String) -> Finding {
+        let record = self.op(op);
+        let history = match record.call.scope() {
+            Scope::Agent(id) => self.agents.get(id).map(|e| self.history(e.recent(8))),
+            Scope::Tool(name) => self.tools.get(name).map(|e| self.history(e.recent(8))),
+            _ => None,
+        };
+        let history = history.map_or(String::new(), |h| format!("; history: {h}"));
+        Finding::new(
+            invariant,
+            format!("{}: expected {expected}, got {got}{history}", self.describe(op)),
+        )
     }
 
-    /// Renders the history of the given ops for evidence.
-    pub fn history(&self, ids: &[u64]) -> String {
-        let lines: Vec<String> = ids.iter().map(|id| self.describe(*id)).collect();
+    /// Renders the given ops for evidence.
+    pub fn history(&self, ops: &[u64]) -> String {
+        let lines: Vec<String> = ops.iter().map(|op| self.describe(*op)).collect();
         lines.join("; ")
     }
 
-    /// One op for evidence: `op#ID name task=T [start,end] outcome`.
-    pub fn describe(&self, id: u64) -> String {
-        let op = self.op(id);
-        let end = if op.end == OPEN_END {
-            "open".to_string()
-        } else {
-            op.end.to_string()
-        };
-        let outcome = match (op.outcome, op.fault_touched) {
-            (_, true) => "fault-touched",
-            (Some(Outcome::Ok), _) => "ok",
-            (Some(Outcome::Failed), _) => "failed",
-            (Some(Outcome::Indeterminate), _) => "indeterminate",
-            (None, _) => "in-flight",
+    /// One op for evidence: `op#ID name(args) task=T [start,end ms] outcome`.
+    pub fn describe(&self, op: u64) -> String {
+        let record = self.op(op);
+        let end = record.end_ms.map_or("open".to_string(), |ms| ms.to_string());
+        let outcome = match record.outcome {
+            OpOutcome::InFlight => "in-flight",
+            OpOutcome::Ok => "ok",
+            OpOutcome::Failed => "failed",
+            OpOutcome::Unknown => "unknown",
         };
         format!(
-            "op#{id} {} task={} [{},{end}] {outcome}",
-            op.name, op.task, op.start
+            "op#{op} {}({}) task={} [{},{end} ms] {outcome}",
+            record.call.name(),
+            render::call_args(&record.call),
+            record.task,
+            record.start_ms
         )
+    }
+
+    /// The agent entities, by id.
+    pub(crate) fn agents(&self) -> &BTreeMap<Id, Entity<AgentState>> {
+        &self.agents
+    }
+
+    /// The tool entities, by name.
+    pub(crate) fn tools(&self) -> &BTreeMap<Id, Entity<ToolState>> {
+        &self.tools
+    }
+
+    /// The agent entities, by id, to change.
+    pub(crate) fn agents_mut(&mut self) -> &mut BTreeMap<Id, Entity<AgentState>> {
+        &mut self.agents
+    }
+
+    /// The tool entities, by name, to change.
+    pub(crate) fn tools_mut(&mut self) -> &mut BTreeMap<Id, Entity<ToolState>> {
+        &mut self.tools
+    }
+
+    /// A fresh position for a message that enters the model from the durable state.
+    pub(crate) fn take_order(&mut self) -> u64 {
+        let order = self.next_order;
+        self.next_order += 1;
+        order
     }
 }

@@ -1,182 +1,245 @@
-//! Checks of the durable state after every recovery and at the end of a run: `no_orphans`,
-//! `no_phantoms`, `acknowledged_durability`, `no_lost_updates` and `checkpoint_atomicity`.
+//! The reference state: plain ordered maps of typed records, one [`AgentState`] per agent and
+//! one [`ToolState`] per tool. No keys, no JSON.
 //!
-//! The checker decodes every stored record itself, with verification, independently of the
-//! adapter: a value that fails verification is allowed only where a fault damaged that key.
+//! Containers are `Rc`-shared, so a candidate state (one possible outcome of indeterminate
+//! operations) costs a few pointer copies until it diverges (`Rc::make_mut`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
-
-use super::blocks::check_block;
-use super::messages::{
-    check_checkpoints, check_message, check_message_order, check_messages_durable,
-};
-use super::model::Model;
-use super::register::{check_register, Finding, Observed, Window, NO_TOKEN};
-use super::tokens::{agent_token, session_token, tool_token};
-use crate::agent::codec::decode;
-use crate::agent::keys::{agent_key, RecordKey};
+use super::call::Id;
 use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
 
-/// The result of checking one durable state.
-#[derive(Default)]
-pub struct StateReport {
-    /// Violations found.
-    pub findings: Vec<Finding>,
-    /// Individual checks run.
-    pub checks: u64,
+/// One stored record as the model knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Slot<T> {
+    /// Nothing is stored.
+    Absent,
+    /// This record is stored.
+    Present(Rc<T>),
+    /// Something is stored that a fault damaged: it exists, and reading it must fail
+    /// verification.
+    Damaged,
 }
 
-struct Walk<'a> {
-    model: &'a Model,
-    window: Window,
-    report: StateReport,
-    agents: BTreeSet<String>,
-    messages: BTreeMap<String, String>,
-    session_tokens: BTreeMap<Vec<u8>, u64>,
-    /// The previous message in key order, to check append order.
-    last_message: Option<Message>,
-}
-
-impl Walk<'_> {
-    fn push(&mut self, finding: Option<Finding>) {
-        self.report.checks += 1;
-        self.report.findings.extend(finding);
+impl<T> Slot<T> {
+    /// Whether anything is stored (a damaged record counts).
+    pub fn exists(&self) -> bool {
+        !matches!(self, Slot::Absent)
     }
 
-    fn decode<T: DeserializeOwned>(&mut self, key: &[u8], value: &[u8]) -> Option<T> {
-        match decode(key, value, true) {
-            Ok(record) => Some(record),
-            Err(error) if !self.model.is_damaged(key) => {
-                self.push(Some(Finding {
-                    invariant: "no_phantoms",
-                    evidence: format!("{error}, and no fault damaged this key"),
-                }));
-                None
-            }
-            Err(_) => None,
-        }
-    }
-
-    fn register<T: serde::Serialize>(&mut self, key: &[u8], token: Option<u64>, record: &T) {
-        let observed = Observed::record(token, record);
-        let finding = check_register(self.model, key, observed, self.window);
-        self.push(finding);
-    }
-
-    fn entry(&mut self, key: &[u8], value: &[u8]) {
-        let Some(parsed) = RecordKey::parse(key) else {
-            if !self.model.is_damaged(key) {
-                let evidence = format!(
-                    "key '{}' is outside the layout",
-                    String::from_utf8_lossy(key)
-                );
-                self.push(Some(Finding {
-                    invariant: "no_phantoms",
-                    evidence,
-                }));
-            }
-            return;
-        };
-        if let Some(owner) = parsed.owner() {
-            let orphan = !self.agents.contains(owner);
-            self.push(orphan.then(|| Finding {
-                invariant: "no_orphans",
-                evidence: format!(
-                    "key '{}' belongs to agent '{owner}', which does not exist; agent history: {}",
-                    String::from_utf8_lossy(key),
-                    self.model.history(&self.model.writers_of(&agent_key(owner)))
-                ),
-            }));
-        }
-        match parsed {
-            RecordKey::Agent { .. } => {
-                if let Some(agent) = self.decode::<AgentMetadata>(key, value) {
-                    self.register(key, agent_token(&agent), &agent);
-                }
-            }
-            RecordKey::Session { .. } => {
-                if let Some(session) = self.decode::<SessionState>(key, value) {
-                    let token = session_token(&session);
-                    self.session_tokens
-                        .insert(key.to_vec(), token.unwrap_or(NO_TOKEN));
-                    self.register(key, token, &session);
-                }
-            }
-            RecordKey::Tool { .. } => {
-                if let Some(tool) = self.decode::<CustomToolRecord>(key, value) {
-                    self.register(key, tool_token(&tool), &tool);
-                }
-            }
-            RecordKey::Message { agent_id, .. } => {
-                if let Some(message) = self.decode::<Message>(key, value) {
-                    let finding = check_message(self.model, &agent_id, &message);
-                    self.push(finding);
-                    if let Some(previous) = self
-                        .last_message
-                        .as_ref()
-                        .filter(|m| m.agent_id == agent_id)
-                    {
-                        let finding = check_message_order(self.model, previous, &message);
-                        self.push(finding);
-                    }
-                    self.messages.insert(message.id.clone(), agent_id);
-                    self.last_message = Some(message);
-                }
-            }
-            RecordKey::Blocks { agent_id } => {
-                for block in self.decode::<Vec<Block>>(key, value).unwrap_or_default() {
-                    let finding = check_block(self.model, &agent_id, &block, self.window.start);
-                    self.push(finding);
-                }
-            }
-            RecordKey::MessageSeq { .. } => {
-                self.decode::<u64>(key, value);
-            }
-        }
-    }
-}
-
-/// Checks the durable `entries` (ascending by key) against the model at its current time.
-pub fn check_durable_state(model: &Model, entries: &[(Vec<u8>, Vec<u8>)]) -> StateReport {
-    let window = Window::after_all(model);
-    let agents = entries
-        .iter()
-        .filter_map(|(key, _)| match RecordKey::parse(key) {
-            Some(RecordKey::Agent { agent_id }) => Some(agent_id),
+    /// The record, when stored intact.
+    pub fn record(&self) -> Option<&T> {
+        match self {
+            Slot::Present(record) => Some(record),
             _ => None,
-        })
-        .collect();
-    let mut walk = Walk {
-        model,
-        window,
-        report: StateReport::default(),
-        agents,
-        messages: BTreeMap::new(),
-        session_tokens: BTreeMap::new(),
-        last_message: None,
-    };
-    for (key, value) in entries {
-        walk.entry(key, value);
+        }
     }
-    let present: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
-    let absent: Vec<Vec<u8>> = model
-        .written_keys()
-        .filter(|key| {
-            !present.contains(key.as_slice())
-                && !matches!(RecordKey::parse(key), Some(RecordKey::Blocks { .. }))
-        })
-        .cloned()
-        .collect();
-    for key in absent {
-        let finding = check_register(model, &key, Observed::Absent, window);
-        walk.push(finding);
+
+    /// The same slot by pointer, for cheap equality of shared records.
+    fn same(&self, other: &Slot<T>) -> bool
+    where
+        T: PartialEq,
+    {
+        match (self, other) {
+            (Slot::Present(a), Slot::Present(b)) => Rc::ptr_eq(a, b) || a == b,
+            (Slot::Absent, Slot::Absent) | (Slot::Damaged, Slot::Damaged) => true,
+            _ => false,
+        }
     }
-    let durable = check_messages_durable(model, &walk.messages);
-    let atomicity = check_checkpoints(model, &walk.messages, &walk.session_tokens);
-    walk.report.checks += 2;
-    walk.report.findings.extend(durable);
-    walk.report.findings.extend(atomicity);
-    walk.report
+}
+
+/// A time the model knows only within bounds: the adapter stamps blocks with its clock while
+/// an operation runs, so the model knows the operation's window until it sees the stamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// Earliest possible value, ms.
+    pub low_ms: u64,
+    /// Latest possible value, ms.
+    pub high_ms: u64,
+}
+
+impl Stamp {
+    /// A known time.
+    pub fn exact(ms: u64) -> Stamp {
+        Stamp {
+            low_ms: ms,
+            high_ms: ms,
+        }
+    }
+
+    /// A time within `low_ms..=high_ms`.
+    pub fn within(low_ms: u64, high_ms: u64) -> Stamp {
+        assert!(low_ms <= high_ms, "a stamp window runs forward");
+        Stamp { low_ms, high_ms }
+    }
+
+    /// Whether `ms` is a possible value.
+    pub fn admits(&self, ms: u64) -> bool {
+        (self.low_ms..=self.high_ms).contains(&ms)
+    }
+}
+
+/// A core memory block as the model knows it: exact but for the adapter's time stamps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelBlock {
+    /// Block id.
+    pub id: String,
+    /// Label, unique within the agent.
+    pub label: String,
+    /// Contents.
+    pub value: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Largest allowed value length.
+    pub limit: Option<u64>,
+    /// Creation time.
+    pub created_at: Stamp,
+    /// Last update time.
+    pub updated_at: Stamp,
+}
+
+impl ModelBlock {
+    /// A block the caller gave in full.
+    pub fn given(block: &Block) -> ModelBlock {
+        ModelBlock {
+            id: block.id.clone(),
+            label: block.label.clone(),
+            value: block.value.clone(),
+            description: block.description.clone(),
+            limit: block.limit,
+            created_at: Stamp::exact(block.created_at_ms),
+            updated_at: Stamp::exact(block.updated_at_ms),
+        }
+    }
+
+    /// Whether `block` is a possible reading of this block.
+    pub fn admits(&self, block: &Block) -> bool {
+        self.id == block.id
+            && self.label == block.label
+            && self.value == block.value
+            && self.description == block.description
+            && self.limit == block.limit
+            && self.created_at.admits(block.created_at_ms)
+            && self.updated_at.admits(block.updated_at_ms)
+    }
+
+    /// This block with its stamps narrowed to what `block` (admitted) showed.
+    pub fn narrowed_to(&self, block: &Block) -> ModelBlock {
+        assert!(self.admits(block), "only an admitted reading narrows");
+        ModelBlock {
+            created_at: Stamp::exact(block.created_at_ms),
+            updated_at: Stamp::exact(block.updated_at_ms),
+            ..self.clone()
+        }
+    }
+}
+
+/// One message of an agent's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelMessage {
+    /// The message; `None` once a fault damaged its stored copy.
+    pub message: Option<Rc<Message>>,
+    /// Creation time (also known when damaged: it is part of the key).
+    pub created_at_ms: u64,
+    /// Position in the model's linearization order, for ties of `created_at_ms`.
+    pub order: u64,
+}
+
+/// Everything stored for one agent id.
+#[derive(Clone, Debug)]
+pub struct AgentState {
+    /// The agent record.
+    pub record: Slot<AgentMetadata>,
+    /// The blocks record (`Absent` reads as no blocks).
+    pub blocks: Slot<Vec<ModelBlock>>,
+    /// Sessions by id.
+    pub sessions: Rc<BTreeMap<Id, Slot<SessionState>>>,
+    /// Messages by (`created_at_ms`, `order`), ascending.
+    pub messages: Rc<Vec<ModelMessage>>,
+}
+
+impl Default for AgentState {
+    fn default() -> Self {
+        AgentState {
+            record: Slot::Absent,
+            blocks: Slot::Absent,
+            sessions: Rc::new(BTreeMap::new()),
+            messages: Rc::new(Vec::new()),
+        }
+    }
+}
+
+impl AgentState {
+    /// Whether anything at all is stored for the agent.
+    pub fn is_empty(&self) -> bool {
+        !self.record.exists()
+            && !self.blocks.exists()
+            && self.sessions.is_empty()
+            && self.messages.is_empty()
+    }
+
+    /// The blocks, read as a list (`Absent` is empty); `None` when damaged.
+    pub fn block_list(&self) -> Option<&[ModelBlock]> {
+        match &self.blocks {
+            Slot::Absent => Some(&[]),
+            Slot::Present(blocks) => Some(blocks),
+            Slot::Damaged => None,
+        }
+    }
+
+    /// Whether `self` and `other` hold the same records.
+    pub fn same(&self, other: &AgentState) -> bool {
+        let sessions = Rc::ptr_eq(&self.sessions, &other.sessions)
+            || (self.sessions.len() == other.sessions.len()
+                && self
+                    .sessions
+                    .iter()
+                    .zip(other.sessions.iter())
+                    .all(|((a, x), (b, y))| a == b && x.same(y)));
+        let messages =
+            Rc::ptr_eq(&self.messages, &other.messages) || self.messages == other.messages;
+        self.record.same(&other.record) && self.blocks.same(&other.blocks) && sessions && messages
+    }
+
+    /// Inserts `message` at its place: after every message created no later than it.
+    pub fn insert_message(&mut self, message: Rc<Message>, order: u64) {
+        let created_at_ms = message.created_at_ms;
+        let messages = Rc::make_mut(&mut self.messages);
+        let at = messages.partition_point(|m| m.created_at_ms <= created_at_ms);
+        messages.insert(
+            at,
+            ModelMessage {
+                message: Some(message),
+                created_at_ms,
+                order,
+            },
+        );
+        assert!(messages
+            .windows(2)
+            .all(|pair| (pair[0].created_at_ms, pair[0].order)
+                <= (pair[1].created_at_ms, pair[1].order)));
+    }
+}
+
+/// Everything stored for one tool name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolState {
+    /// The tool record.
+    pub record: Slot<CustomToolRecord>,
+}
+
+impl Default for ToolState {
+    fn default() -> Self {
+        ToolState {
+            record: Slot::Absent,
+        }
+    }
+}
+
+impl ToolState {
+    /// Whether `self` and `other` hold the same record.
+    pub fn same(&self, other: &ToolState) -> bool {
+        self.record.same(&other.record)
+    }
 }

@@ -104,6 +104,65 @@ impl KvOp {
     }
 }
 
+/// A bounded range read: the keys under `prefix` that are `>= from`, at most `limit` of them,
+/// ascending, or the `limit` largest, descending, when `reverse`.
+///
+/// Invariants: `from` starts with `prefix` (it is at least the prefix itself); `limit > 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeScan<'a> {
+    /// Every key returned starts with this.
+    pub prefix: &'a [u8],
+    /// Smallest key returned (inclusive).
+    pub from: &'a [u8],
+    /// Most entries returned.
+    pub limit: usize,
+    /// Largest keys first.
+    pub reverse: bool,
+}
+
+impl<'a> RangeScan<'a> {
+    /// Every key under `prefix`, ascending, at most `limit`.
+    pub fn prefix(prefix: &'a [u8], limit: usize) -> Self {
+        RangeScan {
+            prefix,
+            from: prefix,
+            limit,
+            reverse: false,
+        }
+    }
+
+    /// The `limit` largest keys under `prefix`, descending.
+    pub fn last(prefix: &'a [u8], limit: usize) -> Self {
+        RangeScan {
+            reverse: true,
+            ..RangeScan::prefix(prefix, limit)
+        }
+    }
+
+    /// Whether `key` lies in the range (ignoring the limit).
+    pub fn contains(&self, key: &[u8]) -> bool {
+        key.starts_with(self.prefix) && key >= self.from
+    }
+
+    /// Applies the range to `entries` (every entry under the prefix, ascending): the entries
+    /// from `from` on, the first or last `limit` of them, in the scan's order.
+    pub fn select<V>(&self, entries: Vec<(Vec<u8>, V)>) -> Vec<(Vec<u8>, V)> {
+        assert!(self.from.starts_with(self.prefix), "from lies under prefix");
+        assert!(self.limit > 0, "a range scan returns at least one entry");
+        let start = entries.partition_point(|(key, _)| key.as_slice() < self.from);
+        let in_range = entries.into_iter().skip(start);
+        let selected: Vec<(Vec<u8>, V)> = if self.reverse {
+            let all: Vec<_> = in_range.collect();
+            let keep = all.len().saturating_sub(self.limit);
+            all.into_iter().skip(keep).rev().collect()
+        } else {
+            in_range.take(self.limit).collect()
+        };
+        assert!(selected.len() <= self.limit);
+        selected
+    }
+}
+
 /// A byte-level, actor-scoped, transactional key-value store.
 ///
 /// Contract: single-key operations are atomic and, when they return `Ok`, durable (unless a
@@ -131,6 +190,16 @@ pub trait ActorKV {
         actor: &ActorId,
         prefix: &[u8],
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    /// The entries of `scan`, in its order. The default reads the whole prefix and selects;
+    /// stores override it to read only the range.
+    async fn scan_range(
+        &self,
+        actor: &ActorId,
+        scan: RangeScan<'_>,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        let entries = self.scan_prefix(actor, scan.prefix).await?;
+        Ok(scan.select(entries))
+    }
     /// Starts an optimistic transaction on `actor`'s keys.
     async fn begin_transaction(&self, actor: &ActorId) -> Result<Self::Transaction, StorageError>;
 }
@@ -156,6 +225,15 @@ pub trait ActorTransaction {
     /// Every (key, value) under `prefix` as this transaction sees it; joins the read set.
     async fn scan_prefix(&mut self, prefix: &[u8])
         -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    /// The entries of `scan` as this transaction sees it, in the scan's order; the scanned
+    /// prefix joins the read set. The default reads the whole prefix and selects.
+    async fn scan_range(
+        &mut self,
+        scan: RangeScan<'_>,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+        let entries = self.scan_prefix(scan.prefix).await?;
+        Ok(scan.select(entries))
+    }
     /// Validates the read set and applies all buffered writes, or none.
     async fn commit(self) -> Result<(), StorageError>;
     /// Discards all buffered writes.

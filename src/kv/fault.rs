@@ -294,3 +294,16 @@ pub struct InjectedFault {
     /// What it did.
     pub effect: FaultEffect,
 }
+
+/// What `SimStorage` reports to its observer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KvEvent {
+    /// A fault fired.
+    Fault(InjectedFault),
+    /// A commit was refused because its read set changed; `key` is the (actor-relative) key
+    /// of the commit's first write, or empty when it wrote nothing.
+    Conflict {
+        /// First written key of the refused commit.
+        key: Vec<u8>,
+    },
+}

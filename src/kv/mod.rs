@@ -12,9 +12,9 @@ mod sim_transaction;
 mod store;
 mod txn_buffer;
 
-pub use actor_kv::{ActorId, ActorKV, ActorTransaction, KvOp};
-pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault};
+pub use actor_kv::{ActorId, ActorKV, ActorTransaction, KvOp, RangeScan};
+pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent};
 pub use injector::{FaultInjector, FiredFault};
 pub use memory::{MemoryKV, MemoryTransaction};
-pub use sim_storage::{FaultObserver, SimStorage};
+pub use sim_storage::{KvObserver, SimStorage};
 pub use sim_transaction::SimTransaction;

@@ -16,11 +16,11 @@
 //!   is returned intact. The stored value is never touched.
 //!
 //! A batch with nothing to misdirect or truncate (no value, or no non-empty value) applies
-//! intact; the fault is still reported, as `Inert`. Every fault that fires is queued for the
-//! observer once.
+//! intact; the fault is still reported, as `Inert`. Every fault that fires, and every commit
+//! refused for a conflict, is queued for the observer once.
 
 use super::store::{VersionedStore, Write};
-use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp};
+use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp};
 use crate::agent::{display_key, StorageError};
 use crate::bugs::{Bug, BugSet};
 use crate::sim::{DeterministicRng, KillSwitch};
@@ -37,7 +37,7 @@ pub(crate) struct SimState {
     pub(crate) bugs: BugSet,
     crash_rng: DeterministicRng,
     kill_switch: KillSwitch,
-    reports: Vec<InjectedFault>,
+    reports: Vec<KvEvent>,
 }
 
 /// The error a caller sees for `fault` on `op` of the actor-relative `key`.
@@ -57,9 +57,11 @@ impl SimState {
         kill_switch: KillSwitch,
         bugs: BugSet,
     ) -> Self {
+        let mut durable = VersionedStore::default();
+        durable.track_changes();
         SimState {
             visible: VersionedStore::default(),
-            durable: VersionedStore::default(),
+            durable,
             injector,
             bugs,
             crash_rng,
@@ -76,16 +78,16 @@ impl SimState {
             fault.name(),
             op.name()
         );
-        self.reports.push(InjectedFault {
+        self.reports.push(KvEvent::Fault(InjectedFault {
             fault,
             op,
             key: key.to_vec(),
             effect,
-        });
+        }));
     }
 
     /// Takes the queued reports, oldest first.
-    pub(crate) fn take_reports(&mut self) -> Vec<InjectedFault> {
+    pub(crate) fn take_reports(&mut self) -> Vec<KvEvent> {
         std::mem::take(&mut self.reports)
     }
 
@@ -156,6 +158,7 @@ impl SimState {
         conflict: StorageError,
     ) -> StorageError {
         assert_eq!(conflict.kind(), "transaction_conflict");
+        self.reports.push(KvEvent::Conflict { key: key.to_vec() });
         match fault {
             Some(fault) if fault.is_crash() => self.crash(fault, KvOp::Commit, key, prefix, &[]),
             Some(fault) => {

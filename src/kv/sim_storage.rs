@@ -15,14 +15,15 @@ use super::sim_state::{fault_error, SimState};
 use super::store::{actor_prefix, join_key};
 use super::SimTransaction;
 use super::{
-    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, InjectedFault, KvOp,
+    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, KvEvent, KvOp,
 };
 use crate::agent::StorageError;
 use crate::bugs::BugSet;
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
 
-/// Called once for every fault that fires, after the operation's state change.
-pub type FaultObserver = Rc<dyn Fn(&InjectedFault)>;
+/// Called once for every fault that fires and every commit refused for a conflict, after the
+/// operation's state change.
+pub type KvObserver = Rc<dyn Fn(&KvEvent)>;
 
 /// A handle on simulated storage. Cheap to clone: clones share one state, clock and kill switch.
 ///
@@ -32,7 +33,7 @@ pub type FaultObserver = Rc<dyn Fn(&InjectedFault)>;
 #[derive(Clone)]
 pub struct SimStorage {
     state: Rc<RefCell<SimState>>,
-    observer: Rc<RefCell<Option<FaultObserver>>>,
+    observer: Rc<RefCell<Option<KvObserver>>>,
     clock: SimClock,
     kill_switch: KillSwitch,
 }
@@ -70,8 +71,9 @@ impl SimStorage {
         SimStorage::new(clock, injector, root.fork("crash"), kill_switch, bugs)
     }
 
-    /// Reports every fault that fires from now on to `observer` (replacing any earlier one).
-    pub fn set_fault_observer(&self, observer: FaultObserver) {
+    /// Reports every fault that fires, and every conflict, from now on to `observer` (replacing
+    /// any earlier one).
+    pub fn set_observer(&self, observer: KvObserver) {
         *self.observer.borrow_mut() = Some(observer);
     }
 
@@ -106,6 +108,31 @@ impl SimStorage {
             .collect()
     }
 
+    /// How many keys of `actor` are durable.
+    pub fn durable_len(&self, actor: &ActorId) -> usize {
+        let prefix = actor_prefix(actor);
+        self.state.borrow().durable.scan(&prefix).count()
+    }
+
+    /// The durable entries of `actor` written (set or deleted) since the last call, ascending
+    /// by relative key, each with its durable value now (`None` when deleted). Changes of other
+    /// actors are dropped.
+    pub fn take_durable_changes(&self, actor: &ActorId) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        let prefix = actor_prefix(actor);
+        let mut state = self.state.borrow_mut();
+        let changed = state.durable.take_changes();
+        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> = changed
+            .into_iter()
+            .filter(|key| key.starts_with(&prefix))
+            .map(|key| {
+                let value = state.durable.get(&key).map(|(v, _)| v.to_vec());
+                (key[prefix.len()..].to_vec(), value)
+            })
+            .collect();
+        assert!(changes.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        changes
+    }
+
     /// How many times each fault has fired.
     pub fn injector_counts(&self) -> BTreeMap<FaultType, u64> {
         self.state.borrow().injector.triggered_counts()
@@ -131,7 +158,7 @@ impl SimStorage {
         };
         let observer = self.observer.borrow().clone();
         if let Some(observer) = observer {
-            reports.iter().for_each(|fault| observer(fault));
+            reports.iter().for_each(|event| observer(event));
         }
         result
     }

@@ -5,7 +5,7 @@
 //! version is never reused: a delete followed by a re-create is seen as a change. Keys here
 //! are full keys (`<actor key bytes>/<relative key>`); iteration is in ascending byte order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use xxhash_rust::xxh3::Xxh3;
 
@@ -36,6 +36,8 @@ pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
 pub(crate) struct VersionedStore {
     entries: BTreeMap<Vec<u8>, (Vec<u8>, u64)>,
     next_version: u64,
+    /// Keys written since the last [`VersionedStore::take_changes`], when tracking is on.
+    changes: Option<BTreeSet<Vec<u8>>>,
 }
 
 impl VersionedStore {
@@ -77,9 +79,26 @@ impl VersionedStore {
         hasher.digest()
     }
 
+    /// From now on, remembers every key written until [`VersionedStore::take_changes`].
+    pub(crate) fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(BTreeSet::new);
+    }
+
+    /// The keys written (set or deleted) since the last call, ascending; empty when tracking
+    /// is off.
+    pub(crate) fn take_changes(&mut self) -> Vec<Vec<u8>> {
+        match &mut self.changes {
+            Some(changes) => std::mem::take(changes).into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Applies `writes` in order, each with a fresh version.
     pub(crate) fn apply(&mut self, writes: &[Write]) {
         for (key, value) in writes {
+            if let Some(changes) = &mut self.changes {
+                changes.insert(key.clone());
+            }
             match value {
                 Some(value) => {
                     let version = self.bump_version();
@@ -191,6 +210,16 @@ mod tests {
         assert_eq!(reads.first_changed(&store), Some(b"p/".to_vec()));
         store.apply(&[put(b"q", b"z")]);
         assert_eq!(reads.first_changed(&store), Some(b"q".to_vec()));
+    }
+
+    #[test]
+    fn tracked_changes_name_every_written_key_once() {
+        let mut store = VersionedStore::default();
+        store.apply(&[put(b"a", b"1")]);
+        store.track_changes();
+        store.apply(&[put(b"b", b"1"), (b"a".to_vec(), None), put(b"b", b"2")]);
+        assert_eq!(store.take_changes(), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert!(store.take_changes().is_empty());
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::bugs::BugSet;
-use crate::kv::FaultType;
-use crate::workload::{OpKind, Scenario};
+pub use crate::workload::{OutcomeCounts, SwarmOptions, Violation};
+use crate::workload::Scenario;
 
 /// Everything that determines a run: the same config always gives the same run.
 #[derive(Clone, Debug)]
@@ -17,40 +17,6 @@ pub struct RunConfig {
     pub scenario: Scenario,
     /// Planted bugs (none for the correct system).
     pub bugs: BugSet,
-}
-
-/// What swarm testing chose for this seed: whole fault types and operation kinds switched off,
-/// and the operation weights in force.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SwarmOptions {
-    /// Whether swarm testing was on.
-    pub enabled: bool,
-    /// Fault types switched off for this seed.
-    pub faults_off: Vec<FaultType>,
-    /// Operation kinds switched off for this seed.
-    pub ops_off: Vec<OpKind>,
-    /// The operation weights in force.
-    pub op_weights: BTreeMap<OpKind, u64>,
-}
-
-/// An invariant that did not hold, with its evidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Violation {
-    /// Stable invariant name (`checkpoint_atomicity`, `no_orphans`, ...).
-    pub invariant: String,
-    /// The key, its operation history and the events involved.
-    pub evidence: String,
-}
-
-/// Counts of one operation kind's outcomes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutcomeCounts {
-    /// Took effect.
-    pub ok: u64,
-    /// Did not take effect.
-    pub failed: u64,
-    /// May or may not have taken effect.
-    pub indeterminate: u64,
 }
 
 /// The verdict of a run: `pass` when no invariant was violated.

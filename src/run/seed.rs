@@ -11,21 +11,25 @@ use std::rc::Rc;
 
 use crate::agent::keys::SERVER_ACTOR;
 use crate::agent::KvAdapter;
-use crate::check::check_durable_state;
-use crate::kv::{ActorId, InjectedFault, SimStorage};
+use crate::check::durable::{check_durable, DurableMirror, Scope};
+use crate::kv::{ActorId, KvEvent, SimStorage};
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
 use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
-use crate::workload::{choose_swarm, OpKind, SharedWorld, Task, World};
+use crate::workload::{choose_swarm, IdPool, OpKind, SharedWorld, Task, World};
 
 use super::tagged::{BoxedTask, Tagged};
 use super::{RunConfig, RunReport, SwarmOptions, Verdict};
+
+/// Tool names a run uses.
+const TOOLS: usize = 6;
 
 struct Run {
     actor: ActorId,
     world: SharedWorld,
     storage: SimStorage,
+    mirror: DurableMirror,
     executor: Executor,
     kill_switch: KillSwitch,
     config: RunConfig,
@@ -43,7 +47,7 @@ pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
     let (mut run, swarm) = Run::new(config.clone());
     run.safety(sink);
     run.liveness(sink);
-    run.check_state("final");
+    run.check_state("final", Scope::Everything);
     run.flush(sink);
     run.report(swarm)
 }
@@ -63,18 +67,19 @@ impl Run {
             kill_switch.clone(),
             config.bugs,
         );
+        let ids = IdPool::new(scenario.agents as usize, TOOLS, swarm.ids);
         let world = World::new(
             clock.clone(),
             &root.fork("workload"),
             scenario.tasks,
-            scenario.agents,
+            ids,
             scenario.operations,
             weights,
         );
         let world = Rc::new(RefCell::new(world));
         let observer_world = world.clone();
-        storage.set_fault_observer(Rc::new(move |fault: &InjectedFault| {
-            observer_world.borrow_mut().on_fault(fault)
+        storage.set_observer(Rc::new(move |event: &KvEvent| {
+            observer_world.borrow_mut().on_storage_event(event)
         }));
         let limits = ExecutorLimits {
             steps_max: scenario.steps_max,
@@ -87,6 +92,7 @@ impl Run {
             actor,
             world,
             storage,
+            mirror: DurableMirror::new(),
             executor,
             kill_switch,
             config,
@@ -185,20 +191,33 @@ impl Run {
         self.executor.drop_all_tasks();
         self.storage.restart();
         self.kill_switch.reset();
-        let durable_keys = self.storage.durable_entries(&self.actor).len() as u64;
+        let durable_keys = self.storage.durable_len(&self.actor) as u64;
         self.emit(EventKind::Restart {
             crash: self.crashes,
             durable_keys,
         });
-        self.check_state(&format!("recovery {}", self.crashes));
+        self.check_state(&format!("recovery {}", self.crashes), Scope::Changed);
     }
 
-    fn check_state(&mut self, at: &str) {
-        let entries = self.storage.durable_entries(&self.actor);
-        let report = check_durable_state(&self.world.borrow().model, &entries);
-        self.world
-            .borrow_mut()
-            .record_findings(report.findings, report.checks, at);
+    /// Checks the durable state against the model: what changed since the last check, or
+    /// everything (then also that storage reported every durable change).
+    fn check_state(&mut self, at: &str, scope: Scope) {
+        self.mirror.apply(self.storage.take_durable_changes(&self.actor));
+        let mut world = self.world.borrow_mut();
+        let (mut findings, checks) = check_durable(&mut world.model, &mut self.mirror, scope);
+        if scope == Scope::Everything {
+            let entries = self.storage.durable_entries(&self.actor);
+            if let Some(key) = self.mirror.unreported_change(&entries) {
+                findings.push(crate::check::Finding::new(
+                    "no_phantoms",
+                    format!(
+                        "durable key '{}' changed without storage reporting it",
+                        String::from_utf8_lossy(&key)
+                    ),
+                ));
+            }
+        }
+        world.record_findings(findings, checks, at);
     }
 
     fn safety(&mut self, sink: &mut dyn EventSink) {
@@ -215,6 +234,7 @@ impl Run {
             phase: Phase::Liveness,
         });
         self.storage.set_faults_active(false);
+        self.world.borrow_mut().model.set_faults_off(true);
         self.crash_and_restart();
         self.spawn_tasks(true);
         self.drive(sink, Phase::Liveness);
@@ -243,16 +263,20 @@ impl Run {
             },
             trace_hash: self.hasher.hex(),
             events: self.hasher.events(),
-            ops: world.ops.clone(),
+            ops: world.ops.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             faults,
             crashes: self.crashes,
-            checks: world.checks,
+            checks: world.checks + world.model.judgements(),
             sim_time_ms: self.executor.clock().now_ms(),
             steps: self.executor.steps(),
             swarm,
             violations: world.violations.clone(),
             violations_total: world.violations_total,
-            latency_ms: world.latency_ms.clone(),
+            latency_ms: world
+                .latency_ms
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         }
     }
 }

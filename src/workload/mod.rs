@@ -1,17 +1,21 @@
-//! Workloads: scenarios (JSON, validated), the operation mix, swarm options, and the tasks that
-//! drive `AgentStorage` while the model records what must be true.
+//! Workloads: scenarios (JSON, validated), the operation mix, swarm options, identifiers, and
+//! the tasks that drive `AgentStorage` while the model judges every call.
 
 mod call;
+mod ids;
 mod op_kind;
 pub mod records;
 mod scenario;
 mod swarm;
+mod tally;
 mod task;
 mod world;
 
 pub use call::{call_with_retries, Attempt, CALL_ATTEMPTS_MAX, CALL_BACKOFF_MS};
+pub use ids::{IdClasses, IdPool};
 pub use op_kind::OpKind;
 pub use scenario::{CrashConfig, Expectation, LatencyConfig, Scenario, ScenarioError, BUILT_IN};
-pub use swarm::choose_swarm;
+pub use swarm::{choose_swarm, SwarmOptions};
+pub use tally::{OutcomeCounts, Violation};
 pub use task::{Store, Task};
-pub use world::{classify, SharedWorld, World};
+pub use world::{SharedWorld, World, VIOLATIONS_KEPT_MAX};

@@ -15,6 +15,8 @@ pub enum OpKind {
     LoadAgent,
     /// `list_agents`.
     ListAgents,
+    /// `agent_exists`.
+    AgentExists,
     /// `save_session` of a new session.
     StartSession,
     /// One agent-loop iteration: `append_message` (user) and `checkpoint` (assistant).
@@ -27,6 +29,10 @@ pub enum OpKind {
     LoadLatestSession,
     /// `list_sessions`.
     ListSessions,
+    /// `load_session` of a session the task knows, or of an unknown id.
+    LoadSession,
+    /// `save_blocks`: replaces the agent's blocks.
+    SaveBlocks,
     /// `update_block`.
     UpdateBlock,
     /// `append_block`.
@@ -53,17 +59,20 @@ pub enum OpKind {
 
 impl OpKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [OpKind; 21] = [
+    pub const ALL: [OpKind; 24] = [
         OpKind::CreateAgent,
         OpKind::DeleteAgent,
         OpKind::LoadAgent,
         OpKind::ListAgents,
+        OpKind::AgentExists,
         OpKind::StartSession,
         OpKind::Iterate,
         OpKind::StopSession,
         OpKind::DeleteSession,
         OpKind::LoadLatestSession,
         OpKind::ListSessions,
+        OpKind::LoadSession,
+        OpKind::SaveBlocks,
         OpKind::UpdateBlock,
         OpKind::AppendBlock,
         OpKind::LoadBlocks,
@@ -84,12 +93,15 @@ impl OpKind {
             OpKind::DeleteAgent => "delete_agent",
             OpKind::LoadAgent => "load_agent",
             OpKind::ListAgents => "list_agents",
+            OpKind::AgentExists => "agent_exists",
             OpKind::StartSession => "start_session",
             OpKind::Iterate => "iterate",
             OpKind::StopSession => "stop_session",
             OpKind::DeleteSession => "delete_session",
             OpKind::LoadLatestSession => "load_latest_session",
             OpKind::ListSessions => "list_sessions",
+            OpKind::LoadSession => "load_session",
+            OpKind::SaveBlocks => "save_blocks",
             OpKind::UpdateBlock => "update_block",
             OpKind::AppendBlock => "append_block",
             OpKind::LoadBlocks => "load_blocks",

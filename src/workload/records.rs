@@ -1,35 +1,32 @@
-//! Records the workload writes, each carrying its op id as a write token (see
-//! `check::tokens`), so every stored value can be traced to the op that wrote it.
+//! Records the workload writes. Each names the op that wrote it (a token in a free-text field),
+//! so a human reading a trace or a violation can tell which write a value came from; the
+//! checker compares whole records and does not rely on the tokens.
 
 use serde_json::json;
 
 use crate::agent::{
     AgentMetadata, Block, CustomToolRecord, Message, MessageRole, PendingToolCall, SessionState,
 };
-use crate::check::tokens::{message_id, write_token};
 
-/// Agent ids of a run: `agent-0` .. `agent-{n-1}`.
-pub fn agent_id(index: u64) -> String {
-    format!("agent-{index}")
+/// Block labels the workload uses; labels are not part of any key, so `/` is fine in them.
+pub const BLOCK_LABELS: [&str; 4] = ["persona", "human", "scratch", "notes/ü"];
+
+/// `w{op}`: the token naming the op that wrote a record.
+pub fn write_token(op: u64) -> String {
+    format!("w{op}")
 }
-
-/// Block labels the workload uses.
-pub const BLOCK_LABELS: [&str; 3] = ["persona", "human", "scratch"];
-
-/// Tool names the workload uses.
-pub const TOOL_NAMES: [&str; 4] = ["search", "calculator", "weather", "shell"];
 
 /// A fresh agent record written by op `op`.
 pub fn agent(id: &str, op: u64, now_ms: u64) -> AgentMetadata {
     AgentMetadata {
         id: id.to_string(),
-        name: format!("Agent {id}"),
+        name: format!("Agent {op}"),
         agent_type: "memgpt_agent".to_string(),
         model: Some("sim-model".to_string()),
         embedding: None,
         system: Some("You are a simulated agent.".to_string()),
         description: None,
-        tool_ids: vec![TOOL_NAMES[0].to_string()],
+        tool_ids: vec!["search".to_string()],
         tags: vec!["dst".to_string()],
         metadata: json!({ "w": op }),
         created_at_ms: now_ms,
@@ -37,9 +34,9 @@ pub fn agent(id: &str, op: u64, now_ms: u64) -> AgentMetadata {
     }
 }
 
-/// The initial blocks of an agent, created by op `op`.
-pub fn initial_blocks(op: u64, now_ms: u64) -> Vec<Block> {
-    BLOCK_LABELS[..2]
+/// The blocks op `op` saves: the first `count` labels, each with value `c{op};`.
+pub fn blocks(op: u64, now_ms: u64, count: usize) -> Vec<Block> {
+    BLOCK_LABELS[..count]
         .iter()
         .map(|label| Block {
             id: format!("{label}-{op}"),
@@ -53,10 +50,10 @@ pub fn initial_blocks(op: u64, now_ms: u64) -> Vec<Block> {
         .collect()
 }
 
-/// A new session of `agent_id`, started by op `op`.
-pub fn new_session(agent_id: &str, op: u64, now_ms: u64) -> SessionState {
+/// A new session `session_id` of `agent_id`, started by op `op`.
+pub fn new_session(agent_id: &str, session_id: &str, op: u64, now_ms: u64) -> SessionState {
     SessionState {
-        session_id: format!("s{op}"),
+        session_id: session_id.to_string(),
         agent_id: agent_id.to_string(),
         iteration: 0,
         pause_until_ms: None,
@@ -73,7 +70,7 @@ pub fn next_session(previous: &SessionState, op: u64, now_ms: u64, pending: u64)
     let pending_tool_calls = (0..pending)
         .map(|i| PendingToolCall {
             id: format!("call-{op}-{i}"),
-            tool_name: TOOL_NAMES[(i as usize) % TOOL_NAMES.len()].to_string(),
+            tool_name: "search".to_string(),
             tool_input: json!({ "query": format!("q{op}-{i}") }),
             started_at_ms: now_ms,
             completed: false,
@@ -99,17 +96,17 @@ pub fn stopped_session(previous: &SessionState, op: u64, now_ms: u64) -> Session
     }
 }
 
-/// The message appended by op `op`.
-pub fn message(agent_id: &str, op: u64, role: MessageRole, now_ms: u64) -> Message {
+/// The message `id` of `agent_id`, written by `role`, created at `created_at_ms`.
+pub fn message(agent_id: &str, id: &str, role: MessageRole, created_at_ms: u64) -> Message {
     Message {
-        id: message_id(op),
+        id: id.to_string(),
         agent_id: agent_id.to_string(),
         message_type: format!("{role:?}_message").to_lowercase(),
         role,
-        content: format!("content of op {op}"),
+        content: format!("content of {id}"),
         tool_call_id: None,
         tool_calls: Vec::new(),
-        created_at_ms: now_ms,
+        created_at_ms,
     }
 }
 
@@ -119,7 +116,7 @@ pub fn tool(name: &str, op: u64, now_ms: u64) -> CustomToolRecord {
         name: name.to_string(),
         description: write_token(op),
         input_schema: json!({ "type": "object" }),
-        source_code: format!("def {name}(): return {op}"),
+        source_code: format!("def tool(): return {op}"),
         runtime: "python".to_string(),
         requirements: Vec::new(),
         created_at_ms: now_ms,

@@ -1,11 +1,32 @@
-//! Swarm testing (as in TigerBeetle's VOPR): each seed switches whole fault types and operation
-//! kinds off and reweights the rest, so rare combinations get explored across a sweep.
+//! Swarm testing (as in TigerBeetle's VOPR): each seed switches whole fault types, operation
+//! kinds and adversarial identifier classes off and reweights the rest, so rare combinations
+//! get explored across a sweep.
 
-use crate::kv::FaultConfig;
-use crate::run::SwarmOptions;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::kv::{FaultConfig, FaultType};
 use crate::sim::DeterministicRng;
 
-use super::{OpKind, Scenario};
+use super::{IdClasses, OpKind, Scenario};
+
+/// What swarm testing chose for a seed: whole fault types and operation kinds switched off,
+/// the operation weights in force, and the adversarial identifier classes on.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwarmOptions {
+    /// Whether swarm testing was on.
+    pub enabled: bool,
+    /// Fault types switched off for this seed.
+    pub faults_off: Vec<FaultType>,
+    /// Operation kinds switched off for this seed.
+    pub ops_off: Vec<OpKind>,
+    /// The operation weights in force.
+    pub op_weights: BTreeMap<OpKind, u64>,
+    /// The adversarial identifier classes on for this seed.
+    pub ids: IdClasses,
+}
 
 /// Operation kinds swarm never switches off: without them a run does nothing worth checking.
 const ALWAYS_ON: [OpKind; 2] = [OpKind::CreateAgent, OpKind::Iterate];
@@ -49,5 +70,12 @@ pub fn choose_swarm(
         options.op_weights.values().any(|w| *w > 0),
         "swarm keeps some operation on"
     );
+    options.ids = IdClasses {
+        prefixes: rng.chance(0.5),
+        unusual_chars: rng.chance(0.5),
+        at_length_limit: rng.chance(0.5),
+        invalid: rng.chance(0.5),
+        unordered_messages: rng.chance(0.5),
+    };
     (options, rules)
 }

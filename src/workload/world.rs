@@ -1,18 +1,17 @@
 //! The world shared by every workload task of one run: the model, the event buffer, the
-//! operation budget, per-task random streams, and the counters the report needs.
+//! identifiers, per-task action budgets and random streams, and the counters the report needs.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::agent::StorageError;
-use crate::check::{Effect, Finding, Model};
-use crate::kv::{FaultEffect, FaultType, InjectedFault};
-use crate::run::{OutcomeCounts, Violation};
+use crate::check::{Answer, Call, Finding, Model, OpOutcome};
+use crate::kv::KvEvent;
 use crate::sim::{DeterministicRng, SimClock};
 use crate::trace::{Event, EventKind, Outcome};
 
-use super::OpKind;
+use super::{IdPool, OpKind, OutcomeCounts, Violation};
 
 /// Most violations one run keeps with their evidence (and emits into the trace).
 pub const VIOLATIONS_KEPT_MAX: usize = 16;
@@ -34,18 +33,17 @@ pub struct World {
     actions_left: Vec<u64>,
     task_rngs: Vec<DeterministicRng>,
     weights: Vec<u64>,
-    /// Number of agent ids.
-    pub agents: u32,
+    /// The identifiers of the run.
+    pub ids: IdPool,
     /// Outcomes by call name.
-    pub ops: BTreeMap<String, OutcomeCounts>,
+    pub ops: BTreeMap<&'static str, OutcomeCounts>,
     /// Simulated latency by call name.
-    pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
-    started_ms: BTreeMap<u64, u64>,
+    pub latency_ms: BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
     /// Violations found so far.
     pub violations: Vec<Violation>,
     /// Violations found so far, kept or not.
     pub violations_total: u64,
-    /// Checks run so far.
+    /// Checks run so far, besides the model's judgement of each operation.
     pub checks: u64,
     /// The task being polled (set by the task wrapper).
     pub current_task: Rc<Cell<Option<u32>>>,
@@ -70,31 +68,18 @@ fn log_event(event: &Event) {
     }
 }
 
-/// How an error classifies the call that returned it.
-pub fn classify(result: &Result<(), &StorageError>) -> Outcome {
-    match result {
-        Ok(()) => Outcome::Ok,
-        Err(error) => match error.fault() {
-            Some(fault) if fault.is_crash() || fault == FaultType::FsyncFail => {
-                Outcome::Indeterminate
-            }
-            _ => Outcome::Failed,
-        },
-    }
-}
-
 impl World {
-    /// A world for `tasks` tasks over `agents` agent ids, with `actions` actions to spend,
+    /// A world for `tasks` tasks over the identifiers `ids`, with `actions` actions to spend,
     /// shared out evenly among the tasks (the first `actions % tasks` get one more).
     pub fn new(
         clock: SimClock,
         workload_rng: &DeterministicRng,
         tasks: u32,
-        agents: u32,
+        ids: IdPool,
         actions: u64,
         weights: Vec<u64>,
     ) -> Self {
-        assert!(tasks > 0 && agents > 0, "a run has tasks and agents");
+        assert!(tasks > 0, "a run has tasks");
         assert_eq!(weights.len(), OpKind::ALL.len(), "one weight per op kind");
         World {
             model: Model::new(),
@@ -108,10 +93,9 @@ impl World {
                 .map(|t| workload_rng.fork(&format!("task-{t}")))
                 .collect(),
             weights,
-            agents,
+            ids,
             ops: BTreeMap::new(),
             latency_ms: BTreeMap::new(),
-            started_ms: BTreeMap::new(),
             violations: Vec::new(),
             violations_total: 0,
             checks: 0,
@@ -145,24 +129,17 @@ impl World {
             return None;
         }
         *left -= 1;
-        let weights = self.weights.clone();
-        let index = self
-            .rng(task)
-            .weighted_index(&weights)
+        let rng = &mut self.task_rngs[task as usize];
+        let index = rng
+            .weighted_index(&self.weights)
             .expect("some op kind has weight");
         Some(OpKind::ALL[index])
     }
 
-    /// Starts a storage call: model, event and latency bookkeeping. Returns the op id.
-    pub fn begin_op(
-        &mut self,
-        task: u32,
-        name: &'static str,
-        args: String,
-        effects: Vec<Effect>,
-    ) -> u64 {
-        let op_id = self.model.begin(task, name, effects);
-        self.started_ms.insert(op_id, self.clock.now_ms());
+    /// Starts a storage call: model and event bookkeeping. Returns the op id.
+    pub fn begin_op(&mut self, task: u32, call: Call) -> u64 {
+        let (name, args) = (call.name(), call.trace_args());
+        let op_id = self.model.begin(task, call, self.clock.now_ms());
         self.emit(
             Some(task),
             EventKind::OpStart {
@@ -174,20 +151,26 @@ impl World {
         op_id
     }
 
-    /// Ends a storage call with its result.
-    pub fn end_op(&mut self, op_id: u64, result: Result<(), &StorageError>) {
-        let outcome = classify(&result);
-        self.model.end(op_id, outcome);
+    /// Ends a storage call with its result: the model judges it, and what it finds is recorded.
+    pub fn end_op(&mut self, op_id: u64, result: &Result<Answer, StorageError>) {
+        let detail = match result {
+            Ok(_) => String::new(),
+            Err(error) => error.to_string(),
+        };
+        let now_ms = self.clock.now_ms();
+        let findings = self.model.end(op_id, result.as_ref(), &detail, now_ms);
         let op = self.model.op(op_id);
-        let (name, task) = (op.name, op.task);
+        let (name, task, started_ms, outcome) = (op.call.name(), op.task, op.start_ms, op.outcome);
+        let outcome = match outcome {
+            OpOutcome::Ok => Outcome::Ok,
+            OpOutcome::Failed => Outcome::Failed,
+            OpOutcome::Unknown | OpOutcome::InFlight => Outcome::Indeterminate,
+        };
         self.count(name, outcome);
-        let started = self.started_ms.remove(&op_id).expect("every op ends once");
-        let elapsed = self.clock.now_ms() - started;
-        let histogram = self.latency_ms.entry(name.to_string()).or_insert_with(|| {
+        let histogram = self.latency_ms.entry(name).or_insert_with(|| {
             hdrhistogram::Histogram::new(3).expect("3 significant figures is valid")
         });
-        histogram.saturating_record(elapsed);
-        let detail = result.err().map(|e| e.to_string()).unwrap_or_default();
+        histogram.saturating_record(now_ms - started_ms);
         self.emit(
             Some(task),
             EventKind::OpResult {
@@ -196,10 +179,13 @@ impl World {
                 detail,
             },
         );
+        for finding in findings {
+            self.violation(finding.invariant, finding.evidence);
+        }
     }
 
-    fn count(&mut self, name: &str, outcome: Outcome) {
-        let counts = self.ops.entry(name.to_string()).or_default();
+    fn count(&mut self, name: &'static str, outcome: Outcome) {
+        let counts = self.ops.entry(name).or_default();
         match outcome {
             Outcome::Ok => counts.ok += 1,
             Outcome::Failed => counts.failed += 1,
@@ -207,48 +193,47 @@ impl World {
         }
     }
 
-    /// The process died: every op in flight becomes indeterminate. Returns how many there were.
+    /// The process died: every op in flight may or may not have taken effect. Returns how
+    /// many there were.
     pub fn crash(&mut self) -> u32 {
-        let ended = self.model.crash();
+        let ended = self.model.crash(self.clock.now_ms());
         for id in &ended {
-            self.started_ms.remove(id);
-            let name = self.model.op(*id).name;
+            let name = self.model.op(*id).call.name();
             self.count(name, Outcome::Indeterminate);
         }
         ended.len() as u32
     }
 
-    /// Records a fault reported by storage, and what it means for the model.
-    pub fn on_fault(&mut self, fault: &InjectedFault) {
+    /// Records what storage reported: a fault (attributed to the op of the task being polled)
+    /// goes to the model and the trace; a conflict to the model.
+    pub fn on_storage_event(&mut self, event: &KvEvent) {
         let task = self.current_task.get();
-        let touched = matches!(
-            fault.effect,
-            FaultEffect::Truncated { .. } | FaultEffect::Misdirected { .. }
-        );
-        if touched {
-            if let Some(op) = task.and_then(|t| self.model.in_flight_of(t)) {
-                self.model.mark_fault_touched(op);
+        match event {
+            KvEvent::Fault(fault) => {
+                if let Some(task) = task {
+                    self.model.note_fault(task, fault);
+                }
+                let effect = format!("{:?}", fault.effect);
+                let key = String::from_utf8_lossy(&fault.key).into_owned();
+                self.emit(
+                    task,
+                    EventKind::Fault {
+                        fault: fault.fault,
+                        op: fault.op,
+                        key,
+                        effect,
+                    },
+                );
+            }
+            KvEvent::Conflict { .. } => {
+                if let Some(task) = task {
+                    self.model.note_conflict(task);
+                }
             }
         }
-        match &fault.effect {
-            FaultEffect::Truncated { .. } => self.model.mark_damaged(fault.key.clone()),
-            FaultEffect::Misdirected { landed_at } => self.model.mark_damaged(landed_at.clone()),
-            _ => {}
-        }
-        let effect = format!("{:?}", fault.effect);
-        let key = String::from_utf8_lossy(&fault.key).into_owned();
-        self.emit(
-            task,
-            EventKind::Fault {
-                fault: fault.fault,
-                op: fault.op,
-                key,
-                effect,
-            },
-        );
     }
 
-    /// Records the findings of a check made `at` some point.
+    /// Records the findings of a check made `at` some point, which ran `checks` checks.
     pub fn record_findings(&mut self, findings: Vec<Finding>, checks: u64, at: &str) {
         self.checks += checks;
         if findings.is_empty() {
@@ -261,7 +246,7 @@ impl World {
             );
         }
         for finding in findings {
-            self.violation(finding.invariant, finding.evidence);
+            self.violation(finding.invariant, format!("{at}: {}", finding.evidence));
         }
     }
 

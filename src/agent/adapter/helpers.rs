@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use super::{KvAdapter, CONFLICT_ATTEMPTS_MAX};
 use crate::agent::codec::{decode, encode};
-use crate::agent::keys::{agent_key, message_key, message_seq_key};
+use crate::agent::keys::{agent_key, message_bucket, message_key, message_number};
 use crate::agent::records::Message;
-use crate::agent::StorageError;
+use crate::agent::{display_key, StorageError};
 use crate::bugs::Bug;
-use crate::kv::{ActorKV, ActorTransaction};
+use crate::kv::{ActorKV, ActorTransaction, RangeScan};
 
 impl<K: ActorKV> KvAdapter<K> {
     pub(super) fn verify_reads(&self) -> bool {
@@ -42,21 +42,23 @@ impl<K: ActorKV> KvAdapter<K> {
         &self,
         prefix: &[u8],
     ) -> Result<Vec<T>, StorageError> {
-        self.scan_records_tail(prefix, usize::MAX).await
+        self.range_records(RangeScan::prefix(prefix, usize::MAX))
+            .await
     }
 
-    /// The last `count` records under `prefix`, ascending by key. Only those are decoded (and
-    /// verified): the records before them are not read back at all.
-    pub(super) async fn scan_records_tail<T: DeserializeOwned>(
+    /// The records of `scan`, decoded (and verified) in ascending key order whatever the scan's
+    /// direction: only the records in the range are read back at all.
+    pub(super) async fn range_records<T: DeserializeOwned>(
         &self,
-        prefix: &[u8],
-        count: usize,
+        scan: RangeScan<'_>,
     ) -> Result<Vec<T>, StorageError> {
-        assert!(count > 0, "a tail scan returns at least one record");
-        let entries = self.kv.scan_prefix(&self.actor, prefix).await?;
-        let skip = entries.len().saturating_sub(count);
+        let mut entries = self.kv.scan_range(&self.actor, scan).await?;
+        if scan.reverse {
+            entries.reverse();
+        }
+        assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
         let verify = self.verify_reads();
-        entries[skip..]
+        entries
             .iter()
             .map(|(key, bytes)| decode(key, bytes, verify))
             .collect()
@@ -99,17 +101,33 @@ impl<K: ActorKV> KvAdapter<K> {
         }
     }
 
-    /// Appends `message` at the agent's next sequence number inside `txn`.
+    /// Appends `message` inside `txn`, after the agent's messages created in the same ms: the
+    /// last key of that ms (read without its value) gives the next append number, and the
+    /// scanned ms joins the read set, so concurrent appends in the same ms conflict.
     pub(super) async fn append_in(
         &self,
         txn: &mut K::Transaction,
         message: &Message,
     ) -> Result<(), StorageError> {
-        let seq_key = message_seq_key(&message.agent_id);
-        let next: u64 = self.txn_get_record(txn, &seq_key).await?.unwrap_or(0);
-        self.txn_put_record(txn, &message_key(&message.agent_id, next), message)
-            .await?;
-        self.txn_put_record(txn, &seq_key, &(next + 1)).await
+        let (agent_id, created_at_ms) = (&message.agent_id, message.created_at_ms);
+        let bucket = message_bucket(agent_id, created_at_ms);
+        let last = txn.scan_range(RangeScan::last(&bucket, 1)).await?;
+        let next = match last.first() {
+            Some((key, _)) => message_number(key).and_then(|n| n.checked_add(1)).ok_or_else(
+                || StorageError::Internal {
+                    reason: format!("message key '{}' has no append number", display_key(key)),
+                },
+            )?,
+            None => 0,
+        };
+        let n = if self.bugs.has(Bug::MessageKeyWithoutNumber) {
+            0
+        } else {
+            next
+        };
+        let key = message_key(agent_id, created_at_ms, n);
+        assert!(key.starts_with(&bucket), "the message lands in its ms");
+        self.txn_put_record(txn, &key, message).await
     }
 
     /// Runs `attempt` until it does not conflict, at most [`CONFLICT_ATTEMPTS_MAX`] times; the
@@ -119,12 +137,17 @@ impl<K: ActorKV> KvAdapter<K> {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, StorageError>>,
     {
+        let attempts_max = if self.bugs.has(Bug::ConflictNotRetried) {
+            1
+        } else {
+            CONFLICT_ATTEMPTS_MAX
+        };
         let mut attempts = 0;
         loop {
             attempts += 1;
+            assert!(attempts <= attempts_max, "never more attempts than the limit");
             match attempt().await {
-                Err(StorageError::TransactionConflict { .. })
-                    if attempts < CONFLICT_ATTEMPTS_MAX => {}
+                Err(StorageError::TransactionConflict { .. }) if attempts < attempts_max => {}
                 outcome => return outcome,
             }
         }
@@ -134,11 +157,10 @@ impl<K: ActorKV> KvAdapter<K> {
 /// Refuses a message whose `agent_id` is not the agent it is appended to.
 pub(super) fn check_message_owner(agent_id: &str, message: &Message) -> Result<(), StorageError> {
     if message.agent_id != agent_id {
-        return Err(StorageError::Internal {
-            reason: format!(
-                "message '{}' belongs to agent '{}', not '{agent_id}'",
-                message.id, message.agent_id
-            ),
+        return Err(StorageError::InvalidArgument {
+            what: "message agent id",
+            value: message.agent_id.clone(),
+            reason: "differs from the agent the message is stored under",
         });
     }
     Ok(())

@@ -4,7 +4,7 @@
 use super::helpers::check_message_owner;
 use super::KvAdapter;
 use crate::agent::keys::{
-    agent_key, blocks_key, check_id, message_seq_key, messages_prefix, session_key,
+    agent_key, blocks_key, check_id, messages_after, messages_prefix, session_key,
     sessions_prefix, tool_key, AGENTS_PREFIX, TOOLS_PREFIX,
 };
 use crate::agent::records::{
@@ -13,7 +13,7 @@ use crate::agent::records::{
 };
 use crate::agent::{display_key, AgentStorage, StorageError};
 use crate::bugs::Bug;
-use crate::kv::{ActorKV, ActorTransaction};
+use crate::kv::{ActorKV, ActorTransaction, RangeScan};
 
 fn limit(what: &'static str, value: usize, limit: usize) -> Result<(), StorageError> {
     if value > limit {
@@ -24,6 +24,29 @@ fn limit(what: &'static str, value: usize, limit: usize) -> Result<(), StorageEr
         });
     }
     Ok(())
+}
+
+/// The id of a block created by `append_block`: `{agent_id}/{label}`, unique because agent ids
+/// contain no `/`.
+fn block_id(agent_id: &str, label: &str) -> String {
+    let mut id = String::with_capacity(agent_id.len() + 1 + label.len());
+    id.push_str(agent_id);
+    id.push('/');
+    id.push_str(label);
+    id
+}
+
+/// An empty block labelled `label`, created at `now_ms`.
+fn new_block(agent_id: &str, label: &str, now_ms: u64) -> Block {
+    Block {
+        id: block_id(agent_id, label),
+        label: label.to_string(),
+        value: String::new(),
+        description: None,
+        limit: None,
+        created_at_ms: now_ms,
+        updated_at_ms: now_ms,
+    }
 }
 
 fn check_session(state: &SessionState) -> Result<(), StorageError> {
@@ -49,6 +72,9 @@ fn check_session(state: &SessionState) -> Result<(), StorageError> {
 }
 
 impl<K: ActorKV> KvAdapter<K> {
+    /// Reads the agent's blocks, applies `change` to block `label` (`None` when absent) and
+    /// writes them back, in one transaction. When `change` refuses, the transaction commits
+    /// with nothing written, so the refusal rests on reads that still hold (or it is retried).
     async fn modify_block(
         &self,
         agent_id: &str,
@@ -66,7 +92,13 @@ impl<K: ActorKV> KvAdapter<K> {
                 .unwrap_or_default();
             let now_ms = self.clock.now_ms();
             let position = blocks.iter().position(|b| b.label == label);
-            let changed = change(position.map(|i| blocks[i].clone()), now_ms)?;
+            let changed = match change(position.map(|i| blocks[i].clone()), now_ms) {
+                Ok(changed) => changed,
+                Err(refused) => {
+                    txn.commit().await?;
+                    return Err(refused);
+                }
+            };
             match position {
                 Some(i) => blocks[i] = changed,
                 None => blocks.push(changed),
@@ -123,7 +155,11 @@ impl<K: ActorKV> KvAdapter<K> {
         self.retry_conflicts(|| async {
             let mut txn = self.kv.begin_transaction(&self.actor).await?;
             if guard {
-                self.require_agent_in(&mut txn, agent_id).await?;
+                let missing_ok = self.bugs.has(Bug::DeleteMissingAgentOk);
+                match self.require_agent_in(&mut txn, agent_id).await {
+                    Err(StorageError::NotFound { .. }) if missing_ok => return Ok(()),
+                    checked => checked?,
+                }
             }
             for prefix in [messages_prefix(agent_id), sessions_prefix(agent_id)] {
                 for key in txn.list_keys(&prefix).await? {
@@ -131,7 +167,6 @@ impl<K: ActorKV> KvAdapter<K> {
                 }
             }
             txn.delete(&blocks_key(agent_id)).await?;
-            txn.delete(&message_seq_key(agent_id)).await?;
             if guard {
                 txn.delete(&agent_key(agent_id)).await?;
             }
@@ -203,11 +238,18 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
         label: &str,
         value: &str,
     ) -> Result<Block, StorageError> {
+        let creates_missing = self.bugs.has(Bug::UpdateCreatesMissing);
         self.modify_block(agent_id, label, |existing, now_ms| {
-            let mut block = existing.ok_or_else(|| StorageError::NotFound {
-                kind: "block",
-                id: format!("{agent_id}/{label}"),
-            })?;
+            let mut block = match existing {
+                Some(block) => block,
+                None if creates_missing => new_block(agent_id, label, now_ms),
+                None => {
+                    return Err(StorageError::NotFound {
+                        kind: "block",
+                        id: block_id(agent_id, label),
+                    })
+                }
+            };
             block.value = value.to_string();
             block.updated_at_ms = now_ms;
             Ok(block)
@@ -222,15 +264,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
         content: &str,
     ) -> Result<Block, StorageError> {
         self.modify_block(agent_id, label, |existing, now_ms| {
-            let mut block = existing.unwrap_or_else(|| Block {
-                id: format!("{agent_id}-{label}"),
-                label: label.to_string(),
-                value: String::new(),
-                description: None,
-                limit: None,
-                created_at_ms: now_ms,
-                updated_at_ms: now_ms,
-            });
+            let mut block = existing.unwrap_or_else(|| new_block(agent_id, label, now_ms));
             block.value.push_str(content);
             block.updated_at_ms = now_ms;
             Ok(block)
@@ -274,7 +308,11 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
 
     async fn list_sessions(&self, agent_id: &str) -> Result<Vec<SessionState>, StorageError> {
         check_id("agent id", agent_id)?;
-        self.scan_records(&sessions_prefix(agent_id)).await
+        let mut prefix = sessions_prefix(agent_id);
+        if self.bugs.has(Bug::PrefixWithoutSeparator) {
+            prefix.pop();
+        }
+        self.scan_records(&prefix).await
     }
 
     async fn load_latest_session(
@@ -282,9 +320,10 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
         agent_id: &str,
     ) -> Result<Option<SessionState>, StorageError> {
         let sessions = self.list_sessions(agent_id).await?;
+        let with_stopped = self.bugs.has(Bug::LatestIncludesStopped);
         Ok(sessions
             .into_iter()
-            .filter(|s| s.stop_reason.is_none())
+            .filter(|s| with_stopped || s.stop_reason.is_none())
             .max_by(|a, b| {
                 (a.checkpointed_at_ms, &a.session_id).cmp(&(b.checkpointed_at_ms, &b.session_id))
             }))
@@ -317,7 +356,8 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
                 limit: MESSAGE_LOAD_LIMIT_MAX as u64,
             });
         }
-        self.scan_records_tail(&messages_prefix(agent_id), limit_count)
+        let prefix = messages_prefix(agent_id);
+        self.range_records(RangeScan::last(&prefix, limit_count))
             .await
     }
 
@@ -327,11 +367,21 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
         since_ms: u64,
     ) -> Result<Vec<Message>, StorageError> {
         check_id("agent id", agent_id)?;
-        let messages: Vec<Message> = self.scan_records(&messages_prefix(agent_id)).await?;
-        Ok(messages
-            .into_iter()
-            .filter(|m| m.created_at_ms > since_ms)
-            .collect())
+        let first_time = match self.bugs.has(Bug::SinceInclusive) {
+            true => since_ms.checked_sub(1),
+            false => Some(since_ms),
+        };
+        let Some(from) = first_time.and_then(|t| messages_after(agent_id, t)) else {
+            return Ok(Vec::new());
+        };
+        let prefix = messages_prefix(agent_id);
+        let scan = RangeScan {
+            prefix: &prefix,
+            from: &from,
+            limit: usize::MAX,
+            reverse: false,
+        };
+        self.range_records(scan).await
     }
 
     async fn count_messages(&self, agent_id: &str) -> Result<usize, StorageError> {

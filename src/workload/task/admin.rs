@@ -1,150 +1,135 @@
 //! Admin work: agents (created with their blocks, deleted with everything they own), block
-//! read-modify-writes, message clears, and custom tools.
+//! writes and read-modify-writes, message clears, and custom tools.
 
-use crate::agent::keys::{agent_key, blocks_key, messages_prefix, sessions_prefix, tool_key};
+use std::rc::Rc;
+
 use crate::agent::AgentStorage;
-use crate::check::tokens::fingerprint;
-use crate::check::{check_own_block, Effect};
+use crate::check::{Answer, Call, Id};
 
-use super::{call_with_retries, records, Attempt, OpKind, Task};
+use super::super::records;
+use super::{call_with_retries, Attempt, OpKind, Task};
 
 impl Task {
-    pub(super) async fn create_agent(&mut self, agent: &str) {
+    pub(super) async fn create_agent(&mut self, agent: &Id) {
         let now_ms = self.now_ms();
         let store = &self.store;
         let (_, saved) = call_with_retries(&self.world, self.id, |op| {
-            let record = records::agent(agent, op, now_ms);
+            let record = Rc::new(records::agent(agent, op, now_ms));
             Attempt {
-                name: "save_agent",
-                args: agent.to_string(),
-                effects: vec![Effect::Put {
-                    key: agent_key(agent),
-                    fingerprint: fingerprint(&record),
-                }],
-                call: async move { store.save_agent(&record).await },
+                call: Call::SaveAgent(record.clone()),
+                run: async move { store.save_agent(&record).await.map(|()| Answer::Done) },
             }
         })
         .await;
-        if saved.is_err() {
-            return;
+        if saved.is_ok() {
+            self.put_blocks(agent, 2).await;
         }
-        let _ = call_with_retries(&self.world, self.id, |op| {
-            let blocks = records::initial_blocks(op, now_ms);
-            let effects = blocks
-                .iter()
-                .map(|b| Effect::Block {
-                    agent_id: agent.to_string(),
-                    label: b.label.clone(),
-                })
-                .collect();
+    }
+
+    /// `save_blocks` of a random number of the labels.
+    pub(super) async fn save_blocks(&mut self, agent: &Id) {
+        let count = 1 + self.draw(records::BLOCK_LABELS.len() as u64) as usize;
+        self.put_blocks(agent, count).await;
+    }
+
+    async fn put_blocks(&mut self, agent: &Id, count: usize) {
+        let now_ms = self.now_ms();
+        let store = &self.store;
+        self.judged_with_op(|op| {
+            let blocks = Rc::new(records::blocks(op, now_ms, count));
             Attempt {
-                name: "save_blocks",
-                args: agent.to_string(),
-                effects,
-                call: async move { store.save_blocks(agent, &blocks).await },
+                call: Call::SaveBlocks {
+                    agent: agent.clone(),
+                    blocks: blocks.clone(),
+                },
+                run: async move { store.save_blocks(agent, &blocks).await.map(|()| Answer::Done) },
             }
         })
         .await;
     }
 
-    pub(super) async fn delete_agent(&mut self, agent: &str) {
+    pub(super) async fn delete_agent(&mut self, agent: &Id) {
         self.sessions.remove(agent);
-        let effects = vec![
-            Effect::Delete {
-                key: agent_key(agent),
-            },
-            Effect::Delete {
-                key: blocks_key(agent),
-            },
-            Effect::DeletePrefix {
-                prefix: sessions_prefix(agent),
-            },
-            Effect::ClearMessages {
-                agent_id: agent.to_string(),
-            },
-        ];
-        let _ = self
-            .call("delete_agent", agent, effects, |store| {
-                store.delete_agent(agent)
-            })
-            .await;
+        let call = Call::DeleteAgent(agent.clone());
+        self.judged(call, |store| async move {
+            store.delete_agent(agent).await.map(|()| Answer::Done)
+        })
+        .await;
     }
 
-    /// `update_block` or `append_block` of a random label; the returned block must hold the
-    /// op's own change.
-    pub(super) async fn change_block(&mut self, agent: &str, action: OpKind) {
-        let label = records::BLOCK_LABELS[self.draw(records::BLOCK_LABELS.len() as u64) as usize];
+    /// `update_block` or `append_block` of a random label, with the op's token as content.
+    pub(super) async fn change_block(&mut self, agent: &Id, action: OpKind) {
+        let labels = records::BLOCK_LABELS;
+        let label: Id = labels[self.draw(labels.len() as u64) as usize].into();
         let store = &self.store;
-        let (op, changed) = call_with_retries(&self.world, self.id, |op| {
-            let (name, letter) = match action {
-                OpKind::UpdateBlock => ("update_block", 'u'),
-                _ => ("append_block", 'a'),
+        let label = &label;
+        self.judged_with_op(|op| {
+            let (letter, update) = match action {
+                OpKind::UpdateBlock => ('u', true),
+                _ => ('a', false),
             };
-            let token = format!("{letter}{op};");
+            let token: Id = format!("{letter}{op};").into();
+            let call = match update {
+                true => Call::UpdateBlock {
+                    agent: agent.clone(),
+                    label: label.clone(),
+                    value: token.clone(),
+                },
+                false => Call::AppendBlock {
+                    agent: agent.clone(),
+                    label: label.clone(),
+                    content: token.clone(),
+                },
+            };
             Attempt {
-                name,
-                args: format!("{agent}/{label}"),
-                effects: vec![Effect::Block {
-                    agent_id: agent.to_string(),
-                    label: label.to_string(),
-                }],
-                call: async move {
-                    match letter {
-                        'u' => store.update_block(agent, label, &token).await,
-                        _ => store.append_block(agent, label, &token).await,
-                    }
+                call,
+                run: async move {
+                    let written = match update {
+                        true => store.update_block(agent, label, &token).await,
+                        false => store.append_block(agent, label, &token).await,
+                    };
+                    written.map(Answer::Block)
                 },
             }
         })
         .await;
-        if let Ok(block) = changed {
-            let finding = check_own_block(&self.world.borrow().model, agent, &block, op);
-            self.report([finding], "the op's own result");
+    }
+
+    pub(super) async fn delete_messages(&mut self, agent: &Id) {
+        let call = Call::DeleteMessages(agent.clone());
+        self.judged(call, |store| async move {
+            store.delete_messages(agent).await.map(|()| Answer::Done)
+        })
+        .await;
+    }
+
+    /// A custom-tool action on `name`.
+    pub(super) async fn tool_action(&mut self, action: OpKind, name: &Id) {
+        match action {
+            OpKind::SaveTool => self.save_tool(name).await,
+            OpKind::DeleteTool => self.delete_tool(name).await,
+            _ => self.load_tool(name).await,
         }
     }
 
-    pub(super) async fn delete_messages(&mut self, agent: &str) {
-        let effects = vec![
-            Effect::ClearMessages {
-                agent_id: agent.to_string(),
-            },
-            Effect::DeletePrefix {
-                prefix: messages_prefix(agent),
-            },
-        ];
-        let _ = self
-            .call("delete_messages", agent, effects, |store| {
-                store.delete_messages(agent)
-            })
-            .await;
-    }
-
-    pub(super) async fn save_tool(&mut self, name: &str) {
+    async fn save_tool(&mut self, name: &Id) {
         let now_ms = self.now_ms();
         let store = &self.store;
-        let _ = call_with_retries(&self.world, self.id, |op| {
-            let record = records::tool(name, op, now_ms);
+        self.judged_with_op(|op| {
+            let record = Rc::new(records::tool(name, op, now_ms));
             Attempt {
-                name: "save_custom_tool",
-                args: name.to_string(),
-                effects: vec![Effect::Put {
-                    key: tool_key(name),
-                    fingerprint: fingerprint(&record),
-                }],
-                call: async move { store.save_custom_tool(&record).await },
+                call: Call::SaveTool(record.clone()),
+                run: async move { store.save_custom_tool(&record).await.map(|()| Answer::Done) },
             }
         })
         .await;
     }
 
-    pub(super) async fn delete_tool(&mut self, name: &str) {
-        let effects = vec![Effect::Delete {
-            key: tool_key(name),
-        }];
-        let _ = self
-            .call("delete_custom_tool", name, effects, |store| {
-                store.delete_custom_tool(name)
-            })
-            .await;
+    async fn delete_tool(&mut self, name: &Id) {
+        let call = Call::DeleteTool(name.clone());
+        self.judged(call, |store| async move {
+            store.delete_custom_tool(name).await.map(|()| Answer::Done)
+        })
+        .await;
     }
 }

@@ -2,70 +2,80 @@
 //! iteration with the assistant's message), stop and are deleted; a task that lost its session
 //! (a crash, a failed checkpoint) recovers it with `load_latest_session`.
 
-use crate::agent::keys::session_key;
-use crate::agent::{AgentStorage, MessageRole, SessionState};
-use crate::check::tokens::fingerprint;
-use crate::check::Effect;
+use std::rc::Rc;
 
-use super::{call_with_retries, records, Attempt, Task};
+use crate::agent::{AgentStorage, MessageRole};
+use crate::check::{Answer, Call, Id};
 
-fn session_put(session: &SessionState) -> Effect {
-    Effect::Put {
-        key: session_key(&session.agent_id, &session.session_id),
-        fingerprint: fingerprint(session),
-    }
-}
+use super::super::records;
+use super::{call_with_retries, Attempt, Task};
+
+/// Session-id variants drawn per start: the first few are adversarial when their class is on.
+const SESSION_ID_VARIANTS: u64 = 8;
+/// One in this many iterations checkpoints without a message.
+const CHECKPOINT_WITHOUT_MESSAGE_ODDS: u64 = 8;
+/// Latest a message is backdated when messages are unordered, ms.
+const BACKDATE_MS_MAX: u64 = 30;
 
 impl Task {
     /// Adopts the newest running session of `agent`, if any.
-    pub(super) async fn recover(&mut self, agent: &str) {
+    pub(super) async fn recover(&mut self, agent: &Id) {
         if let Some(session) = self.load_latest_session(agent).await {
-            self.sessions.insert(agent.to_string(), session);
+            self.sessions.insert(agent.clone(), session);
         }
     }
 
-    pub(super) async fn start_session(&mut self, agent: &str) {
+    pub(super) async fn start_session(&mut self, agent: &Id) {
+        let variant = self.draw(SESSION_ID_VARIANTS);
         let now_ms = self.now_ms();
         let store = &self.store;
-        let (op, saved) = call_with_retries(&self.world, self.id, |op| {
-            let session = records::new_session(agent, op, now_ms);
+        let world = &self.world;
+        let (op, saved) = call_with_retries(world, self.id, |op| {
+            let id = world.borrow().ids.session_id(op, variant);
+            let session = Rc::new(records::new_session(agent, &id, op, now_ms));
             Attempt {
-                name: "save_session",
-                args: format!("{agent}/{}", session.session_id),
-                effects: vec![session_put(&session)],
-                call: async move { store.save_session(&session).await },
+                call: Call::SaveSession(session.clone()),
+                run: async move { store.save_session(&session).await.map(|()| Answer::Done) },
             }
         })
         .await;
         if saved.is_ok() {
-            let session = records::new_session(agent, op, now_ms);
-            self.sessions.insert(agent.to_string(), session);
+            let started = match &self.world.borrow().model.op(op).call {
+                Call::SaveSession(session) => session.as_ref().clone(),
+                other => panic!("op {op} is {}, not the session's start", other.name()),
+            };
+            self.sessions.insert(agent.clone(), started);
         }
     }
 
     /// One iteration of the agent loop on `agent`'s current session (started if none). Draws
     /// before any call, so what a task draws never depends on what storage answered.
-    pub(super) async fn iterate(&mut self, agent: &str) {
+    pub(super) async fn iterate(&mut self, agent: &Id) {
         let pending = self.draw(3);
+        let with_message = self.draw(CHECKPOINT_WITHOUT_MESSAGE_ODDS) != 0;
+        let backdate_ms = self.draw(BACKDATE_MS_MAX);
         if !self.sessions.contains_key(agent) {
             self.recover(agent).await;
         }
         let Some(session) = self.sessions.get(agent).cloned() else {
             return self.start_session(agent).await;
         };
+        let unordered = self.world.borrow().ids.classes.unordered_messages;
+        let created_at_ms = match unordered {
+            true => self.now_ms().saturating_sub(backdate_ms),
+            false => self.now_ms(),
+        };
         let now_ms = self.now_ms();
-        let store = &self.store;
-        let (_, appended) = call_with_retries(&self.world, self.id, |op| {
-            let message = records::message(agent, op, MessageRole::User, now_ms);
+        let (store, world) = (&self.store, &self.world);
+        let (_, appended) = call_with_retries(world, self.id, |op| {
+            let id = world.borrow().ids.message_id(op);
+            let message = Rc::new(records::message(agent, &id, MessageRole::User, created_at_ms));
             Attempt {
-                name: "append_message",
-                args: agent.to_string(),
-                effects: vec![Effect::Message {
-                    agent_id: agent.to_string(),
-                    message_id: message.id.clone(),
-                    fingerprint: fingerprint(&message),
-                }],
-                call: async move { store.append_message(agent, &message).await },
+                call: Call::AppendMessage {
+                    agent: agent.clone(),
+                    message: message.clone(),
+                },
+                run: async move { store.append_message(agent, &message).await.map(|()| Answer::Done) },
             }
         })
         .await;
@@ -73,29 +83,30 @@ impl Task {
             self.sessions.remove(agent);
             return;
         }
-        let (op, checkpointed) = call_with_retries(&self.world, self.id, |op| {
-            let next = records::next_session(&session, op, now_ms, pending);
-            let message = records::message(agent, op, MessageRole::Assistant, now_ms);
-            let effects = vec![
-                session_put(&next),
-                Effect::Message {
-                    agent_id: agent.to_string(),
-                    message_id: message.id.clone(),
-                    fingerprint: fingerprint(&message),
-                },
-            ];
+        let (op, checkpointed) = call_with_retries(world, self.id, |op| {
+            let next = Rc::new(records::next_session(&session, op, now_ms, pending));
+            let message = with_message.then(|| {
+                let id = world.borrow().ids.message_id(op);
+                Rc::new(records::message(agent, &id, MessageRole::Assistant, created_at_ms))
+            });
             Attempt {
-                name: "checkpoint",
-                args: format!("{agent}/{} iteration {}", next.session_id, next.iteration),
-                effects,
-                call: async move { store.checkpoint(&next, Some(&message)).await },
+                call: Call::Checkpoint {
+                    session: next.clone(),
+                    message: message.clone(),
+                },
+                run: async move {
+                    store
+                        .checkpoint(&next, message.as_deref())
+                        .await
+                        .map(|()| Answer::Done)
+                },
             }
         })
         .await;
         match checkpointed {
-            Ok(()) => {
+            Ok(_) => {
                 let next = records::next_session(&session, op, now_ms, pending);
-                self.sessions.insert(agent.to_string(), next);
+                self.sessions.insert(agent.clone(), next);
             }
             Err(_) => {
                 self.sessions.remove(agent);
@@ -103,37 +114,35 @@ impl Task {
         }
     }
 
-    pub(super) async fn stop_session(&mut self, agent: &str) {
+    pub(super) async fn stop_session(&mut self, agent: &Id) {
         let Some(session) = self.sessions.remove(agent) else {
             return;
         };
         let now_ms = self.now_ms();
         let store = &self.store;
-        let _ = call_with_retries(&self.world, self.id, |op| {
-            let stopped = records::stopped_session(&session, op, now_ms);
+        self.judged_with_op(|op| {
+            let stopped = Rc::new(records::stopped_session(&session, op, now_ms));
             Attempt {
-                name: "save_session",
-                args: format!("{agent}/{} stop", stopped.session_id),
-                effects: vec![session_put(&stopped)],
-                call: async move { store.save_session(&stopped).await },
+                call: Call::SaveSession(stopped.clone()),
+                run: async move { store.save_session(&stopped).await.map(|()| Answer::Done) },
             }
         })
         .await;
     }
 
-    pub(super) async fn delete_session(&mut self, agent: &str) {
+    pub(super) async fn delete_session(&mut self, agent: &Id) {
         let Some(session) = self.sessions.remove(agent) else {
             return;
         };
-        let id = session.session_id.as_str();
-        let effects = vec![Effect::Delete {
-            key: session_key(agent, id),
-        }];
-        let args = format!("{agent}/{id}");
-        let _ = self
-            .call("delete_session", &args, effects, |store| {
-                store.delete_session(agent, id)
-            })
-            .await;
+        let id: Id = session.session_id.as_str().into();
+        let call = Call::DeleteSession {
+            agent: agent.clone(),
+            session: id.clone(),
+        };
+        let id = &id;
+        self.judged(call, |store| async move {
+            store.delete_session(agent, id).await.map(|()| Answer::Done)
+        })
+        .await;
     }
 }

@@ -1,8 +1,8 @@
-//! A workload task: an agent loop plus admin work, drawing each action from its own stream,
-//! checking every successful read against the model as it returns.
+//! A workload task: an agent loop plus admin work, drawing each action from its own stream.
+//! Every call is declared to the model before it runs and judged by it when it returns.
 //!
 //! The actions live in `agent_loop.rs` (sessions and messages), `admin.rs` (agents, blocks,
-//! tools) and `reads.rs` (reads and their checks).
+//! tools) and `reads.rs` (reads).
 
 mod admin;
 mod agent_loop;
@@ -13,16 +13,18 @@ use std::future::Future;
 use std::rc::Rc;
 
 use crate::agent::{KvAdapter, SessionState, StorageError};
-use crate::check::{check_register, Effect, Finding, Observed, Window};
+use crate::check::{Answer, Call, Id};
 use crate::kv::SimStorage;
 
 use super::call::{call_with_retries, Attempt};
-use super::records;
 use super::world::SharedWorld;
-use super::OpKind;
+use super::{IdPool, OpKind};
 
 /// The storage a task drives.
 pub type Store = Rc<KvAdapter<SimStorage>>;
+
+/// One in this many id draws picks an invalid id, when the `invalid` class is on.
+const INVALID_ID_ODDS: u64 = 16;
 
 /// One workload task's state. Its sessions live only in memory: a crash loses them and the
 /// task recovers them with `load_latest_session`.
@@ -30,7 +32,7 @@ pub struct Task {
     id: u32,
     world: SharedWorld,
     store: Store,
-    sessions: BTreeMap<String, SessionState>,
+    sessions: BTreeMap<Id, SessionState>,
 }
 
 impl Task {
@@ -70,6 +72,7 @@ impl Task {
             OpKind::DeleteAgent => self.delete_agent(&agent).await,
             OpKind::LoadAgent => self.load_agent(&agent).await,
             OpKind::ListAgents => self.list_agents().await,
+            OpKind::AgentExists => self.agent_exists(&agent).await,
             OpKind::StartSession => self.start_session(&agent).await,
             OpKind::Iterate => self.iterate(&agent).await,
             OpKind::StopSession => self.stop_session(&agent).await,
@@ -78,49 +81,53 @@ impl Task {
                 self.load_latest_session(&agent).await;
             }
             OpKind::ListSessions => self.list_sessions(&agent).await,
+            OpKind::LoadSession => self.load_session(&agent).await,
+            OpKind::SaveBlocks => self.save_blocks(&agent).await,
             OpKind::UpdateBlock | OpKind::AppendBlock => self.change_block(&agent, action).await,
             OpKind::LoadBlocks => self.load_blocks(&agent).await,
-            OpKind::LoadMessages | OpKind::LoadMessagesSince => {
-                self.load_messages(&agent, action).await
-            }
+            OpKind::LoadMessages => self.load_messages(&agent).await,
+            OpKind::LoadMessagesSince => self.load_messages_since(&agent).await,
             OpKind::CountMessages => self.count_messages(&agent).await,
             OpKind::DeleteMessages => self.delete_messages(&agent).await,
             OpKind::SaveTool | OpKind::LoadTool | OpKind::DeleteTool => {
-                self.tool_action(action).await
+                let name = self.pick_tool();
+                self.tool_action(action, &name).await
             }
             OpKind::ListTools => self.list_tools().await,
         }
     }
 
-    /// A custom-tool action on a random tool name.
-    async fn tool_action(&mut self, action: OpKind) {
-        let name = records::TOOL_NAMES[self.draw(records::TOOL_NAMES.len() as u64) as usize];
-        match action {
-            OpKind::SaveTool => self.save_tool(name).await,
-            OpKind::DeleteTool => self.delete_tool(name).await,
-            _ => self.load_tool(name).await,
-        }
-    }
-
-    /// One storage call (retried when retriable) whose record does not depend on its op id.
+    /// One storage call (retried when retriable) whose arguments do not depend on its op id.
     /// Returns the op id of the last attempt and its result.
-    async fn call<'a, T, Fut>(
+    async fn call<'a, Fut>(
         &'a self,
-        name: &'static str,
-        args: &str,
-        effects: Vec<Effect>,
-        call: impl Fn(&'a Store) -> Fut,
-    ) -> (u64, Result<T, StorageError>)
+        call: Call,
+        run: impl Fn(&'a Store) -> Fut,
+    ) -> (u64, Result<Answer, StorageError>)
     where
-        Fut: Future<Output = Result<T, StorageError>>,
+        Fut: Future<Output = Result<Answer, StorageError>>,
     {
         call_with_retries(&self.world, self.id, |_| Attempt {
-            name,
-            args: args.to_string(),
-            effects: effects.clone(),
-            call: call(&self.store),
+            call: call.clone(),
+            run: run(&self.store),
         })
         .await
+    }
+
+    /// Makes a call whose result only the model needs (it judges every result as it returns).
+    async fn judged<'a, Fut>(&'a self, call: Call, run: impl Fn(&'a Store) -> Fut)
+    where
+        Fut: Future<Output = Result<Answer, StorageError>>,
+    {
+        let (_op, _result) = self.call(call, run).await;
+    }
+
+    /// Like [`Task::judged`], for a call whose records name its op id.
+    async fn judged_with_op<Fut>(&self, make: impl FnMut(u64) -> Attempt<Fut>)
+    where
+        Fut: Future<Output = Result<Answer, StorageError>>,
+    {
+        let (_op, _result) = call_with_retries(&self.world, self.id, make).await;
     }
 
     fn now_ms(&self) -> u64 {
@@ -131,46 +138,31 @@ impl Task {
         self.world.borrow_mut().rng(self.id).range_u64(0, high)
     }
 
-    fn pick_agent(&self) -> String {
-        let agents = u64::from(self.world.borrow().agents);
-        records::agent_id(self.draw(agents))
-    }
-
-    fn home_agent(&self) -> String {
-        let agents = self.world.borrow().agents;
-        records::agent_id(u64::from(self.id % agents))
-    }
-
-    /// Counts `findings` as checks and records the violations among them.
-    fn report(&self, findings: impl IntoIterator<Item = Option<Finding>>, at: &str) {
-        let mut checks = 0;
-        let found: Vec<Finding> = findings
-            .into_iter()
-            .inspect(|_| checks += 1)
-            .flatten()
-            .collect();
-        let mut world = self.world.borrow_mut();
-        world.checks += checks;
-        for finding in found {
-            world.violation(
-                finding.invariant,
-                format!("{} (observed by {at})", finding.evidence),
-            );
-        }
-    }
-
-    fn read_window(&self, op: u64) -> Window {
+    /// An id from `valid`, or now and then an invalid one when that class is on. Draws the
+    /// same number of values whatever the classes, so they do not shift later draws.
+    fn pick(&self, valid: impl Fn(&IdPool) -> &[Id]) -> Id {
+        let odds = self.draw(INVALID_ID_ODDS);
+        let index = self.draw(1 << 16) as usize;
         let world = self.world.borrow();
-        Window {
-            start: world.model.op(op).start,
-            end: world.model.now(),
-            stale_invariant: "read_consistency",
+        let invalid = &world.ids.invalid;
+        if odds == 0 && !invalid.is_empty() {
+            return invalid[index % invalid.len()].clone();
         }
+        let valid = valid(&world.ids);
+        valid[index % valid.len()].clone()
     }
 
-    fn check_point(&self, op: u64, key: &[u8], observed: Observed) {
-        let window = self.read_window(op);
-        let finding = check_register(&self.world.borrow().model, key, observed, window);
-        self.report([finding], "a point read");
+    fn pick_agent(&self) -> Id {
+        self.pick(|ids| &ids.agents)
+    }
+
+    fn pick_tool(&self) -> Id {
+        self.pick(|ids| &ids.tools)
+    }
+
+    fn home_agent(&self) -> Id {
+        let world = self.world.borrow();
+        let agents = &world.ids.agents;
+        agents[self.id as usize % agents.len()].clone()
     }
 }

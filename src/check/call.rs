@@ -1,0 +1,286 @@
+//! What the model is told about each operation: the `AgentStorage` call with its arguments
+//! ([`Call`]), the entity it touches ([`Scope`]), and what came back ([`Answer`]).
+//!
+//! Records are shared (`Rc`) between the workload that writes them and the model that keeps
+//! them, so declaring a call copies nothing.
+
+use std::rc::Rc;
+
+use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
+
+/// An identifier (agent id, session id, label, tool name), shared.
+pub type Id = Rc<str>;
+
+/// One `AgentStorage` call with its arguments.
+#[derive(Clone, Debug)]
+pub enum Call {
+    /// `save_agent`.
+    SaveAgent(Rc<AgentMetadata>),
+    /// `load_agent`.
+    LoadAgent(Id),
+    /// `delete_agent`.
+    DeleteAgent(Id),
+    /// `list_agents`.
+    ListAgents,
+    /// `agent_exists`.
+    AgentExists(Id),
+    /// `save_blocks`.
+    SaveBlocks {
+        /// Owning agent.
+        agent: Id,
+        /// The blocks that replace the agent's blocks.
+        blocks: Rc<Vec<Block>>,
+    },
+    /// `load_blocks`.
+    LoadBlocks(Id),
+    /// `update_block`.
+    UpdateBlock {
+        /// Owning agent.
+        agent: Id,
+        /// Label of the block.
+        label: Id,
+        /// The new value.
+        value: Id,
+    },
+    /// `append_block`.
+    AppendBlock {
+        /// Owning agent.
+        agent: Id,
+        /// Label of the block.
+        label: Id,
+        /// Text appended to the value.
+        content: Id,
+    },
+    /// `save_session`.
+    SaveSession(Rc<SessionState>),
+    /// `load_session`.
+    LoadSession {
+        /// Owning agent.
+        agent: Id,
+        /// Session id.
+        session: Id,
+    },
+    /// `delete_session`.
+    DeleteSession {
+        /// Owning agent.
+        agent: Id,
+        /// Session id.
+        session: Id,
+    },
+    /// `list_sessions`.
+    ListSessions(Id),
+    /// `load_latest_session`.
+    LoadLatestSession(Id),
+    /// `append_message`.
+    AppendMessage {
+        /// The agent the message is appended to.
+        agent: Id,
+        /// The message.
+        message: Rc<Message>,
+    },
+    /// `load_messages`.
+    LoadMessages {
+        /// Owning agent.
+        agent: Id,
+        /// Most messages returned.
+        limit: usize,
+    },
+    /// `load_messages_since`.
+    LoadMessagesSince {
+        /// Owning agent.
+        agent: Id,
+        /// Only messages created strictly after this time.
+        since_ms: u64,
+    },
+    /// `count_messages`.
+    CountMessages(Id),
+    /// `delete_messages`.
+    DeleteMessages(Id),
+    /// `save_custom_tool`.
+    SaveTool(Rc<CustomToolRecord>),
+    /// `load_custom_tool`.
+    LoadTool(Id),
+    /// `delete_custom_tool`.
+    DeleteTool(Id),
+    /// `list_custom_tools`.
+    ListTools,
+    /// `checkpoint`.
+    Checkpoint {
+        /// The session state saved.
+        session: Rc<SessionState>,
+        /// The message appended with it, if any.
+        message: Option<Rc<Message>>,
+    },
+}
+
+/// The entity a call reads or changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// One agent and everything it owns.
+    Agent(&'a str),
+    /// One custom tool.
+    Tool(&'a str),
+    /// Every agent's record.
+    AllAgents,
+    /// Every tool.
+    AllTools,
+}
+
+impl Call {
+    /// The `AgentStorage` method name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::SaveAgent(_) => "save_agent",
+            Call::LoadAgent(_) => "load_agent",
+            Call::DeleteAgent(_) => "delete_agent",
+            Call::ListAgents => "list_agents",
+            Call::AgentExists(_) => "agent_exists",
+            Call::SaveBlocks { .. } => "save_blocks",
+            Call::LoadBlocks(_) => "load_blocks",
+            Call::UpdateBlock { .. } => "update_block",
+            Call::AppendBlock { .. } => "append_block",
+            Call::SaveSession(_) => "save_session",
+            Call::LoadSession { .. } => "load_session",
+            Call::DeleteSession { .. } => "delete_session",
+            Call::ListSessions(_) => "list_sessions",
+            Call::LoadLatestSession(_) => "load_latest_session",
+            Call::AppendMessage { .. } => "append_message",
+            Call::LoadMessages { .. } => "load_messages",
+            Call::LoadMessagesSince { .. } => "load_messages_since",
+            Call::CountMessages(_) => "count_messages",
+            Call::DeleteMessages(_) => "delete_messages",
+            Call::SaveTool(_) => "save_custom_tool",
+            Call::LoadTool(_) => "load_custom_tool",
+            Call::DeleteTool(_) => "delete_custom_tool",
+            Call::ListTools => "list_custom_tools",
+            Call::Checkpoint { .. } => "checkpoint",
+        }
+    }
+
+    /// The entity the call touches.
+    pub fn scope(&self) -> Scope<'_> {
+        match self {
+            Call::SaveAgent(agent) => Scope::Agent(&agent.id),
+            Call::SaveSession(session) | Call::Checkpoint { session, .. } => {
+                Scope::Agent(&session.agent_id)
+            }
+            Call::LoadAgent(agent)
+            | Call::DeleteAgent(agent)
+            | Call::AgentExists(agent)
+            | Call::LoadBlocks(agent)
+            | Call::ListSessions(agent)
+            | Call::LoadLatestSession(agent)
+            | Call::CountMessages(agent)
+            | Call::DeleteMessages(agent)
+            | Call::SaveBlocks { agent, .. }
+            | Call::UpdateBlock { agent, .. }
+            | Call::AppendBlock { agent, .. }
+            | Call::LoadSession { agent, .. }
+            | Call::DeleteSession { agent, .. }
+            | Call::AppendMessage { agent, .. }
+            | Call::LoadMessages { agent, .. }
+            | Call::LoadMessagesSince { agent, .. } => Scope::Agent(agent),
+            Call::SaveTool(tool) => Scope::Tool(&tool.name),
+            Call::LoadTool(name) | Call::DeleteTool(name) => Scope::Tool(name),
+            Call::ListAgents => Scope::AllAgents,
+            Call::ListTools => Scope::AllTools,
+        }
+    }
+
+    /// Whether a successful call changes storage.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Call::SaveAgent(_)
+                | Call::DeleteAgent(_)
+                | Call::SaveBlocks { .. }
+                | Call::UpdateBlock { .. }
+                | Call::AppendBlock { .. }
+                | Call::SaveSession(_)
+                | Call::DeleteSession { .. }
+                | Call::AppendMessage { .. }
+                | Call::DeleteMessages(_)
+                | Call::SaveTool(_)
+                | Call::DeleteTool(_)
+                | Call::Checkpoint { .. }
+        )
+    }
+
+    /// Whether the call stores a record owned by an agent that must exist (a write of it for
+    /// a missing agent would leave an orphan).
+    pub fn writes_child(&self) -> bool {
+        matches!(
+            self,
+            Call::SaveBlocks { .. }
+                | Call::UpdateBlock { .. }
+                | Call::AppendBlock { .. }
+                | Call::SaveSession(_)
+                | Call::AppendMessage { .. }
+                | Call::Checkpoint { .. }
+        )
+    }
+}
+
+/// What a successful call returned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// `()`: a write that returns nothing.
+    Done,
+    /// `agent_exists`.
+    Exists(bool),
+    /// `load_agent`.
+    Agent(Option<AgentMetadata>),
+    /// `list_agents`.
+    Agents(Vec<AgentMetadata>),
+    /// `load_blocks`.
+    Blocks(Vec<Block>),
+    /// `update_block`, `append_block`: the block as stored.
+    Block(Block),
+    /// `load_session`, `load_latest_session`.
+    Session(Option<SessionState>),
+    /// `list_sessions`.
+    Sessions(Vec<SessionState>),
+    /// `load_messages`, `load_messages_since`.
+    Messages(Vec<Message>),
+    /// `count_messages`.
+    Count(usize),
+    /// `load_custom_tool`.
+    Tool(Option<CustomToolRecord>),
+    /// `list_custom_tools`.
+    Tools(Vec<CustomToolRecord>),
+}
+
+impl Call {
+    /// The call's identifying arguments as short text for the trace: the ids it addresses,
+    /// and a load's limit or since-time.
+    pub fn trace_args(&self) -> String {
+        match self {
+            Call::SaveAgent(agent) => agent.id.clone(),
+            Call::ListAgents | Call::ListTools => String::new(),
+            Call::UpdateBlock { agent, label, .. } | Call::AppendBlock { agent, label, .. } => {
+                format!("{agent}/{label}")
+            }
+            Call::SaveSession(session) | Call::Checkpoint { session, .. } => {
+                format!("{}/{}", session.agent_id, session.session_id)
+            }
+            Call::LoadSession { agent, session } | Call::DeleteSession { agent, session } => {
+                format!("{agent}/{session}")
+            }
+            Call::LoadMessages { agent, limit } => format!("{agent} limit {limit}"),
+            Call::LoadMessagesSince { agent, since_ms } => format!("{agent} since {since_ms}"),
+            Call::AppendMessage { agent, message } => format!("{agent} {}", message.id),
+            Call::SaveTool(tool) => tool.name.clone(),
+            Call::LoadAgent(id)
+            | Call::DeleteAgent(id)
+            | Call::AgentExists(id)
+            | Call::LoadBlocks(id)
+            | Call::ListSessions(id)
+            | Call::LoadLatestSession(id)
+            | Call::CountMessages(id)
+            | Call::DeleteMessages(id)
+            | Call::SaveBlocks { agent: id, .. }
+            | Call::LoadTool(id)
+            | Call::DeleteTool(id) => id.to_string(),
+        }
+    }
+}

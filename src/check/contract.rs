@@ -1,0 +1,177 @@
+//! The argument rules of the `AgentStorage` contract, restated independently of the adapter:
+//! which error kinds a call's arguments alone make the right answer.
+//!
+//! Limits (REFERENCE.md): ids at most 256 bytes, non-empty and free of `/`; agent names at most
+//! 256 bytes; session ids at most 64 bytes (checked when a session is stored); at most 10
+//! pending tool calls of at most 1 MiB of JSON input each; a message load limit in 1..=1000; a
+//! stored message belongs to the agent it is stored under.
+
+use serde_json::Value;
+
+use super::call::Call;
+use crate::agent::{Message, SessionState};
+
+const ID_BYTES_MAX: usize = 256;
+const AGENT_NAME_BYTES_MAX: usize = 256;
+const SESSION_ID_BYTES_MAX: usize = 64;
+const PENDING_TOOL_CALLS_MAX: usize = 10;
+const TOOL_INPUT_BYTES_MAX: usize = 1024 * 1024;
+const MESSAGE_LOAD_LIMIT_MAX: usize = 1000;
+
+/// Error kinds a call's arguments make admissible, as a small set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArgumentErrors {
+    /// An argument is malformed (`invalid_argument`).
+    pub invalid: bool,
+    /// An argument is over a limit (`limit_exceeded`).
+    pub over_limit: bool,
+}
+
+impl ArgumentErrors {
+    /// Whether the arguments are valid: the call must not fail for them.
+    pub fn none(self) -> bool {
+        !self.invalid && !self.over_limit
+    }
+
+    /// Whether an error of stable kind `kind` is one of these.
+    pub fn admits(self, kind: &str) -> bool {
+        (self.invalid && kind == "invalid_argument")
+            || (self.over_limit && kind == "limit_exceeded")
+    }
+
+    fn id(&mut self, id: &str) {
+        if id.is_empty() || id.contains('/') {
+            self.invalid = true;
+        } else if id.len() > ID_BYTES_MAX {
+            self.over_limit = true;
+        }
+    }
+
+    fn over(&mut self, value: usize, limit: usize) {
+        self.over_limit |= value > limit;
+    }
+
+    fn session(&mut self, session: &SessionState) {
+        self.id(&session.agent_id);
+        self.id(&session.session_id);
+        self.over(session.session_id.len(), SESSION_ID_BYTES_MAX);
+        self.over(session.pending_tool_calls.len(), PENDING_TOOL_CALLS_MAX);
+        for call in &session.pending_tool_calls {
+            self.over(json_len(&call.tool_input), TOOL_INPUT_BYTES_MAX);
+        }
+    }
+
+    fn message(&mut self, agent: &str, message: &Message) {
+        self.id(agent);
+        self.invalid |= message.agent_id != agent;
+    }
+}
+
+/// The error kinds `call`'s arguments make admissible; [`ArgumentErrors::none`] when every
+/// argument is valid.
+pub fn argument_errors(call: &Call) -> ArgumentErrors {
+    let mut errors = ArgumentErrors::default();
+    match call {
+        Call::SaveAgent(agent) => {
+            errors.id(&agent.id);
+            errors.over(agent.name.len(), AGENT_NAME_BYTES_MAX);
+        }
+        Call::LoadAgent(id)
+        | Call::DeleteAgent(id)
+        | Call::AgentExists(id)
+        | Call::LoadBlocks(id)
+        | Call::ListSessions(id)
+        | Call::LoadLatestSession(id)
+        | Call::CountMessages(id)
+        | Call::DeleteMessages(id)
+        | Call::SaveBlocks { agent: id, .. }
+        | Call::UpdateBlock { agent: id, .. }
+        | Call::AppendBlock { agent: id, .. }
+        | Call::LoadMessagesSince { agent: id, .. }
+        | Call::LoadTool(id)
+        | Call::DeleteTool(id) => errors.id(id),
+        Call::LoadSession { agent, session } | Call::DeleteSession { agent, session } => {
+            errors.id(agent);
+            errors.id(session);
+        }
+        Call::SaveSession(session) => errors.session(session),
+        Call::AppendMessage { agent, message } => errors.message(agent, message),
+        Call::LoadMessages { agent, limit } => {
+            errors.id(agent);
+            errors.over_limit |= *limit == 0 || *limit > MESSAGE_LOAD_LIMIT_MAX;
+        }
+        Call::SaveTool(tool) => errors.id(&tool.name),
+        Call::Checkpoint { session, message } => {
+            errors.session(session);
+            if let Some(message) = message {
+                errors.message(&session.agent_id, message);
+            }
+        }
+        Call::ListAgents | Call::ListTools => {}
+    }
+    errors
+}
+
+/// The length of `value`'s compact JSON encoding, counted without encoding it.
+pub fn json_len(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(number) => number.to_string().len(),
+        Value::String(text) => string_len(text),
+        Value::Array(items) => {
+            let commas = items.len().saturating_sub(1);
+            2 + commas + items.iter().map(json_len).sum::<usize>()
+        }
+        Value::Object(fields) => {
+            let commas = fields.len().saturating_sub(1);
+            let pairs: usize = fields.iter().map(|(k, v)| string_len(k) + 1 + json_len(v)).sum();
+            2 + commas + pairs
+        }
+    }
+}
+
+/// Length of `text` as a JSON string: quotes, and escapes for `"`, `\` and control characters.
+fn string_len(text: &str) -> usize {
+    let escaped: usize = text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum();
+    2 + escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_len_matches_the_encoder() {
+        let samples = [
+            json!(null),
+            json!({"query": "q1-0", "n": [1, 2.5, -3], "ok": true, "no": false}),
+            json!("quote \" backslash \\ newline \n tab \t bell \u{7} é"),
+            json!([]),
+            json!({}),
+        ];
+        for value in samples {
+            assert_eq!(json_len(&value), serde_json::to_vec(&value).unwrap().len());
+        }
+    }
+
+    #[test]
+    fn ids_are_checked_for_the_separator_and_length() {
+        let check = |id: &str| argument_errors(&Call::LoadAgent(id.into()));
+        assert!(check("agent-1").none());
+        assert!(check("a/b").invalid && check("").invalid);
+        assert!(check(&"x".repeat(257)).over_limit);
+        assert!(check(&"é".repeat(128)).none());
+        assert!(check("a/b").admits("invalid_argument"));
+        assert!(!check("a/b").admits("not_found"));
+    }
+}

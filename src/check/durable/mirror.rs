@@ -1,0 +1,199 @@
+//! The checker's decoded copy of the durable state, kept up to date incrementally: each check
+//! decodes only the keys storage reports changed since the last one.
+//!
+//! The mirror also keeps a digest of every stored value, so a final check can confirm, without
+//! decoding anything, that no durable change went unreported.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::DeserializeOwned;
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::decode::decode_stored;
+use super::layout::{parse_key, StoredKey};
+use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
+
+/// A stored value as the checker decoded it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stored<T> {
+    /// It verified and decoded to this record.
+    Intact(T),
+    /// It did not verify; the reason.
+    Damaged(String),
+}
+
+impl<T: DeserializeOwned> Stored<T> {
+    fn decode(key: &[u8], value: &[u8]) -> Stored<T> {
+        match decode_stored(key, value) {
+            Ok(record) => Stored::Intact(record),
+            Err(reason) => Stored::Damaged(reason),
+        }
+    }
+}
+
+/// Everything durable for one agent id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MirrorAgent {
+    /// `agents/{id}`.
+    pub record: Option<Stored<AgentMetadata>>,
+    /// `blocks/{id}`.
+    pub blocks: Option<Stored<Vec<Block>>>,
+    /// `sessions/{id}/...`, by session id.
+    pub sessions: BTreeMap<String, Stored<SessionState>>,
+    /// `messages/{id}/...`, by (creation time, append number).
+    pub messages: BTreeMap<(u64, u64), Stored<Message>>,
+}
+
+impl MirrorAgent {
+    /// Whether anything but the agent record is stored.
+    pub fn has_children(&self) -> bool {
+        self.blocks.is_some() || !self.sessions.is_empty() || !self.messages.is_empty()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.record.is_none() && !self.has_children()
+    }
+}
+
+/// The decoded durable state, by agent and tool, with what changed since the last check.
+#[derive(Debug, Default)]
+pub struct DurableMirror {
+    agents: BTreeMap<String, MirrorAgent>,
+    tools: BTreeMap<String, Stored<CustomToolRecord>>,
+    outside: BTreeSet<Vec<u8>>,
+    digests: BTreeMap<Vec<u8>, u64>,
+    changed_agents: BTreeSet<String>,
+    changed_tools: BTreeSet<String>,
+    changed_outside: BTreeSet<Vec<u8>>,
+}
+
+/// The ids whose durable records changed since the last [`DurableMirror::take_changed`].
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// Agent ids.
+    pub agents: BTreeSet<String>,
+    /// Tool names.
+    pub tools: BTreeSet<String>,
+    /// Keys outside the documented layout.
+    pub outside: BTreeSet<Vec<u8>>,
+}
+
+impl DurableMirror {
+    /// An empty mirror (an empty store).
+    pub fn new() -> Self {
+        DurableMirror::default()
+    }
+
+    /// Applies durable changes: each key with its value now (`None`: deleted).
+    pub fn apply(&mut self, changes: Vec<(Vec<u8>, Option<Vec<u8>>)>) {
+        for (key, value) in changes {
+            match &value {
+                Some(bytes) => self.digests.insert(key.clone(), xxh3_64(bytes)),
+                None => self.digests.remove(&key),
+            };
+            self.apply_one(&key, value.as_deref());
+        }
+    }
+
+    fn apply_one(&mut self, key: &[u8], value: Option<&[u8]>) {
+        let Some(parsed) = parse_key(key) else {
+            match value {
+                Some(_) => self.outside.insert(key.to_vec()),
+                None => self.outside.remove(key),
+            };
+            self.changed_outside.insert(key.to_vec());
+            return;
+        };
+        if let StoredKey::Tool(name) = &parsed {
+            match value {
+                Some(bytes) => self.tools.insert(name.clone(), Stored::decode(key, bytes)),
+                None => self.tools.remove(name),
+            };
+            self.changed_tools.insert(name.clone());
+            return;
+        }
+        let id = match &parsed {
+            StoredKey::Agent(id) => id.clone(),
+            child => child.owner().expect("a child key has an owner").to_string(),
+        };
+        let agent = self.agents.entry(id.clone()).or_default();
+        match parsed {
+            StoredKey::Agent(_) => agent.record = value.map(|v| Stored::decode(key, v)),
+            StoredKey::Blocks(_) => agent.blocks = value.map(|v| Stored::decode(key, v)),
+            StoredKey::Session(_, session) => match value {
+                Some(bytes) => {
+                    agent.sessions.insert(session, Stored::decode(key, bytes));
+                }
+                None => {
+                    agent.sessions.remove(&session);
+                }
+            },
+            StoredKey::Message {
+                created_at_ms, n, ..
+            } => match value {
+                Some(bytes) => {
+                    agent.messages.insert((created_at_ms, n), Stored::decode(key, bytes));
+                }
+                None => {
+                    agent.messages.remove(&(created_at_ms, n));
+                }
+            },
+            StoredKey::Tool(_) => unreachable!("tools are handled above"),
+        }
+        if agent.is_empty() {
+            self.agents.remove(&id);
+        }
+        self.changed_agents.insert(id);
+    }
+
+    /// What changed since the last call.
+    pub fn take_changed(&mut self) -> Changed {
+        Changed {
+            agents: std::mem::take(&mut self.changed_agents),
+            tools: std::mem::take(&mut self.changed_tools),
+            outside: std::mem::take(&mut self.changed_outside),
+        }
+    }
+
+    /// What is durable for agent `id` (nothing: `None`).
+    pub fn agent(&self, id: &str) -> Option<&MirrorAgent> {
+        self.agents.get(id)
+    }
+
+    /// Every agent id with something durable.
+    pub fn agent_ids(&self) -> impl Iterator<Item = &String> {
+        self.agents.keys()
+    }
+
+    /// The durable tool `name`, if any.
+    pub fn tool(&self, name: &str) -> Option<&Stored<CustomToolRecord>> {
+        self.tools.get(name)
+    }
+
+    /// Every tool name with something durable.
+    pub fn tool_names(&self) -> impl Iterator<Item = &String> {
+        self.tools.keys()
+    }
+
+    /// Whether `key` (outside the layout) is durable.
+    pub fn holds_outside(&self, key: &[u8]) -> bool {
+        self.outside.contains(key)
+    }
+
+    /// The first durable entry (of all of `entries`, ascending) whose value the mirror does
+    /// not hold, or a key the mirror holds that is not durable: a change storage never
+    /// reported.
+    pub fn unreported_change(&self, entries: &[(Vec<u8>, Vec<u8>)]) -> Option<Vec<u8>> {
+        let differs = entries
+            .iter()
+            .find(|(key, value)| self.digests.get(key) != Some(&xxh3_64(value)));
+        if let Some((key, _)) = differs {
+            return Some(key.clone());
+        }
+        (self.digests.len() != entries.len()).then(|| {
+            let durable: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
+            let extra = self.digests.keys().find(|k| !durable.contains(k.as_slice()));
+            extra.expect("more digests than entries means an extra key").clone()
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! One entity of the model (an agent and all it owns, or one tool): the few states it may be
+//! in, given the operations whose outcome is unknown, and its history for evidence.
+//!
+//! Invariant: there is always at least one candidate, and no two candidates hold the same
+//! records. An unknown outcome at most doubles the candidates; every read prunes them to
+//! those that admit its answer, and every durable check collapses them to the one on disk.
+
+/// Most candidate states one entity may have: 2 to the number of tasks that can have an
+/// unknown write on one entity at once, with room to spare.
+pub const CANDIDATES_MAX: usize = 1 << 14;
+
+/// A state kind the model keeps candidates of.
+pub trait Candidate: Clone + Default {
+    /// Whether two candidates hold the same records.
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Candidate for super::state::AgentState {
+    fn same(&self, other: &Self) -> bool {
+        super::state::AgentState::same(self, other)
+    }
+}
+
+impl Candidate for super::state::ToolState {
+    fn same(&self, other: &Self) -> bool {
+        super::state::ToolState::same(self, other)
+    }
+}
+
+/// The candidates of one entity, with the ops that touched it.
+#[derive(Clone, Debug)]
+pub struct Entity<S> {
+    candidates: Vec<S>,
+    /// Writes whose outcome is unknown since the last durable check.
+    pub uncertain: Vec<u64>,
+    /// Every op that touched the entity, oldest first.
+    pub history: Vec<u64>,
+    /// Whether the candidates changed since the last durable check.
+    pub dirty: bool,
+}
+
+impl<S: Candidate> Default for Entity<S> {
+    fn default() -> Self {
+        Entity {
+            candidates: vec![S::default()],
+            uncertain: Vec::new(),
+            history: Vec::new(),
+            dirty: false,
+        }
+    }
+}
+
+impl<S: Candidate> Entity<S> {
+    /// The candidate states, at least one.
+    pub fn candidates(&self) -> &[S] {
+        assert!(!self.candidates.is_empty(), "an entity has a candidate");
+        &self.candidates
+    }
+
+    /// Replaces the candidates with `next` (deduplicated); an empty `next` leaves them as they
+    /// were (the caller reports why none is left). Returns whether `next` was non-empty.
+    pub fn replace(&mut self, next: Vec<S>) -> bool {
+        if next.is_empty() {
+            return false;
+        }
+        let mut unique: Vec<S> = Vec::with_capacity(next.len());
+        for candidate in next {
+            if !unique.iter().any(|kept| kept.same(&candidate)) {
+                unique.push(candidate);
+            }
+        }
+        assert!(
+            unique.len() <= CANDIDATES_MAX,
+            "{} candidate states: more unknown outcomes than tasks can leave",
+            unique.len()
+        );
+        self.candidates = unique;
+        true
+    }
+
+    /// Applies `change` to every candidate in place.
+    pub fn for_each(&mut self, mut change: impl FnMut(&mut S)) {
+        self.candidates.iter_mut().for_each(&mut change);
+        self.dirty = true;
+    }
+
+    /// The last `count` ops of the history.
+    pub fn recent(&self, count: usize) -> &[u64] {
+        let skip = self.history.len().saturating_sub(count);
+        &self.history[skip..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::state::{Slot, ToolState};
+
+    #[test]
+    fn replace_deduplicates_and_refuses_to_empty() {
+        let mut entity: Entity<ToolState> = Entity::default();
+        let damaged = ToolState {
+            record: Slot::Damaged,
+        };
+        assert!(entity.replace(vec![ToolState::default(), damaged.clone(), damaged]));
+        assert_eq!(entity.candidates().len(), 2);
+        assert!(!entity.replace(Vec::new()));
+        assert_eq!(entity.candidates().len(), 2);
+    }
+}

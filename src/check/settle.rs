@@ -1,0 +1,190 @@
+//! Judging one operation's result against one candidate state: which states the candidate
+//! becomes if it admits the result (none, one, or two for an unknown outcome), or why it does
+//! not admit it.
+
+use super::answers::{judge_agent_read, judge_tool_read, judge_written_block, listed_as, Mismatch};
+use super::call::{Answer, Call};
+use super::damage::{damage_agent_record, revert_agent_record, stored_key};
+use super::notes::{Damage, ErrorClass, OpNotes};
+use super::semantics::{apply_agent, apply_tool, block_after, predict, predict_tool, Prediction, Window};
+use super::state::{AgentState, Slot, ToolState};
+
+/// What `prediction` (a failure) says, against a call that succeeded.
+fn unexpected_success(call: &Call, prediction: Prediction) -> Mismatch {
+    let (invariant, expected) = match prediction {
+        Prediction::NotFound("agent") if call.writes_child() => (
+            "no_orphans",
+            "not_found: the agent does not exist, so nothing may be stored for it".to_string(),
+        ),
+        Prediction::NotFound(kind) => ("error_contract", format!("not_found ({kind})")),
+        Prediction::Unreadable => (
+            "read_consistency",
+            "deserialization_failed: what it reads is damaged".to_string(),
+        ),
+        Prediction::Succeeds => panic!("a success is not unexpected"),
+    };
+    Mismatch::new(invariant, expected, "success".to_string())
+}
+
+fn expected_of(prediction: Prediction) -> String {
+    match prediction {
+        Prediction::Succeeds => "success".to_string(),
+        Prediction::NotFound(kind) => format!("not_found ({kind})"),
+        Prediction::Unreadable => "deserialization_failed".to_string(),
+    }
+}
+
+/// The states `candidate` (an agent's) becomes after `call` returned `answer` (or, when it
+/// failed, the error `class`), or why it does not admit that result.
+pub fn agent_outcome(
+    call: &Call,
+    candidate: &AgentState,
+    answer: Option<&Answer>,
+    class: Option<&ErrorClass>,
+    notes: &OpNotes,
+    window: Window,
+    order: u64,
+) -> Result<Vec<AgentState>, Mismatch> {
+    let prediction = predict(call, candidate);
+    let Some(answer) = answer else {
+        let class = class.expect("a failed call has an error class");
+        return failed_outcome(call, candidate, prediction, class, notes, window, order);
+    };
+    if prediction != Prediction::Succeeds {
+        return Err(unexpected_success(call, prediction));
+    }
+    if !call.writes() {
+        judge_agent_read(call, candidate, answer)?;
+        return Ok(vec![candidate.clone()]);
+    }
+    let mut next = apply_agent(call, candidate, Some(answer), window, order);
+    match (call, answer) {
+        (Call::UpdateBlock { label, .. } | Call::AppendBlock { label, .. }, Answer::Block(got)) => {
+            let written = block_after(&next, label).expect("the write left its block");
+            judge_written_block(written, got)?;
+        }
+        (_, Answer::Done) => {}
+        (call, answer) => panic!("{} cannot answer {answer:?}", call.name()),
+    }
+    for damage in &notes.damage {
+        match damage {
+            Damage::Truncated { key } => {
+                if let Some(key) = stored_key(key) {
+                    damage_agent_record(&mut next, &key);
+                }
+            }
+            Damage::Misdirected { intended, .. } => {
+                if let Some(key) = stored_key(intended) {
+                    revert_agent_record(&mut next, candidate, &key, call);
+                }
+            }
+        }
+    }
+    Ok(vec![next])
+}
+
+fn failed_outcome(
+    call: &Call,
+    candidate: &AgentState,
+    prediction: Prediction,
+    class: &ErrorClass,
+    notes: &OpNotes,
+    window: Window,
+    order: u64,
+) -> Result<Vec<AgentState>, Mismatch> {
+    match class {
+        ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok(vec![candidate.clone()]),
+        ErrorClass::Unknown => {
+            let mut states = vec![candidate.clone()];
+            if prediction == Prediction::Succeeds && call.writes() {
+                states.push(apply_agent(call, candidate, None, window, order));
+            }
+            Ok(states)
+        }
+        ErrorClass::NotFound(kind)
+            if prediction == Prediction::NotFound(kind)
+                || notes.seen.contains(Prediction::NotFound(kind)) =>
+        {
+            Ok(vec![candidate.clone()])
+        }
+        ErrorClass::Unreadable
+            if prediction == Prediction::Unreadable
+                || notes.corrupted_read
+                || notes.seen.contains(Prediction::Unreadable) =>
+        {
+            Ok(vec![candidate.clone()])
+        }
+        ErrorClass::NotFound(kind) => Err(Mismatch::new(
+            "error_contract",
+            expected_of(prediction),
+            format!("not_found ({kind})"),
+        )),
+        ErrorClass::Unreadable => Err(Mismatch::new(
+            "error_contract",
+            format!("{}: no read was corrupted and nothing it reads is damaged", expected_of(prediction)),
+            "deserialization_failed".to_string(),
+        )),
+    }
+}
+
+/// The states a tool `candidate` becomes after `call` returned `answer` (or the error
+/// `class`), or why it does not admit that result.
+pub fn tool_outcome(
+    call: &Call,
+    candidate: &ToolState,
+    answer: Option<&Answer>,
+    class: Option<&ErrorClass>,
+    notes: &OpNotes,
+) -> Result<Vec<ToolState>, Mismatch> {
+    let prediction = predict_tool(call, candidate);
+    let Some(answer) = answer else {
+        return match class.expect("a failed call has an error class") {
+            ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok(vec![candidate.clone()]),
+            ErrorClass::Unknown if call.writes() => Ok(vec![candidate.clone(), apply_tool(call, candidate)]),
+            ErrorClass::Unknown => Ok(vec![candidate.clone()]),
+            ErrorClass::Unreadable if prediction == Prediction::Unreadable || notes.corrupted_read => {
+                Ok(vec![candidate.clone()])
+            }
+            ErrorClass::Unreadable => Err(Mismatch::new(
+                "error_contract",
+                "success: the tool record is intact and no read was corrupted".to_string(),
+                "deserialization_failed".to_string(),
+            )),
+            ErrorClass::NotFound(kind) => Err(Mismatch::new(
+                "error_contract",
+                expected_of(prediction),
+                format!("not_found ({kind})"),
+            )),
+        };
+    };
+    if prediction != Prediction::Succeeds {
+        return Err(unexpected_success(call, prediction));
+    }
+    if !call.writes() {
+        judge_tool_read(candidate, answer)?;
+        return Ok(vec![candidate.clone()]);
+    }
+    assert_eq!(*answer, Answer::Done, "tool writes return nothing");
+    let mut next = apply_tool(call, candidate);
+    for damage in &notes.damage {
+        match damage {
+            Damage::Truncated { .. } => next.record = Slot::Damaged,
+            Damage::Misdirected { .. } => next = candidate.clone(),
+        }
+    }
+    Ok(vec![next])
+}
+
+/// The candidates whose record (`slot_of`) a listing that returned `got` for their id admits;
+/// a damaged record would have failed the listing.
+pub fn listed_candidates<S: Clone, T: PartialEq>(
+    candidates: &[S],
+    slot_of: impl Fn(&S) -> &Slot<T>,
+    got: Option<&T>,
+) -> Vec<S> {
+    candidates
+        .iter()
+        .filter(|c| listed_as(slot_of(c), got))
+        .cloned()
+        .collect()
+}
