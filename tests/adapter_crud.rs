@@ -477,7 +477,7 @@ fn delete_agent_removes_every_key_it_owned_and_nothing_else() {
     })
     .unwrap();
     let before = mem.raw_keys();
-    assert_eq!(keys_of_agent(&before, "a").len(), 7, "{before:?}");
+    assert_eq!(keys_of_agent(&before, "a").len(), 6, "{before:?}");
     mem.run(|a| async move { a.delete_agent("a").await })
         .unwrap();
     let after = mem.raw_keys();

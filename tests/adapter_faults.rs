@@ -329,7 +329,7 @@ fn checkpoint_crash_outcome(seed: u64) -> (bool, bool) {
     }
     assert!(messages.is_empty() || messages == vec![message("a", "m1", 3)]);
     let keys = sim.raw_keys();
-    let expected_keys = if loaded.is_some() { 4 } else { 1 };
+    let expected_keys = if loaded.is_some() { 3 } else { 1 };
     assert_eq!(keys.len(), expected_keys, "seed {seed}: {keys:?}");
     (loaded.is_some(), !messages.is_empty())
 }

@@ -99,9 +99,17 @@ fn an_exhausted_budget_is_a_liveness_violation_not_a_hang() {
 /// The actions each of 3 tasks draws when they ask in `schedule` order (budget: 10 in all).
 fn actions_by_task(schedule: &[u32]) -> Vec<Vec<dst::workload::OpKind>> {
     use dst::sim::{DeterministicRng, SimClock};
-    use dst::workload::{OpKind, World};
+    use dst::workload::{IdClasses, IdPool, OpKind, World};
     let rng = DeterministicRng::new(9).fork("workload");
-    let mut world = World::new(SimClock::new(), &rng, 3, 2, 10, vec![1; OpKind::ALL.len()]);
+    let ids = IdPool::new(2, 2, IdClasses::default());
+    let mut world = World::new(
+        SimClock::new(),
+        &rng,
+        3,
+        ids,
+        10,
+        vec![1; OpKind::ALL.len()],
+    );
     let mut by_task = vec![Vec::new(); 3];
     for task in schedule {
         by_task[*task as usize].extend(world.next_action(*task));

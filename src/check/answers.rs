@@ -32,7 +32,11 @@ impl Mismatch {
     }
 }
 
-fn check(equal: bool, expected: impl FnOnce() -> String, got: impl FnOnce() -> String) -> Result<(), Mismatch> {
+fn check(
+    equal: bool,
+    expected: impl FnOnce() -> String,
+    got: impl FnOnce() -> String,
+) -> Result<(), Mismatch> {
     if equal {
         return Ok(());
     }
@@ -67,7 +71,8 @@ pub fn judge_agent_read(call: &Call, state: &AgentState, answer: &Answer) -> Res
         (Call::ListSessions(_), Answer::Sessions(got)) => {
             let expected: Vec<&SessionState> =
                 state.sessions.values().filter_map(Slot::record).collect();
-            let equal = expected.len() == got.len() && expected.iter().zip(got).all(|(a, b)| *a == b);
+            let equal =
+                expected.len() == got.len() && expected.iter().zip(got).all(|(a, b)| *a == b);
             check(
                 equal,
                 || render::list(&expected, |s| render::session(s)),
@@ -87,7 +92,9 @@ pub fn judge_agent_read(call: &Call, state: &AgentState, answer: &Answer) -> Res
             judge_messages(&state.messages[skip..], got)
         }
         (Call::LoadMessagesSince { since_ms, .. }, Answer::Messages(got)) => {
-            let from = state.messages.partition_point(|m| m.created_at_ms <= *since_ms);
+            let from = state
+                .messages
+                .partition_point(|m| m.created_at_ms <= *since_ms);
             judge_messages(&state.messages[from..], got)
         }
         (Call::CountMessages(_), Answer::Count(got)) => check(
@@ -107,11 +114,15 @@ pub fn latest_session(state: &AgentState) -> Option<&SessionState> {
         .values()
         .filter_map(Slot::record)
         .filter(|s| s.stop_reason.is_none())
-        .max_by(|a, b| (a.checkpointed_at_ms, &a.session_id).cmp(&(b.checkpointed_at_ms, &b.session_id)))
+        .max_by(|a, b| {
+            (a.checkpointed_at_ms, &a.session_id).cmp(&(b.checkpointed_at_ms, &b.session_id))
+        })
 }
 
 fn judge_blocks(state: &AgentState, got: &[Block]) -> Result<(), Mismatch> {
-    let expected = state.block_list().expect("a damaged block list is predicted unreadable");
+    let expected = state
+        .block_list()
+        .expect("a damaged block list is predicted unreadable");
     let equal = expected.len() == got.len() && expected.iter().zip(got).all(|(m, b)| m.admits(b));
     check(
         equal,
@@ -245,9 +256,15 @@ mod tests {
         };
         assert!(judge_written_block(&model, &got).is_ok());
         got.updated_at_ms = 6;
-        assert_eq!(judge_written_block(&model, &got).unwrap_err().invariant, "read_consistency");
+        assert_eq!(
+            judge_written_block(&model, &got).unwrap_err().invariant,
+            "read_consistency"
+        );
         got.updated_at_ms = 4;
         got.value = "y;".into();
-        assert_eq!(judge_written_block(&model, &got).unwrap_err().invariant, "no_lost_updates");
+        assert_eq!(
+            judge_written_block(&model, &got).unwrap_err().invariant,
+            "no_lost_updates"
+        );
     }
 }

@@ -126,7 +126,10 @@ pub fn json_len(value: &Value) -> usize {
         }
         Value::Object(fields) => {
             let commas = fields.len().saturating_sub(1);
-            let pairs: usize = fields.iter().map(|(k, v)| string_len(k) + 1 + json_len(v)).sum();
+            let pairs: usize = fields
+                .iter()
+                .map(|(k, v)| string_len(k) + 1 + json_len(v))
+                .sum();
             2 + commas + pairs
         }
     }

@@ -20,7 +20,9 @@ pub fn damage_agent_record(state: &mut AgentState, key: &StoredKey) {
         StoredKey::Message {
             created_at_ms, n, ..
         } => {
-            let first = state.messages.partition_point(|m| m.created_at_ms < *created_at_ms);
+            let first = state
+                .messages
+                .partition_point(|m| m.created_at_ms < *created_at_ms);
             let index = first + usize::try_from(*n).unwrap_or(usize::MAX);
             let in_ms = state
                 .messages
@@ -36,7 +38,12 @@ pub fn damage_agent_record(state: &mut AgentState, key: &StoredKey) {
 
 /// Undoes, in `next` (the state `call` left from `before`), the write of the record at `key`:
 /// a misdirected write never reached it.
-pub fn revert_agent_record(next: &mut AgentState, before: &AgentState, key: &StoredKey, call: &Call) {
+pub fn revert_agent_record(
+    next: &mut AgentState,
+    before: &AgentState,
+    key: &StoredKey,
+    call: &Call,
+) {
     match key {
         StoredKey::Agent(_) => next.record = before.record.clone(),
         StoredKey::Blocks(_) => next.blocks = before.blocks.clone(),

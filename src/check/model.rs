@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 use super::call::{Answer, Call, Id, Scope};
 use super::contract::argument_errors;
+use super::damage::{damage_agent_record, damaged_tool, stored_key};
+use super::durable::StoredKey;
 use super::entity::Entity;
 use super::finding::Finding;
 use super::notes::{classify, Damage, ErrorClass, OpNotes};
@@ -19,8 +21,6 @@ use super::render;
 use super::semantics::{apply_agent, apply_tool, predict, predict_tool, Prediction, Window};
 use super::settle::{agent_outcome, listed_candidates, tool_outcome};
 use super::state::{AgentState, Slot, ToolState};
-use super::damage::{damage_agent_record, damaged_tool, stored_key};
-use super::durable::StoredKey;
 use crate::agent::StorageError;
 use crate::kv::InjectedFault;
 
@@ -76,7 +76,10 @@ impl Model {
     pub fn begin(&mut self, task: u32, call: Call, now_ms: u64) -> u64 {
         let id = self.ops.len() as u64;
         let previous = self.in_flight.insert(task, id);
-        assert!(previous.is_none(), "task {task} already has an op in flight");
+        assert!(
+            previous.is_none(),
+            "task {task} already has an op in flight"
+        );
         self.ops.push(OpRecord {
             call,
             task,
@@ -163,7 +166,11 @@ impl Model {
         let record = &mut self.ops[op as usize];
         assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
         let task = record.task;
-        assert_eq!(self.in_flight.remove(&task), Some(op), "op {op} was in flight");
+        assert_eq!(
+            self.in_flight.remove(&task),
+            Some(op),
+            "op {op} was in flight"
+        );
         record.end_ms = Some(now_ms);
         let call = record.call.clone();
         let notes = std::mem::take(&mut record.notes);
@@ -221,13 +228,17 @@ impl Model {
         if let Some(ErrorClass::Unexplained { invariant, reason }) = &class {
             let got = render::returned(returned);
             findings.push(self.evidence(invariant, op, reason.clone(), got));
-        } else if self.faults_off && matches!(class, Some(ErrorClass::NoEffect | ErrorClass::Unknown)) {
+        } else if self.faults_off
+            && matches!(class, Some(ErrorClass::NoEffect | ErrorClass::Unknown))
+        {
             let got = render::returned(returned);
             findings.push(self.evidence("liveness", op, "success once faults stopped".into(), got));
         }
         let answer = returned.ok();
         let settled = match call.scope() {
-            Scope::Agent(id) => self.settle_agent(op, id, call, answer, class.as_ref(), notes, window),
+            Scope::Agent(id) => {
+                self.settle_agent(op, id, call, answer, class.as_ref(), notes, window)
+            }
             Scope::Tool(name) => self.settle_tool(op, name, call, answer, class.as_ref(), notes),
             Scope::AllAgents => self.settle_agent_list(op, answer, class.as_ref(), notes),
             Scope::AllTools => self.settle_tool_list(op, answer, class.as_ref(), notes),
@@ -285,7 +296,11 @@ impl Model {
         let widened = next.len() > entity.candidates().len();
         if !entity.replace(next) {
             let mismatch = mismatch.expect("no candidate left means a mismatch");
-            let expected = format!("{} ({} candidate states)", mismatch.expected, self.agents[id].candidates().len());
+            let expected = format!(
+                "{} ({} candidate states)",
+                mismatch.expected,
+                self.agents[id].candidates().len()
+            );
             return Some(self.evidence(mismatch.invariant, op, expected, mismatch.got));
         }
         let entity = self.agents.get_mut(id).expect("settled entity");
@@ -349,7 +364,12 @@ impl Model {
             (Some(Answer::Agents(list)), _) => {
                 if !list.windows(2).all(|pair| pair[0].id < pair[1].id) {
                     let got = render::list(list, render::agent);
-                    return Some(self.evidence("read_consistency", op, "agents in ascending id order".into(), got));
+                    return Some(self.evidence(
+                        "read_consistency",
+                        op,
+                        "agents in ascending id order".into(),
+                        got,
+                    ));
                 }
                 let returned: BTreeMap<&str, _> = list.iter().map(|a| (a.id.as_str(), a)).collect();
                 for id in returned.keys() {
@@ -360,23 +380,47 @@ impl Model {
                     let got = returned.get(id.as_ref()).copied();
                     let next = listed_candidates(entity.candidates(), |c| &c.record, got);
                     if !entity.replace(next) && failed.is_none() {
-                        let expected = entity.candidates().iter().map(|c| render::slot(&c.record, render::agent)).collect::<Vec<_>>();
-                        failed = Some((id.clone(), expected.join(" or "), got.map_or("absent".into(), render::agent)));
+                        let expected = entity
+                            .candidates()
+                            .iter()
+                            .map(|c| render::slot(&c.record, render::agent))
+                            .collect::<Vec<_>>();
+                        failed = Some((
+                            id.clone(),
+                            expected.join(" or "),
+                            got.map_or("absent".into(), render::agent),
+                        ));
                     }
                 }
                 failed.map(|(id, expected, got)| {
-                    self.evidence("read_consistency", op, format!("agent '{id}': {expected}"), got)
+                    self.evidence(
+                        "read_consistency",
+                        op,
+                        format!("agent '{id}': {expected}"),
+                        got,
+                    )
                 })
             }
             (None, Some(ErrorClass::Unreadable)) => {
-                let damaged = self.agents.values().any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
+                let damaged = self
+                    .agents
+                    .values()
+                    .any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
                 (!damaged && !notes.corrupted_read).then(|| {
-                    self.evidence("error_contract", op, "no agent record is damaged and no read was corrupted".into(), "deserialization_failed".into())
+                    self.evidence(
+                        "error_contract",
+                        op,
+                        "no agent record is damaged and no read was corrupted".into(),
+                        "deserialization_failed".into(),
+                    )
                 })
             }
-            (None, Some(ErrorClass::NotFound(kind))) => {
-                Some(self.evidence("error_contract", op, "a listing finds nothing missing".into(), format!("not_found ({kind})")))
-            }
+            (None, Some(ErrorClass::NotFound(kind))) => Some(self.evidence(
+                "error_contract",
+                op,
+                "a listing finds nothing missing".into(),
+                format!("not_found ({kind})"),
+            )),
             _ => None,
         }
     }
@@ -392,9 +436,15 @@ impl Model {
             (Some(Answer::Tools(list)), _) => {
                 if !list.windows(2).all(|pair| pair[0].name < pair[1].name) {
                     let got = render::list(list, render::tool);
-                    return Some(self.evidence("read_consistency", op, "tools in ascending name order".into(), got));
+                    return Some(self.evidence(
+                        "read_consistency",
+                        op,
+                        "tools in ascending name order".into(),
+                        got,
+                    ));
                 }
-                let returned: BTreeMap<&str, _> = list.iter().map(|t| (t.name.as_str(), t)).collect();
+                let returned: BTreeMap<&str, _> =
+                    list.iter().map(|t| (t.name.as_str(), t)).collect();
                 for name in returned.keys() {
                     self.tool_entity(name);
                 }
@@ -403,23 +453,47 @@ impl Model {
                     let got = returned.get(name.as_ref()).copied();
                     let next = listed_candidates(entity.candidates(), |c| &c.record, got);
                     if !entity.replace(next) && failed.is_none() {
-                        let expected = entity.candidates().iter().map(|c| render::slot(&c.record, render::tool)).collect::<Vec<_>>();
-                        failed = Some((name.clone(), expected.join(" or "), got.map_or("absent".into(), render::tool)));
+                        let expected = entity
+                            .candidates()
+                            .iter()
+                            .map(|c| render::slot(&c.record, render::tool))
+                            .collect::<Vec<_>>();
+                        failed = Some((
+                            name.clone(),
+                            expected.join(" or "),
+                            got.map_or("absent".into(), render::tool),
+                        ));
                     }
                 }
                 failed.map(|(name, expected, got)| {
-                    self.evidence("read_consistency", op, format!("tool '{name}': {expected}"), got)
+                    self.evidence(
+                        "read_consistency",
+                        op,
+                        format!("tool '{name}': {expected}"),
+                        got,
+                    )
                 })
             }
             (None, Some(ErrorClass::Unreadable)) => {
-                let damaged = self.tools.values().any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
+                let damaged = self
+                    .tools
+                    .values()
+                    .any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
                 (!damaged && !notes.corrupted_read).then(|| {
-                    self.evidence("error_contract", op, "no tool record is damaged and no read was corrupted".into(), "deserialization_failed".into())
+                    self.evidence(
+                        "error_contract",
+                        op,
+                        "no tool record is damaged and no read was corrupted".into(),
+                        "deserialization_failed".into(),
+                    )
                 })
             }
-            (None, Some(ErrorClass::NotFound(kind))) => {
-                Some(self.evidence("error_contract", op, "a listing finds nothing missing".into(), format!("not_found ({kind})")))
-            }
+            (None, Some(ErrorClass::NotFound(kind))) => Some(self.evidence(
+                "error_contract",
+                op,
+                "a listing finds nothing missing".into(),
+                format!("not_found ({kind})"),
+            )),
             _ => None,
         }
     }
@@ -427,13 +501,16 @@ impl Model {
     /// A fault left garbage under `key`: the record there becomes damaged in every candidate.
     fn damage_key(&mut self, key: &[u8]) {
         match stored_key(key) {
-            Some(StoredKey::Tool(name)) => self.tool_entity(&name).for_each(|c| *c = damaged_tool()),
+            Some(StoredKey::Tool(name)) => {
+                self.tool_entity(&name).for_each(|c| *c = damaged_tool())
+            }
             Some(parsed) => {
                 let owner = match &parsed {
                     StoredKey::Agent(id) => id.clone(),
                     other => other.owner().expect("a child key has an owner").to_string(),
                 };
-                self.agent_entity(&owner).for_each(|c| damage_agent_record(c, &parsed));
+                self.agent_entity(&owner)
+                    .for_each(|c| damage_agent_record(c, &parsed));
                 self.observe(&owner);
             }
             None => {}
@@ -503,7 +580,13 @@ impl Model {
 
     /// A finding of `invariant` about op `op`: what the model admitted and what came back,
     /// with the recent history of the op's entity.
-    pub fn evidence(&self, invariant: &'static str, op: u64, expected: String, got: String) -> Finding {
+    pub fn evidence(
+        &self,
+        invariant: &'static str,
+        op: u64,
+        expected: String,
+        got: String,
+    ) -> Finding {
         let record = self.op(op);
         let history = match record.call.scope() {
             Scope::Agent(id) => self.agents.get(id).map(|e| self.history(e.recent(8))),
@@ -513,7 +596,10 @@ impl Model {
         let history = history.map_or(String::new(), |h| format!("; history: {h}"));
         Finding::new(
             invariant,
-            format!("{}: expected {expected}, got {got}{history}", self.describe(op)),
+            format!(
+                "{}: expected {expected}, got {got}{history}",
+                self.describe(op)
+            ),
         )
     }
 
@@ -526,7 +612,9 @@ impl Model {
     /// One op for evidence: `op#ID name(args) task=T [start,end ms] outcome`.
     pub fn describe(&self, op: u64) -> String {
         let record = self.op(op);
-        let end = record.end_ms.map_or("open".to_string(), |ms| ms.to_string());
+        let end = record
+            .end_ms
+            .map_or("open".to_string(), |ms| ms.to_string());
         let outcome = match record.outcome {
             OpOutcome::InFlight => "in-flight",
             OpOutcome::Ok => "ok",
@@ -562,10 +650,11 @@ impl Model {
         &mut self.tools
     }
 
-    /// A fresh position for a message that enters the model from the durable state.
-    pub(crate) fn take_order(&mut self) -> u64 {
-        let order = self.next_order;
-        self.next_order += 1;
-        order
+    /// `count` fresh, consecutive positions for messages that enter the model from the
+    /// durable state; returns the first.
+    pub(crate) fn take_orders(&mut self, count: u64) -> u64 {
+        let first = self.next_order;
+        self.next_order += count.max(1);
+        first
     }
 }

@@ -58,7 +58,9 @@ impl OpNotes {
             FaultEffect::CorruptedRead => self.corrupted_read = true,
             FaultEffect::Crashed { .. } => self.crashed = Some(fault),
             FaultEffect::NotDurable { .. } => self.not_durable = Some(fault),
-            FaultEffect::Truncated { .. } => self.damage.push(Damage::Truncated { key: key.to_vec() }),
+            FaultEffect::Truncated { .. } => {
+                self.damage.push(Damage::Truncated { key: key.to_vec() })
+            }
             FaultEffect::Misdirected { landed_at } => self.damage.push(Damage::Misdirected {
                 intended: key.to_vec(),
                 landed_at: landed_at.clone(),
@@ -90,10 +92,8 @@ pub enum ErrorClass {
 
 /// Classifies `error`, whose text is `detail`, in the light of `notes`.
 pub fn classify(error: &StorageError, detail: &str, notes: &OpNotes) -> ErrorClass {
-    let unexplained = |invariant: &'static str, reason: String| ErrorClass::Unexplained {
-        invariant,
-        reason,
-    };
+    let unexplained =
+        |invariant: &'static str, reason: String| ErrorClass::Unexplained { invariant, reason };
     match error {
         StorageError::FaultInjected { fault, .. } => {
             if !detail.contains(fault.name()) {
@@ -148,11 +148,21 @@ mod tests {
     fn a_fault_error_needs_its_fault() {
         let error = fault_error(FaultType::StorageWriteFail);
         let mut notes = OpNotes::default();
-        assert!(matches!(classify_error(&error, &notes), ErrorClass::Unexplained { invariant: "error_contract", .. }));
+        assert!(matches!(
+            classify_error(&error, &notes),
+            ErrorClass::Unexplained {
+                invariant: "error_contract",
+                ..
+            }
+        ));
         notes.fault(FaultType::StorageWriteFail, b"k", &FaultEffect::Failed);
         assert_eq!(classify_error(&error, &notes), ErrorClass::NoEffect);
         let crash = fault_error(FaultType::CrashDuringTransaction);
-        notes.fault(FaultType::CrashDuringTransaction, b"k", &FaultEffect::Crashed { applied: vec![] });
+        notes.fault(
+            FaultType::CrashDuringTransaction,
+            b"k",
+            &FaultEffect::Crashed { applied: vec![] },
+        );
         assert_eq!(classify_error(&crash, &notes), ErrorClass::Unknown);
     }
 
@@ -164,10 +174,22 @@ mod tests {
         };
         let mut notes = OpNotes::default();
         let class = classify_error(&conflict, &notes);
-        assert!(matches!(class, ErrorClass::Unexplained { invariant: "error_contract", .. }));
+        assert!(matches!(
+            class,
+            ErrorClass::Unexplained {
+                invariant: "error_contract",
+                ..
+            }
+        ));
         notes.conflicts = 1;
         let class = classify_error(&conflict, &notes);
-        assert!(matches!(class, ErrorClass::Unexplained { invariant: "retry_contract", .. }));
+        assert!(matches!(
+            class,
+            ErrorClass::Unexplained {
+                invariant: "retry_contract",
+                ..
+            }
+        ));
         notes.conflicts = CONFLICT_ATTEMPTS_MAX;
         assert_eq!(classify_error(&conflict, &notes), ErrorClass::NoEffect);
     }
@@ -176,9 +198,24 @@ mod tests {
     fn errors_storage_never_gives_are_unexplained() {
         let internal = StorageError::Internal { reason: "x".into() };
         let class = classify_error(&internal, &OpNotes::default());
-        assert!(matches!(class, ErrorClass::Unexplained { invariant: "error_contract", .. }));
-        let missing = StorageError::NotFound { kind: "agent", id: "a-1".into() };
-        assert_eq!(classify_error(&missing, &OpNotes::default()), ErrorClass::NotFound("agent"));
-        assert!(matches!(classify(&missing, "not found", &OpNotes::default()), ErrorClass::Unexplained { .. }));
+        assert!(matches!(
+            class,
+            ErrorClass::Unexplained {
+                invariant: "error_contract",
+                ..
+            }
+        ));
+        let missing = StorageError::NotFound {
+            kind: "agent",
+            id: "a-1".into(),
+        };
+        assert_eq!(
+            classify_error(&missing, &OpNotes::default()),
+            ErrorClass::NotFound("agent")
+        );
+        assert!(matches!(
+            classify(&missing, "not found", &OpNotes::default()),
+            ErrorClass::Unexplained { .. }
+        ));
     }
 }

@@ -126,7 +126,11 @@ pub fn call_args(call: &Call) -> String {
         | Call::DeleteTool(id) => format!("'{id}'"),
         Call::ListAgents | Call::ListTools => String::new(),
         Call::SaveBlocks { agent, blocks } => format!("'{agent}', {} blocks", blocks.len()),
-        Call::UpdateBlock { agent, label, value } => format!("'{agent}', '{label}', '{value}'"),
+        Call::UpdateBlock {
+            agent,
+            label,
+            value,
+        } => format!("'{agent}', '{label}', '{value}'"),
         Call::AppendBlock {
             agent,
             label,
@@ -140,7 +144,10 @@ pub fn call_args(call: &Call) -> String {
         Call::LoadMessages { agent, limit } => format!("'{agent}', limit {limit}"),
         Call::LoadMessagesSince { agent, since_ms } => format!("'{agent}', since {since_ms} ms"),
         Call::SaveTool(t) => tool(t),
-        Call::Checkpoint { session: s, message: m } => {
+        Call::Checkpoint {
+            session: s,
+            message: m,
+        } => {
             let m = m.as_deref().map_or("no message".to_string(), message);
             format!("'{}', {}, {m}", s.agent_id, session(s))
         }

@@ -78,7 +78,9 @@ pub fn predict(call: &Call, state: &AgentState) -> Prediction {
             Some(blocks) if blocks.iter().any(|b| b.label == **label) => Prediction::Succeeds,
             Some(_) => Prediction::NotFound("block"),
         },
-        Call::LoadSession { session, .. } if state.sessions.get(session) == Some(&Slot::Damaged) => {
+        Call::LoadSession { session, .. }
+            if state.sessions.get(session) == Some(&Slot::Damaged) =>
+        {
             Prediction::Unreadable
         }
         Call::ListSessions(_) | Call::LoadLatestSession(_)
@@ -127,7 +129,11 @@ pub fn apply_agent(
     window: Window,
     order: u64,
 ) -> AgentState {
-    assert_eq!(predict(call, state), Prediction::Succeeds, "only a success applies");
+    assert_eq!(
+        predict(call, state),
+        Prediction::Succeeds,
+        "only a success applies"
+    );
     let mut next = state.clone();
     match call {
         Call::SaveAgent(agent) => next.record = Slot::Present(Rc::clone(agent)),
@@ -135,7 +141,11 @@ pub fn apply_agent(
         Call::SaveBlocks { blocks, .. } => {
             next.blocks = Slot::Present(Rc::new(blocks.iter().map(ModelBlock::given).collect()));
         }
-        Call::UpdateBlock { agent, label, value } => {
+        Call::UpdateBlock {
+            agent,
+            label,
+            value,
+        } => {
             change_block(&mut next, agent, label, answer, window, |v| {
                 v.clear();
                 v.push_str(value);
@@ -253,7 +263,10 @@ mod tests {
         let once = apply_agent(&append("x;"), &state, None, window(), 0);
         let twice = apply_agent(&append("y;"), &once, None, window(), 1);
         let block = block_after(&twice, "notes").unwrap();
-        assert_eq!((block.id.as_str(), block.value.as_str()), ("a/notes", "x;y;"));
+        assert_eq!(
+            (block.id.as_str(), block.value.as_str()),
+            ("a/notes", "x;y;")
+        );
         assert_eq!(block.updated_at, Stamp::within(5, 9));
     }
 

@@ -6,7 +6,9 @@ use super::answers::{judge_agent_read, judge_tool_read, judge_written_block, lis
 use super::call::{Answer, Call};
 use super::damage::{damage_agent_record, revert_agent_record, stored_key};
 use super::notes::{Damage, ErrorClass, OpNotes};
-use super::semantics::{apply_agent, apply_tool, block_after, predict, predict_tool, Prediction, Window};
+use super::semantics::{
+    apply_agent, apply_tool, block_after, predict, predict_tool, Prediction, Window,
+};
 use super::state::{AgentState, Slot, ToolState};
 
 /// What `prediction` (a failure) says, against a call that succeeded.
@@ -121,7 +123,10 @@ fn failed_outcome(
         )),
         ErrorClass::Unreadable => Err(Mismatch::new(
             "error_contract",
-            format!("{}: no read was corrupted and nothing it reads is damaged", expected_of(prediction)),
+            format!(
+                "{}: no read was corrupted and nothing it reads is damaged",
+                expected_of(prediction)
+            ),
             "deserialization_failed".to_string(),
         )),
     }
@@ -140,9 +145,13 @@ pub fn tool_outcome(
     let Some(answer) = answer else {
         return match class.expect("a failed call has an error class") {
             ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok(vec![candidate.clone()]),
-            ErrorClass::Unknown if call.writes() => Ok(vec![candidate.clone(), apply_tool(call, candidate)]),
+            ErrorClass::Unknown if call.writes() => {
+                Ok(vec![candidate.clone(), apply_tool(call, candidate)])
+            }
             ErrorClass::Unknown => Ok(vec![candidate.clone()]),
-            ErrorClass::Unreadable if prediction == Prediction::Unreadable || notes.corrupted_read => {
+            ErrorClass::Unreadable
+                if prediction == Prediction::Unreadable || notes.corrupted_read =>
+            {
                 Ok(vec![candidate.clone()])
             }
             ErrorClass::Unreadable => Err(Mismatch::new(

@@ -20,7 +20,10 @@ Scenarios (built in; or a path to your own JSON file):
 
 Planted bugs (--bug, repeatable), each caught by the checkers:
   non-atomic-checkpoint, checkpoint-skips-agent-check, delete-agent-parent-first,
-  torn-commit, occ-disabled, ack-before-durable, stale-read-your-writes, unverified-read
+  torn-commit, occ-disabled, ack-before-durable, stale-read-your-writes, unverified-read,
+  since-inclusive, latest-session-includes-stopped, update-block-creates-missing,
+  delete-missing-agent-ok, conflict-not-retried, prefix-without-separator,
+  message-key-without-number
 
 Exit codes:
   0  every seed passed (replay: identical)

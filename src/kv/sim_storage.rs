@@ -14,9 +14,7 @@ use std::rc::Rc;
 use super::sim_state::{fault_error, SimState};
 use super::store::{actor_prefix, join_key};
 use super::SimTransaction;
-use super::{
-    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, KvEvent, KvOp,
-};
+use super::{ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, KvEvent, KvOp};
 use crate::agent::StorageError;
 use crate::bugs::BugSet;
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};

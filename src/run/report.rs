@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::bugs::BugSet;
-pub use crate::workload::{OutcomeCounts, SwarmOptions, Violation};
 use crate::workload::Scenario;
+pub use crate::workload::{OutcomeCounts, SwarmOptions, Violation};
 
 /// Everything that determines a run: the same config always gives the same run.
 #[derive(Clone, Debug)]

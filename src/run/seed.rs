@@ -202,7 +202,8 @@ impl Run {
     /// Checks the durable state against the model: what changed since the last check, or
     /// everything (then also that storage reported every durable change).
     fn check_state(&mut self, at: &str, scope: Scope) {
-        self.mirror.apply(self.storage.take_durable_changes(&self.actor));
+        self.mirror
+            .apply(self.storage.take_durable_changes(&self.actor));
         let mut world = self.world.borrow_mut();
         let (mut findings, checks) = check_durable(&mut world.model, &mut self.mirror, scope);
         if scope == Scope::Everything {

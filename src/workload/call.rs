@@ -39,7 +39,10 @@ where
         let op_id = world.borrow().model.next_op_id();
         let attempt = make(op_id);
         let begun = world.borrow_mut().begin_op(task, attempt.call);
-        assert_eq!(begun, op_id, "no other op starts between the id draw and begin");
+        assert_eq!(
+            begun, op_id,
+            "no other op starts between the id draw and begin"
+        );
         let result = attempt.run.await;
         world.borrow_mut().end_op(op_id, &result);
         match &result {

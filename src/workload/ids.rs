@@ -43,8 +43,18 @@ impl IdClasses {
 }
 
 const UNUSUAL: [&str; 12] = [
-    "agent:1", "agent#1", "agent 1", "agënt-1", "агент-1", "🤖-1", "agent\\1", "agent%2F1", "..",
-    "agent\n1", "agent\"1", "a\u{0}b",
+    "agent:1",
+    "agent#1",
+    "agent 1",
+    "agënt-1",
+    "агент-1",
+    "🤖-1",
+    "agent\\1",
+    "agent%2F1",
+    "..",
+    "agent\n1",
+    "agent\"1",
+    "a\u{0}b",
 ];
 
 const INVALID: [&str; 4] = ["agent/1", "/", "agent-1/", ""];
@@ -153,7 +163,17 @@ mod tests {
         };
         let pool = IdPool::new(6, 4, classes);
         let agents: Vec<&str> = pool.agents.iter().map(|a| a.as_ref()).collect();
-        assert_eq!(agents, ["agent-1", "agent-10", "agent-100", "agent-2", "agent-20", "agent-200"]);
+        assert_eq!(
+            agents,
+            [
+                "agent-1",
+                "agent-10",
+                "agent-100",
+                "agent-2",
+                "agent-20",
+                "agent-200"
+            ]
+        );
         assert!(pool.invalid.is_empty());
     }
 
@@ -168,11 +188,17 @@ mod tests {
         };
         let pool = IdPool::new(16, 6, classes);
         for id in pool.agents.iter().chain(&pool.tools) {
-            assert!(!id.is_empty() && !id.contains('/') && id.len() <= ID_BYTES_MAX, "{id:?}");
+            assert!(
+                !id.is_empty() && !id.contains('/') && id.len() <= ID_BYTES_MAX,
+                "{id:?}"
+            );
         }
         assert_eq!(pool.agents[15].len(), ID_BYTES_MAX);
         for id in &pool.invalid {
-            assert!(id.is_empty() || id.contains('/') || id.len() > ID_BYTES_MAX, "{id:?}");
+            assert!(
+                id.is_empty() || id.contains('/') || id.len() > ID_BYTES_MAX,
+                "{id:?}"
+            );
         }
         assert_eq!(pool.session_id(7, 0).len(), SESSION_ID_BYTES_MAX);
         assert_eq!(pool.session_id(7, 1).len(), SESSION_ID_BYTES_MAX + 1);

@@ -175,11 +175,7 @@ pub async fn raw_keys_of<K: ActorKV>(adapter: &KvAdapter<K>) -> Vec<String> {
 
 /// The raw keys among `keys` that belong to agent `id` (its record included).
 pub fn keys_of_agent(keys: &[String], id: &str) -> Vec<String> {
-    let exact = [
-        format!("agents/{id}"),
-        format!("blocks/{id}"),
-        format!("message_seq/{id}"),
-    ];
+    let exact = [format!("agents/{id}"), format!("blocks/{id}")];
     let prefixes = [format!("messages/{id}/"), format!("sessions/{id}/")];
     keys.iter()
         .filter(|k| exact.contains(k) || prefixes.iter().any(|p| k.starts_with(p.as_str())))

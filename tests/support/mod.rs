@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use dst::kv::{FaultConfig, InjectedFault};
+use dst::kv::{FaultConfig, InjectedFault, KvEvent};
 use dst::{ActorId, BugSet, DeterministicRng, KillSwitch, SimClock, SimStorage};
 
 /// The actor most tests use.
@@ -34,8 +34,10 @@ impl Sim {
         let storage = SimStorage::seeded(&root, clock.clone(), rules, kill_switch.clone(), bugs);
         let seen = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&seen);
-        storage.set_fault_observer(Rc::new(move |fault: &InjectedFault| {
-            sink.borrow_mut().push(fault.clone())
+        storage.set_observer(Rc::new(move |event: &KvEvent| {
+            if let KvEvent::Fault(fault) = event {
+                sink.borrow_mut().push(fault.clone())
+            }
         }));
         storage.set_faults_active(false);
         Sim {

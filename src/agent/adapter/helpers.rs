@@ -113,11 +113,11 @@ impl<K: ActorKV> KvAdapter<K> {
         let bucket = message_bucket(agent_id, created_at_ms);
         let last = txn.scan_range(RangeScan::last(&bucket, 1)).await?;
         let next = match last.first() {
-            Some((key, _)) => message_number(key).and_then(|n| n.checked_add(1)).ok_or_else(
-                || StorageError::Internal {
+            Some((key, _)) => message_number(key)
+                .and_then(|n| n.checked_add(1))
+                .ok_or_else(|| StorageError::Internal {
                     reason: format!("message key '{}' has no append number", display_key(key)),
-                },
-            )?,
+                })?,
             None => 0,
         };
         let n = if self.bugs.has(Bug::MessageKeyWithoutNumber) {
@@ -145,7 +145,10 @@ impl<K: ActorKV> KvAdapter<K> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            assert!(attempts <= attempts_max, "never more attempts than the limit");
+            assert!(
+                attempts <= attempts_max,
+                "never more attempts than the limit"
+            );
             match attempt().await {
                 Err(StorageError::TransactionConflict { .. }) if attempts < attempts_max => {}
                 outcome => return outcome,

@@ -4,8 +4,8 @@
 use super::helpers::check_message_owner;
 use super::KvAdapter;
 use crate::agent::keys::{
-    agent_key, blocks_key, check_id, messages_after, messages_prefix, session_key,
-    sessions_prefix, tool_key, AGENTS_PREFIX, TOOLS_PREFIX,
+    agent_key, blocks_key, check_id, messages_after, messages_prefix, session_key, sessions_prefix,
+    tool_key, AGENTS_PREFIX, TOOLS_PREFIX,
 };
 use crate::agent::records::{
     AgentMetadata, Block, CustomToolRecord, Message, SessionState, AGENT_NAME_BYTES_MAX,

@@ -13,13 +13,13 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use super::mirror::{DurableMirror, MirrorAgent, Stored};
+use crate::agent::{Block, CustomToolRecord, Message};
 use crate::check::call::{Call, Id};
 use crate::check::entity::Entity;
 use crate::check::finding::Finding;
 use crate::check::model::Model;
 use crate::check::render;
 use crate::check::state::{AgentState, ModelBlock, ModelMessage, Slot, ToolState};
-use crate::agent::{Block, CustomToolRecord, Message};
 
 /// Which entities a durable check looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,22 +32,41 @@ pub enum Scope {
 
 /// Checks the durable state in `mirror` against `model`. Returns the violations and how many
 /// entities were compared.
-pub fn check_durable(model: &mut Model, mirror: &mut DurableMirror, scope: Scope) -> (Vec<Finding>, u64) {
+pub fn check_durable(
+    model: &mut Model,
+    mirror: &mut DurableMirror,
+    scope: Scope,
+) -> (Vec<Finding>, u64) {
     let changed = mirror.take_changed();
     let mut findings = Vec::new();
     for key in &changed.outside {
         if mirror.holds_outside(key) {
             findings.push(Finding::new(
                 "no_phantoms",
-                format!("key '{}' is outside the documented layout", String::from_utf8_lossy(key)),
+                format!(
+                    "key '{}' is outside the documented layout",
+                    String::from_utf8_lossy(key)
+                ),
             ));
         }
     }
     let mut agents: BTreeSet<Id> = changed.agents.iter().map(|id| id.as_str().into()).collect();
     let mut tools: BTreeSet<Id> = changed.tools.iter().map(|id| id.as_str().into()).collect();
     let everything = scope == Scope::Everything;
-    agents.extend(model.agents().iter().filter(|(_, e)| everything || e.dirty).map(|(id, _)| id.clone()));
-    tools.extend(model.tools().iter().filter(|(_, e)| everything || e.dirty).map(|(id, _)| id.clone()));
+    agents.extend(
+        model
+            .agents()
+            .iter()
+            .filter(|(_, e)| everything || e.dirty)
+            .map(|(id, _)| id.clone()),
+    );
+    tools.extend(
+        model
+            .tools()
+            .iter()
+            .filter(|(_, e)| everything || e.dirty)
+            .map(|(id, _)| id.clone()),
+    );
     if everything {
         agents.extend(mirror.agent_ids().map(|id| id.as_str().into()));
         tools.extend(mirror.tool_names().map(|id| id.as_str().into()));
@@ -68,7 +87,11 @@ pub fn check_durable(model: &mut Model, mirror: &mut DurableMirror, scope: Scope
 fn check_agent(model: &mut Model, id: &Id, durable: &MirrorAgent) -> Vec<Finding> {
     let mut findings = Vec::new();
     if durable.record.is_none() && durable.has_children() {
-        let entity = model.agents().get(id).map(|e| e.recent(8).to_vec()).unwrap_or_default();
+        let entity = model
+            .agents()
+            .get(id)
+            .map(|e| e.recent(8).to_vec())
+            .unwrap_or_default();
         findings.push(Finding::new(
             "no_orphans",
             format!(
@@ -90,7 +113,7 @@ fn check_agent(model: &mut Model, id: &Id, durable: &MirrorAgent) -> Vec<Finding
         .collect();
     if matching.is_empty() {
         findings.extend(explain_agent(model, id, durable));
-        let order_base = model.take_order();
+        let order_base = model.take_orders(durable.messages.len() as u64);
         let adopted = adopt_agent(durable, order_base);
         let entity = model.agents_mut().get_mut(id).expect("exists");
         entity.replace(vec![adopted]);
@@ -176,8 +199,14 @@ fn agent_matches(candidate: &AgentState, durable: &MirrorAgent) -> bool {
 /// `candidate` (which matches `durable`) with its block stamps narrowed to the durable ones.
 fn narrowed(candidate: &AgentState, durable: &MirrorAgent) -> AgentState {
     let mut next = candidate.clone();
-    if let (Slot::Present(blocks), Some(Stored::Intact(stored))) = (&candidate.blocks, &durable.blocks) {
-        let exact = blocks.iter().zip(stored).map(|(m, d)| m.narrowed_to(d)).collect();
+    if let (Slot::Present(blocks), Some(Stored::Intact(stored))) =
+        (&candidate.blocks, &durable.blocks)
+    {
+        let exact = blocks
+            .iter()
+            .zip(stored)
+            .map(|(m, d)| m.narrowed_to(d))
+            .collect();
         next.blocks = Slot::Present(Rc::new(exact));
     }
     next
@@ -194,7 +223,9 @@ fn adopt_agent(durable: &MirrorAgent, order_base: u64) -> AgentState {
     }
     let blocks = match &durable.blocks {
         None => Slot::Absent,
-        Some(Stored::Intact(blocks)) => Slot::Present(Rc::new(blocks.iter().map(ModelBlock::given).collect())),
+        Some(Stored::Intact(blocks)) => {
+            Slot::Present(Rc::new(blocks.iter().map(ModelBlock::given).collect()))
+        }
         Some(Stored::Damaged(_)) => Slot::Damaged,
     };
     let sessions = durable
@@ -271,9 +302,10 @@ fn explain_agent(model: &mut Model, id: &Id, durable: &MirrorAgent) -> Vec<Findi
 /// means: something held but not durable breaks `acknowledged_durability` (a block that lost
 /// appended content, `no_lost_updates`); something durable but never written, `no_phantoms`.
 fn first_difference(model: &AgentState, durable: &MirrorAgent) -> (&'static str, String) {
-    fn meaning<T>(slot: &Slot<T>) -> &'static str {
-        match slot {
-            Slot::Present(_) => "acknowledged_durability",
+    fn meaning<T, U>(slot: &Slot<T>, durable: Option<&Stored<U>>) -> &'static str {
+        match (slot, durable) {
+            (_, Some(Stored::Damaged(_))) => "no_phantoms",
+            (Slot::Present(_), _) => "acknowledged_durability",
             _ => "no_phantoms",
         }
     }
@@ -283,14 +315,20 @@ fn first_difference(model: &AgentState, durable: &MirrorAgent) -> (&'static str,
             render::slot(&model.record, render::agent),
             stored(durable.record.as_ref(), render::agent)
         );
-        return (meaning(&model.record), what);
+        return (meaning(&model.record, durable.record.as_ref()), what);
     }
     if !blocks_match(&model.blocks, durable.blocks.as_ref()) {
         let shorter = match (&model.blocks, &durable.blocks) {
-            (Slot::Present(m), Some(Stored::Intact(d))) => m.iter().zip(d).any(|(m, d)| d.value.len() < m.value.len()),
+            (Slot::Present(m), Some(Stored::Intact(d))) => {
+                m.iter().zip(d).any(|(m, d)| d.value.len() < m.value.len())
+            }
             _ => false,
         };
-        let invariant = if shorter { "no_lost_updates" } else { meaning(&model.blocks) };
+        let invariant = if shorter {
+            "no_lost_updates"
+        } else {
+            meaning(&model.blocks, durable.blocks.as_ref())
+        };
         let what = format!(
             "blocks: model {}, durable {}",
             render::slot(&model.blocks, |b| render::list(b, render::model_block)),
@@ -313,7 +351,7 @@ fn first_difference(model: &AgentState, durable: &MirrorAgent) -> (&'static str,
                 render::slot(&slot, render::session),
                 stored(durable_slot, render::session)
             );
-            return (meaning(&slot), what);
+            return (meaning(&slot, durable_slot), what);
         }
     }
     let durable_messages: Vec<(&(u64, u64), &Stored<Message>)> = durable.messages.iter().collect();
@@ -330,10 +368,20 @@ fn first_difference(model: &AgentState, durable: &MirrorAgent) -> (&'static str,
     });
     let what = format!(
         "messages from position {position}: model {}, durable {}",
-        render::list(&model.messages[position.min(model.messages.len())..], render::model_message),
-        render::list(&durable_messages[position.min(durable_messages.len())..], |(_, m)| stored(Some(m), render::message))
+        render::list(
+            &model.messages[position.min(model.messages.len())..],
+            render::model_message
+        ),
+        render::list(
+            &durable_messages[position.min(durable_messages.len())..],
+            |(_, m)| stored(Some(m), render::message)
+        )
     );
-    let invariant = if missing { "acknowledged_durability" } else { "no_phantoms" };
+    let invariant = if missing {
+        "acknowledged_durability"
+    } else {
+        "no_phantoms"
+    };
     (invariant, what)
 }
 
@@ -345,7 +393,11 @@ fn stored<T>(stored: Option<&Stored<T>>, item: impl Fn(&T) -> String) -> String 
     }
 }
 
-fn check_tool(model: &mut Model, name: &Id, durable: Option<&Stored<CustomToolRecord>>) -> Vec<Finding> {
+fn check_tool(
+    model: &mut Model,
+    name: &Id,
+    durable: Option<&Stored<CustomToolRecord>>,
+) -> Vec<Finding> {
     if !model.tools_mut().contains_key(name) {
         model.tools_mut().insert(name.clone(), Entity::default());
     }
@@ -360,8 +412,9 @@ fn check_tool(model: &mut Model, name: &Id, durable: Option<&Stored<CustomToolRe
     if matching.is_empty() {
         let first = entity.candidates()[0].clone();
         let history = model.history(entity.recent(8));
-        let invariant = match first.record {
-            Slot::Present(_) => "acknowledged_durability",
+        let invariant = match (&first.record, durable) {
+            (_, Some(Stored::Damaged(_))) => "no_phantoms",
+            (Slot::Present(_), _) => "acknowledged_durability",
             _ => "no_phantoms",
         };
         findings.push(Finding::new(
@@ -377,9 +430,17 @@ fn check_tool(model: &mut Model, name: &Id, durable: Option<&Stored<CustomToolRe
             Some(Stored::Intact(tool)) => Slot::Present(Rc::new(tool.clone())),
             Some(Stored::Damaged(_)) => Slot::Damaged,
         };
-        model.tools_mut().get_mut(name).expect("exists").replace(vec![ToolState { record }]);
+        model
+            .tools_mut()
+            .get_mut(name)
+            .expect("exists")
+            .replace(vec![ToolState { record }]);
     } else {
-        model.tools_mut().get_mut(name).expect("exists").replace(matching);
+        model
+            .tools_mut()
+            .get_mut(name)
+            .expect("exists")
+            .replace(matching);
     }
     let entity = model.tools_mut().get_mut(name).expect("exists");
     entity.uncertain.clear();

@@ -16,7 +16,11 @@ struct Stored<T> {
 
 /// The record stored under `key` as `value`, or why it does not verify.
 pub fn decode_stored<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, String> {
-    if value.len() < CHECKSUM_DIGITS || !value[..CHECKSUM_DIGITS].iter().all(|b| b.is_ascii_hexdigit()) {
+    if value.len() < CHECKSUM_DIGITS
+        || !value[..CHECKSUM_DIGITS]
+            .iter()
+            .all(|b| b.is_ascii_hexdigit())
+    {
         return Err(format!("{} bytes without a checksum", value.len()));
     }
     let (digits, json) = value.split_at(CHECKSUM_DIGITS);
@@ -24,9 +28,12 @@ pub fn decode_stored<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T,
     let stored = u32::from_str_radix(digits, 16).expect("eight hex digits fit in u32");
     let computed = crc32fast::hash(json);
     if stored != computed {
-        return Err(format!("checksum {digits} but the bytes hash to {computed:08x}"));
+        return Err(format!(
+            "checksum {digits} but the bytes hash to {computed:08x}"
+        ));
     }
-    let parsed: Stored<T> = serde_json::from_slice(json).map_err(|e| format!("not a record: {e}"))?;
+    let parsed: Stored<T> =
+        serde_json::from_slice(json).map_err(|e| format!("not a record: {e}"))?;
     if parsed.key.as_bytes() != key {
         return Err(format!("written for key '{}'", parsed.key));
     }
@@ -47,7 +54,10 @@ mod tests {
     #[test]
     fn verified_records_decode_and_damage_is_named() {
         let value = stored("tools/t", "[1,2]");
-        assert_eq!(decode_stored::<Vec<u32>>(b"tools/t", &value), Ok(vec![1, 2]));
+        assert_eq!(
+            decode_stored::<Vec<u32>>(b"tools/t", &value),
+            Ok(vec![1, 2])
+        );
         let misplaced = decode_stored::<Vec<u32>>(b"tools/u", &value).unwrap_err();
         assert!(misplaced.contains("tools/t"), "{misplaced}");
         let torn = decode_stored::<Vec<u32>>(b"tools/t", &value[..value.len() - 1]).unwrap_err();

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn documented_keys_parse_and_others_do_not() {
-        assert_eq!(parse_key(b"agents/a:b#c"), Some(StoredKey::Agent("a:b#c".into())));
+        assert_eq!(
+            parse_key(b"agents/a:b#c"),
+            Some(StoredKey::Agent("a:b#c".into()))
+        );
         assert_eq!(
             parse_key("sessions/агент/s1".as_bytes()),
             Some(StoredKey::Session("агент".into(), "s1".into()))

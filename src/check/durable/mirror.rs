@@ -132,7 +132,9 @@ impl DurableMirror {
                 created_at_ms, n, ..
             } => match value {
                 Some(bytes) => {
-                    agent.messages.insert((created_at_ms, n), Stored::decode(key, bytes));
+                    agent
+                        .messages
+                        .insert((created_at_ms, n), Stored::decode(key, bytes));
                 }
                 None => {
                     agent.messages.remove(&(created_at_ms, n));
@@ -192,8 +194,13 @@ impl DurableMirror {
         }
         (self.digests.len() != entries.len()).then(|| {
             let durable: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
-            let extra = self.digests.keys().find(|k| !durable.contains(k.as_slice()));
-            extra.expect("more digests than entries means an extra key").clone()
+            let extra = self
+                .digests
+                .keys()
+                .find(|k| !durable.contains(k.as_slice()));
+            extra
+                .expect("more digests than entries means an extra key")
+                .clone()
         })
     }
 }

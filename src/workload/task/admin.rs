@@ -42,7 +42,12 @@ impl Task {
                     agent: agent.clone(),
                     blocks: blocks.clone(),
                 },
-                run: async move { store.save_blocks(agent, &blocks).await.map(|()| Answer::Done) },
+                run: async move {
+                    store
+                        .save_blocks(agent, &blocks)
+                        .await
+                        .map(|()| Answer::Done)
+                },
             }
         })
         .await;

@@ -69,13 +69,23 @@ impl Task {
         let (store, world) = (&self.store, &self.world);
         let (_, appended) = call_with_retries(world, self.id, |op| {
             let id = world.borrow().ids.message_id(op);
-            let message = Rc::new(records::message(agent, &id, MessageRole::User, created_at_ms));
+            let message = Rc::new(records::message(
+                agent,
+                &id,
+                MessageRole::User,
+                created_at_ms,
+            ));
             Attempt {
                 call: Call::AppendMessage {
                     agent: agent.clone(),
                     message: message.clone(),
                 },
-                run: async move { store.append_message(agent, &message).await.map(|()| Answer::Done) },
+                run: async move {
+                    store
+                        .append_message(agent, &message)
+                        .await
+                        .map(|()| Answer::Done)
+                },
             }
         })
         .await;
@@ -87,7 +97,12 @@ impl Task {
             let next = Rc::new(records::next_session(&session, op, now_ms, pending));
             let message = with_message.then(|| {
                 let id = world.borrow().ids.message_id(op);
-                Rc::new(records::message(agent, &id, MessageRole::Assistant, created_at_ms))
+                Rc::new(records::message(
+                    agent,
+                    &id,
+                    MessageRole::Assistant,
+                    created_at_ms,
+                ))
             });
             Attempt {
                 call: Call::Checkpoint {

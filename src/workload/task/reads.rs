@@ -14,14 +14,18 @@ const INVALID_LIMIT_ODDS: u64 = 16;
 impl Task {
     pub(super) async fn load_agent(&mut self, agent: &Id) {
         let call = Call::LoadAgent(agent.clone());
-        self.judged(call, |store| async move { store.load_agent(agent).await.map(Answer::Agent) })
-            .await;
+        self.judged(call, |store| async move {
+            store.load_agent(agent).await.map(Answer::Agent)
+        })
+        .await;
     }
 
     pub(super) async fn agent_exists(&mut self, agent: &Id) {
         let call = Call::AgentExists(agent.clone());
-        self.judged(call, |store| async move { store.agent_exists(agent).await.map(Answer::Exists) })
-            .await;
+        self.judged(call, |store| async move {
+            store.agent_exists(agent).await.map(Answer::Exists)
+        })
+        .await;
     }
 
     pub(super) async fn list_agents(&mut self) {
@@ -65,15 +69,20 @@ impl Task {
         };
         let session = &session;
         self.judged(call, |store| async move {
-            store.load_session(agent, session).await.map(Answer::Session)
+            store
+                .load_session(agent, session)
+                .await
+                .map(Answer::Session)
         })
         .await;
     }
 
     pub(super) async fn load_blocks(&mut self, agent: &Id) {
         let call = Call::LoadBlocks(agent.clone());
-        self.judged(call, |store| async move { store.load_blocks(agent).await.map(Answer::Blocks) })
-            .await;
+        self.judged(call, |store| async move {
+            store.load_blocks(agent).await.map(Answer::Blocks)
+        })
+        .await;
     }
 
     /// `load_messages` with a random limit: 1..=60, or now and then one outside 1..=1000.
@@ -88,7 +97,10 @@ impl Task {
             limit,
         };
         self.judged(call, |store| async move {
-            store.load_messages(agent, limit).await.map(Answer::Messages)
+            store
+                .load_messages(agent, limit)
+                .await
+                .map(Answer::Messages)
         })
         .await;
     }
