@@ -77,3 +77,42 @@ fn stale_read_your_writes_breaks_read_consistency() {
 fn unverified_reads_return_corrupt_data() {
     assert_caught(Bug::UnverifiedRead, "corruption", "read_consistency");
 }
+
+#[test]
+fn an_inclusive_since_returns_messages_it_must_not() {
+    assert_caught(Bug::SinceInclusive, "default", "read_consistency");
+}
+
+#[test]
+fn a_latest_session_that_may_be_stopped_is_the_wrong_answer() {
+    assert_caught(Bug::LatestIncludesStopped, "default", "read_consistency");
+}
+
+#[test]
+fn an_update_that_creates_a_missing_block_breaks_the_error_contract() {
+    assert_caught(Bug::UpdateCreatesMissing, "default", "error_contract");
+}
+
+#[test]
+fn deleting_a_missing_agent_without_not_found_breaks_the_error_contract() {
+    assert_caught(Bug::DeleteMissingAgentOk, "default", "error_contract");
+}
+
+#[test]
+fn a_conflict_surfaced_without_retries_breaks_the_retry_contract() {
+    assert_caught(Bug::ConflictNotRetried, "contention", "retry_contract");
+}
+
+#[test]
+fn a_prefix_without_its_separator_leaks_another_agents_sessions() {
+    assert_caught(
+        Bug::PrefixWithoutSeparator,
+        "many-agents",
+        "read_consistency",
+    );
+}
+
+#[test]
+fn message_keys_without_the_append_number_lose_messages() {
+    assert_caught(Bug::MessageKeyWithoutNumber, "default", "read_consistency");
+}

@@ -258,8 +258,10 @@ mod tests {
             content: content.into(),
         };
         assert_eq!(predict(&append("x"), &state), Prediction::NotFound("agent"));
-        let mut state = state;
-        state.record = Slot::Damaged;
+        let state = AgentState {
+            record: Slot::Damaged,
+            ..AgentState::default()
+        };
         let once = apply_agent(&append("x;"), &state, None, window(), 0);
         let twice = apply_agent(&append("y;"), &once, None, window(), 1);
         let block = block_after(&twice, "notes").unwrap();
@@ -272,8 +274,10 @@ mod tests {
 
     #[test]
     fn update_of_a_missing_label_is_not_found() {
-        let mut state = AgentState::default();
-        state.record = Slot::Damaged;
+        let mut state = AgentState {
+            record: Slot::Damaged,
+            ..AgentState::default()
+        };
         let update = Call::UpdateBlock {
             agent: "a".into(),
             label: "persona".into(),

@@ -15,7 +15,7 @@ use crate::kv::{FaultConfig, FaultType, KvOp};
 use super::op_kind::OpKind;
 
 /// The built-in scenarios, by name, in a fixed order. `default` runs when none is named.
-pub const BUILT_IN: [(&str, &str); 7] = [
+pub const BUILT_IN: [(&str, &str); 8] = [
     ("default", include_str!("../../scenarios/default.json")),
     ("no-faults", include_str!("../../scenarios/no-faults.json")),
     (
@@ -33,6 +33,10 @@ pub const BUILT_IN: [(&str, &str); 7] = [
     (
         "corruption",
         include_str!("../../scenarios/corruption.json"),
+    ),
+    (
+        "many-agents",
+        include_str!("../../scenarios/many-agents.json"),
     ),
     (
         "lossy-disk",

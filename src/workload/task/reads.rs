@@ -90,7 +90,7 @@ impl Task {
         let odds = self.draw(INVALID_LIMIT_ODDS);
         let mut limit = 1 + self.draw(60) as usize;
         if odds == 0 && self.world.borrow().ids.classes.invalid {
-            limit = if limit % 2 == 0 { 0 } else { 1001 };
+            limit = if limit.is_multiple_of(2) { 0 } else { 1001 };
         }
         let call = Call::LoadMessages {
             agent: agent.clone(),
