@@ -136,131 +136,23 @@ pub fn message_number(key: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// A parsed storage key: which record lives there.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RecordKey {
-    /// `agents/{id}`.
-    Agent {
-        /// Id of the agent.
-        agent_id: String,
-    },
-    /// `blocks/{agent_id}`.
-    Blocks {
-        /// Agent whose memory blocks the record holds.
-        agent_id: String,
-    },
-    /// `sessions/{agent_id}/{session_id}`.
-    Session {
-        /// Agent the session belongs to.
-        agent_id: String,
-        /// Id of the session within the agent.
-        session_id: String,
-    },
-    /// `messages/{agent_id}/{created_at_ms}/{n}`.
-    Message {
-        /// Agent whose history holds the message.
-        agent_id: String,
-        /// Creation time of the message, simulated ms.
-        created_at_ms: u64,
-        /// Position among the agent's messages created in the same ms, from 0.
-        n: u64,
-    },
-    /// `tools/{name}`.
-    Tool {
-        /// Name of the custom tool.
-        name: String,
-    },
-}
-
-impl RecordKey {
-    /// Parses a key of the layout; `None` for anything else.
-    pub fn parse(key: &[u8]) -> Option<RecordKey> {
-        let key = std::str::from_utf8(key).ok()?;
-        let (family, rest) = key.split_once('/')?;
-        let single = |s: &str| (!s.is_empty() && !s.contains('/')).then(|| s.to_string());
-        let number = |s: &str| {
-            let digits = s.len() == NUMBER_DIGITS && s.bytes().all(|b| b.is_ascii_digit());
-            digits.then(|| s.parse().ok()).flatten()
-        };
-        match family {
-            "agents" => Some(RecordKey::Agent {
-                agent_id: single(rest)?,
-            }),
-            "blocks" => Some(RecordKey::Blocks {
-                agent_id: single(rest)?,
-            }),
-            "tools" => Some(RecordKey::Tool {
-                name: single(rest)?,
-            }),
-            "sessions" => {
-                let (agent_id, session_id) = rest.split_once('/')?;
-                Some(RecordKey::Session {
-                    agent_id: single(agent_id)?,
-                    session_id: single(session_id)?,
-                })
-            }
-            "messages" => {
-                let mut parts = rest.split('/');
-                let agent_id = single(parts.next()?)?;
-                let created_at_ms = number(parts.next()?)?;
-                let n = number(parts.next()?)?;
-                parts.next().is_none().then_some(RecordKey::Message {
-                    agent_id,
-                    created_at_ms,
-                    n,
-                })
-            }
-            _ => None,
-        }
-    }
-
-    /// The agent that owns the record, if it belongs to one.
-    pub fn owner(&self) -> Option<&str> {
-        match self {
-            RecordKey::Agent { .. } | RecordKey::Tool { .. } => None,
-            RecordKey::Blocks { agent_id }
-            | RecordKey::Session { agent_id, .. }
-            | RecordKey::Message { agent_id, .. } => Some(agent_id),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_key_parses_back() {
+    fn keys_follow_the_layout() {
+        assert_eq!(agent_key("a1"), b"agents/a1");
+        assert_eq!(blocks_key("a1"), b"blocks/a1");
+        assert_eq!(session_key("a1", "s1"), b"sessions/a1/s1");
+        assert_eq!(sessions_prefix("a1"), b"sessions/a1/");
+        assert_eq!(tool_key("t"), b"tools/t");
         assert_eq!(
-            RecordKey::parse(&message_key("a1", 7, 2)),
-            Some(RecordKey::Message {
-                agent_id: "a1".into(),
-                created_at_ms: 7,
-                n: 2
-            })
+            message_key("a1", 7, 2),
+            b"messages/a1/00000000000000000007/00000000000000000002"
         );
         assert_eq!(message_number(&message_key("a1", 7, 2)), Some(2));
-        assert_eq!(
-            RecordKey::parse(&session_key("a1", "s1")),
-            Some(RecordKey::Session {
-                agent_id: "a1".into(),
-                session_id: "s1".into()
-            })
-        );
-        assert_eq!(
-            RecordKey::parse(&agent_key("a1")),
-            Some(RecordKey::Agent {
-                agent_id: "a1".into()
-            })
-        );
-        assert_eq!(
-            RecordKey::parse(&blocks_key("a1")).unwrap().owner(),
-            Some("a1")
-        );
-        assert_eq!(RecordKey::parse(&tool_key("t")).unwrap().owner(), None);
-        assert_eq!(RecordKey::parse(b"agents/a/b"), None);
-        assert_eq!(RecordKey::parse(b"other/x"), None);
-        assert_eq!(RecordKey::parse(b"messages/a/1/2"), None);
+        assert_eq!(message_number(b"x"), None);
     }
 
     #[test]
