@@ -5,7 +5,7 @@ mod support;
 
 use dst::kv::FaultEffect;
 use dst::{ActorKV, ActorTransaction, Bug, BugSet, FaultConfig, FaultType, StorageError};
-use support::{actor, entries, run, Sim};
+use support::{actor, entries, run, value, Sim};
 
 fn planted(bug: Bug, rules: Vec<FaultConfig>, seed: u64) -> Sim {
     let sim = Sim::new(seed, rules, BugSet::of(&[bug]));
@@ -48,7 +48,7 @@ fn torn(seed: u64) -> Vec<Vec<u8>> {
         .storage
         .durable_entries(&a)
         .into_iter()
-        .map(|(k, _)| k)
+        .map(|(k, _)| k.to_vec())
         .collect();
     assert_eq!(
         sim.seen()[0].effect,
@@ -106,10 +106,10 @@ fn stale_read_your_writes_reads_the_store_instead_of_the_buffer() {
         (run(txn.get(b"k")).unwrap(), run(txn.get(b"fresh")).unwrap())
     };
     let stale = read_back(BugSet::of(&[Bug::StaleReadYourWrites]));
-    assert_eq!(stale, (Some(b"stored".to_vec()), None));
+    assert_eq!(stale, (Some(value(b"stored")), None));
     let correct = read_back(BugSet::none());
     assert_eq!(
         correct,
-        (Some(b"buffered".to_vec()), Some(b"buffered".to_vec()))
+        (Some(value(b"buffered")), Some(value(b"buffered")))
     );
 }

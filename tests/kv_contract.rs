@@ -4,7 +4,7 @@
 mod support;
 
 use dst::{ActorKV, ActorTransaction, BugSet, MemoryKV, StorageError};
-use support::{actor, entries, run, Sim};
+use support::{actor, entries, keys, run, value, Sim};
 
 fn conflict(key: &str) -> StorageError {
     StorageError::TransactionConflict {
@@ -19,11 +19,8 @@ async fn ordered_listing_never_leaks_other_actors<S: ActorKV>(store: S) {
         store.set(&a, key.as_bytes(), key.as_bytes()).await.unwrap();
     }
     store.set(&b, b"p/0", b"other").await.unwrap();
-    let keys = store.list_keys(&a, b"p/").await.unwrap();
-    assert_eq!(
-        keys,
-        vec![b"p/1".to_vec(), b"p/2".to_vec(), b"p/3".to_vec()]
-    );
+    let listed = store.list_keys(&a, b"p/").await.unwrap();
+    assert_eq!(listed, keys(&["p/1", "p/2", "p/3"]));
     let scanned = store.scan_prefix(&a, b"").await.unwrap();
     let expected = entries(&[
         ("p", "p"),
@@ -49,17 +46,17 @@ async fn transaction_reads_its_own_writes<S: ActorKV>(store: S) {
     store.set(&a, b"k", b"old").await.unwrap();
     store.set(&a, b"p/gone", b"x").await.unwrap();
     let mut txn = store.begin_transaction(&a).await.unwrap();
-    assert_eq!(txn.get(b"k").await.unwrap(), Some(b"old".to_vec()));
+    assert_eq!(txn.get(b"k").await.unwrap(), Some(value(b"old")));
     txn.set(b"k", b"new").await.unwrap();
     txn.set(b"p/b", b"2").await.unwrap();
     txn.set(b"p/a", b"1").await.unwrap();
     txn.delete(b"p/gone").await.unwrap();
-    assert_eq!(txn.get(b"k").await.unwrap(), Some(b"new".to_vec()));
+    assert_eq!(txn.get(b"k").await.unwrap(), Some(value(b"new")));
     assert_eq!(txn.get(b"p/gone").await.unwrap(), None);
     let scanned = txn.scan_prefix(b"p/").await.unwrap();
     assert_eq!(scanned, entries(&[("p/a", "1"), ("p/b", "2")]));
     assert_eq!(txn.list_keys(b"").await.unwrap().len(), 3);
-    assert_eq!(store.get(&a, b"k").await.unwrap(), Some(b"old".to_vec()));
+    assert_eq!(store.get(&a, b"k").await.unwrap(), Some(value(b"old")));
     txn.commit().await.unwrap();
     let all = store.scan_prefix(&a, b"").await.unwrap();
     assert_eq!(all, entries(&[("k", "new"), ("p/a", "1"), ("p/b", "2")]));
@@ -107,7 +104,7 @@ async fn scanned_prefix_conflicts<S: ActorKV>(store: S) {
     store.set(&a, b"q/2", b"unrelated").await.unwrap();
     store.set(&b, b"p/3", b"other actor").await.unwrap();
     txn.commit().await.unwrap();
-    assert_eq!(store.get(&a, b"count").await.unwrap(), Some(b"2".to_vec()));
+    assert_eq!(store.get(&a, b"count").await.unwrap(), Some(value(b"2")));
 }
 
 async fn abort_and_drop_discard<S: ActorKV>(store: S) {
@@ -154,6 +151,6 @@ fn memory_clones_share_one_store() {
     run(clone.set(&actor("a"), b"k", b"v")).unwrap();
     assert_eq!(
         run(store.get(&actor("a"), b"k")).unwrap(),
-        Some(b"v".to_vec())
+        Some(value(b"v"))
     );
 }

@@ -9,7 +9,7 @@ use std::task::Poll;
 
 use dst::kv::{FaultEffect, InjectedFault, KvOp};
 use dst::{ActorKV, ActorTransaction, BugSet, FaultConfig, FaultType, StorageError};
-use support::{actor, entries, poll_once, run, Entries, Sim};
+use support::{actor, entries, keys, poll_once, run, value, Entries, Sim};
 
 fn injected(fault: FaultType, op: KvOp, key: &str) -> StorageError {
     StorageError::FaultInjected {
@@ -158,7 +158,7 @@ fn storage_latency_waits_on_the_simulated_clock() {
     assert_eq!(sim.clock.fire_next(), Some(5));
     assert_eq!(
         poll_once(read.as_mut()),
-        Poll::Ready(Ok(Some(b"old".to_vec())))
+        Poll::Ready(Ok(Some(value(b"old"))))
     );
     let delayed = FaultEffect::Delayed { delay_ms: 5 };
     assert_eq!(
@@ -188,10 +188,7 @@ fn crash_before_write_writes_nothing_and_kills_the_process() {
     assert!(poll_once(pin!(sim.storage.begin_transaction(&a))).is_pending());
     sim.storage.restart();
     sim.storage.set_faults_active(false);
-    assert_eq!(
-        run(sim.storage.get(&a, b"k")).unwrap(),
-        Some(b"old".to_vec())
-    );
+    assert_eq!(run(sim.storage.get(&a, b"k")).unwrap(), Some(value(b"old")));
 }
 
 #[test]
@@ -244,7 +241,7 @@ fn crashed_commit(seed: u64, bugs: BugSet) -> Vec<Vec<u8>> {
     assert!(sim.storage.is_crashed());
     let (visible, durable) = both(&sim);
     assert_eq!(visible, durable, "a crash during commit writes durably");
-    let keys: Vec<Vec<u8>> = durable.into_iter().map(|(k, _)| k).collect();
+    let keys: Vec<Vec<u8>> = durable.into_iter().map(|(k, _)| k.to_vec()).collect();
     let seen = sim.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(
@@ -315,10 +312,10 @@ fn misdirected_write_in_a_commit_moves_one_write() {
     assert_eq!(visible, durable);
     let missed = &seen[0].key;
     assert!(
-        visible.iter().all(|(k, _)| k != missed),
+        visible.iter().all(|(k, _)| **k != **missed),
         "intended key unchanged (absent)"
     );
-    assert!(visible.iter().any(|(k, _)| k == landed_at));
+    assert!(visible.iter().any(|(k, _)| **k == **landed_at));
     assert_eq!(
         visible.len(),
         3,
@@ -404,7 +401,7 @@ fn transaction_reads_of_unbuffered_keys_and_commits_are_faultable() {
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
     run(txn.set(b"k", b"buffered")).unwrap();
-    assert_eq!(run(txn.get(b"k")).unwrap(), Some(b"buffered".to_vec()));
+    assert_eq!(run(txn.get(b"k")).unwrap(), Some(value(b"buffered")));
     let read = run(txn.get(b"j"));
     assert_eq!(
         read,
@@ -428,10 +425,10 @@ fn transaction_reads_of_unbuffered_keys_and_commits_are_faultable() {
 fn corruption_reaches_transaction_reads_but_not_the_store() {
     let sim = seeded(FaultConfig::new(FaultType::StorageCorruption, 1.0));
     let mut txn = run(sim.storage.begin_transaction(&actor("a"))).unwrap();
-    assert_ne!(run(txn.get(b"k")).unwrap(), Some(b"old".to_vec()));
+    assert_ne!(run(txn.get(b"k")).unwrap(), Some(value(b"old")));
     assert_ne!(run(txn.scan_prefix(b"")).unwrap(), entries(UNTOUCHED));
-    let keys = run(txn.list_keys(b"")).unwrap();
-    assert_eq!(keys, vec![b"k".to_vec(), b"other".to_vec()]);
+    let listed = run(txn.list_keys(b"")).unwrap();
+    assert_eq!(listed, keys(&["k", "other"]));
     assert_eq!(both(&sim), (entries(UNTOUCHED), entries(UNTOUCHED)));
     let ops: Vec<KvOp> = sim.seen().iter().map(|f| f.op).collect();
     assert_eq!(ops, vec![KvOp::TxnGet, KvOp::TxnScan, KvOp::TxnScan]);

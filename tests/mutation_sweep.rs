@@ -45,7 +45,10 @@ fn every_shipped_scenario_holds_its_expectation() {
             }
         }
         if scenario.expect == Expectation::Violation {
-            assert!(failed > 0, "{name} expects a violation; {seeds} seeds found none");
+            assert!(
+                failed > 0,
+                "{name} expects a violation; {seeds} seeds found none"
+            );
         }
     }
 }

@@ -5,14 +5,22 @@
 //! Listing and scanning return keys in ascending byte order.
 
 use std::fmt;
+use std::rc::Rc;
 
 use crate::agent::StorageError;
+
+/// A stored value, shared: reads hand out the stored bytes, not copies.
+pub type Value = Rc<[u8]>;
+
+/// A key as a listing or scan returns it (actor-relative), shared.
+pub type Key = Rc<[u8]>;
 
 /// An actor's identity, `namespace:id`. Both parts are non-empty and contain no `:` or `/`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ActorId {
     namespace: String,
     id: String,
+    key: Rc<[u8]>,
 }
 
 impl ActorId {
@@ -28,12 +36,13 @@ impl ActorId {
         Ok(ActorId {
             namespace: namespace.to_string(),
             id: id.to_string(),
+            key: Rc::from(format!("{namespace}:{id}").into_bytes()),
         })
     }
 
-    /// The qualified name as bytes, `namespace:id`: the prefix of every key of this actor.
-    pub fn key_bytes(&self) -> Vec<u8> {
-        format!("{}:{}", self.namespace, self.id).into_bytes()
+    /// The qualified name as bytes, `namespace:id`: what a store files this actor's keys under.
+    pub fn key_bytes(&self) -> &Rc<[u8]> {
+        &self.key
     }
 }
 
@@ -146,12 +155,12 @@ impl<'a> RangeScan<'a> {
 
     /// Applies the range to `entries` (every entry under the prefix, ascending): the entries
     /// from `from` on, the first or last `limit` of them, in the scan's order.
-    pub fn select<V>(&self, entries: Vec<(Vec<u8>, V)>) -> Vec<(Vec<u8>, V)> {
+    pub fn select<V>(&self, entries: Vec<(Key, V)>) -> Vec<(Key, V)> {
         assert!(self.from.starts_with(self.prefix), "from lies under prefix");
         assert!(self.limit > 0, "a range scan returns at least one entry");
-        let start = entries.partition_point(|(key, _)| key.as_slice() < self.from);
+        let start = entries.partition_point(|(key, _)| key.as_ref() < self.from);
         let in_range = entries.into_iter().skip(start);
-        let selected: Vec<(Vec<u8>, V)> = if self.reverse {
+        let selected: Vec<(Key, V)> = if self.reverse {
             let all: Vec<_> = in_range.collect();
             let keep = all.len().saturating_sub(self.limit);
             all.into_iter().skip(keep).rev().collect()
@@ -174,7 +183,7 @@ pub trait ActorKV {
     type Transaction: ActorTransaction;
 
     /// The value under `key`, or `None`.
-    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError>;
     /// Stores `value` under `key`, replacing any previous value.
     async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError>;
     /// Removes `key`; removing an absent key succeeds.
@@ -182,21 +191,20 @@ pub trait ActorKV {
     /// Whether `key` holds a value.
     async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError>;
     /// Every key starting with `prefix`, ascending.
-    async fn list_keys(&self, actor: &ActorId, prefix: &[u8])
-        -> Result<Vec<Vec<u8>>, StorageError>;
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, StorageError>;
     /// Every (key, value) whose key starts with `prefix`, ascending by key.
     async fn scan_prefix(
         &self,
         actor: &ActorId,
         prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    ) -> Result<Vec<(Key, Value)>, StorageError>;
     /// The entries of `scan`, in its order. The default reads the whole prefix and selects;
     /// stores override it to read only the range.
     async fn scan_range(
         &self,
         actor: &ActorId,
         scan: RangeScan<'_>,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
         let entries = self.scan_prefix(actor, scan.prefix).await?;
         Ok(scan.select(entries))
     }
@@ -214,23 +222,19 @@ pub trait ActorKV {
 #[allow(async_fn_in_trait)] // single-threaded simulation: futures are deliberately not `Send`
 pub trait ActorTransaction {
     /// The value under `key` as this transaction sees it.
-    async fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError>;
     /// Buffers a write of `value` under `key`.
     async fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), StorageError>;
     /// Buffers a delete of `key`.
     async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError>;
     /// Every key starting with `prefix` as this transaction sees it, ascending; the prefix joins
     /// the read set, so a concurrent insert or delete under it makes the commit conflict.
-    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StorageError>;
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, StorageError>;
     /// Every (key, value) under `prefix` as this transaction sees it; joins the read set.
-    async fn scan_prefix(&mut self, prefix: &[u8])
-        -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError>;
+    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, StorageError>;
     /// The entries of `scan` as this transaction sees it, in the scan's order; the scanned
     /// prefix joins the read set. The default reads the whole prefix and selects.
-    async fn scan_range(
-        &mut self,
-        scan: RangeScan<'_>,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, StorageError> {
         let entries = self.scan_prefix(scan.prefix).await?;
         Ok(scan.select(entries))
     }

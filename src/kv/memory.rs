@@ -6,9 +6,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::store::{actor_prefix, join_key, VersionedStore};
+use super::store::VersionedStore;
 use super::txn_buffer::TxnBuffer;
-use super::{ActorId, ActorKV, ActorTransaction};
+use super::{ActorId, ActorKV, ActorTransaction, Key, RangeScan, Value};
 use crate::agent::StorageError;
 
 /// A fault-free in-memory store. Cheap to clone: clones share one map.
@@ -24,19 +24,21 @@ impl MemoryKV {
     }
 
     fn write(&self, actor: &ActorId, key: &[u8], value: Option<&[u8]>) {
-        let full = join_key(&actor_prefix(actor), key);
         let mut store = self.store.borrow_mut();
-        store.apply(&[(full.clone(), value.map(<[u8]>::to_vec))]);
-        assert_eq!(store.get(&full).map(|(v, _)| v), value);
+        store.apply(actor.key_bytes(), &[(key.into(), value.map(Value::from))]);
+        let stored = store.get(actor.key_bytes(), key).map(|e| e.value.as_ref());
+        assert_eq!(stored, value, "a write is read back");
     }
 }
 
 impl ActorKV for MemoryKV {
     type Transaction = MemoryTransaction;
 
-    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        let full = join_key(&actor_prefix(actor), key);
-        Ok(self.store.borrow().get(&full).map(|(v, _)| v.to_vec()))
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError> {
+        let store = self.store.borrow();
+        Ok(store
+            .get(actor.key_bytes(), key)
+            .map(|e| Rc::clone(&e.value)))
     }
 
     async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
@@ -50,15 +52,14 @@ impl ActorKV for MemoryKV {
     }
 
     async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError> {
-        let full = join_key(&actor_prefix(actor), key);
-        Ok(self.store.borrow().version(&full).is_some())
+        Ok(self
+            .store
+            .borrow()
+            .version(actor.key_bytes(), key)
+            .is_some())
     }
 
-    async fn list_keys(
-        &self,
-        actor: &ActorId,
-        prefix: &[u8],
-    ) -> Result<Vec<Vec<u8>>, StorageError> {
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
         let entries = self.scan_prefix(actor, prefix).await?;
         Ok(entries.into_iter().map(|(key, _)| key).collect())
     }
@@ -67,13 +68,21 @@ impl ActorKV for MemoryKV {
         &self,
         actor: &ActorId,
         prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
-        let actor_prefix = actor_prefix(actor);
-        let full_prefix = join_key(&actor_prefix, prefix);
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
+        self.scan_range(actor, RangeScan::prefix(prefix, usize::MAX))
+            .await
+    }
+
+    async fn scan_range(
+        &self,
+        actor: &ActorId,
+        scan: RangeScan<'_>,
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
         let store = self.store.borrow();
         let entries = store
-            .scan(&full_prefix)
-            .map(|(key, value, _)| (key[actor_prefix.len()..].to_vec(), value.to_vec()))
+            .range(actor.key_bytes(), scan)
+            .take(scan.limit)
+            .map(|(key, entry)| (Rc::clone(key), Rc::clone(&entry.value)))
             .collect();
         Ok(entries)
     }
@@ -96,7 +105,7 @@ pub struct MemoryTransaction {
 }
 
 impl ActorTransaction for MemoryTransaction {
-    async fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError> {
         Ok(self.buffer.get(&self.store.borrow(), key))
     }
 
@@ -110,26 +119,28 @@ impl ActorTransaction for MemoryTransaction {
         Ok(())
     }
 
-    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StorageError> {
-        let entries = self.buffer.scan(&self.store.borrow(), prefix);
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+        let entries = self.scan_prefix(prefix).await?;
         Ok(entries.into_iter().map(|(key, _)| key).collect())
     }
 
-    async fn scan_prefix(
-        &mut self,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
-        Ok(self.buffer.scan(&self.store.borrow(), prefix))
+    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, StorageError> {
+        self.scan_range(RangeScan::prefix(prefix, usize::MAX)).await
+    }
+
+    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, StorageError> {
+        Ok(self.buffer.scan(&self.store.borrow(), scan))
     }
 
     async fn commit(self) -> Result<(), StorageError> {
         let mut store = self.store.borrow_mut();
         self.buffer.validate(&store)?;
+        let actor = Rc::clone(self.buffer.actor());
         let writes = self.buffer.into_writes();
-        store.apply(&writes);
+        store.apply(&actor, &writes);
         assert!(writes
             .iter()
-            .all(|(key, value)| store.get(key).map(|(v, _)| v) == value.as_deref()));
+            .all(|(key, value)| store.get(&actor, key).map(|e| &e.value) == value.as_ref()));
         Ok(())
     }
 

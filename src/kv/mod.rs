@@ -12,7 +12,7 @@ mod sim_transaction;
 mod store;
 mod txn_buffer;
 
-pub use actor_kv::{ActorId, ActorKV, ActorTransaction, KvOp, RangeScan};
+pub use actor_kv::{ActorId, ActorKV, ActorTransaction, Key, KvOp, RangeScan, Value};
 pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent};
 pub use injector::{FaultInjector, FiredFault};
 pub use memory::{MemoryKV, MemoryTransaction};

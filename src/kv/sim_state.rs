@@ -19,8 +19,10 @@
 //! intact; the fault is still reported, as `Inert`. Every fault that fires, and every commit
 //! refused for a conflict, is queued for the observer once.
 
+use std::rc::Rc;
+
 use super::store::{VersionedStore, Write};
-use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp};
+use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp, Value};
 use crate::agent::{display_key, StorageError};
 use crate::bugs::{Bug, BugSet};
 use crate::sim::{DeterministicRng, KillSwitch};
@@ -91,49 +93,48 @@ impl SimState {
         std::mem::take(&mut self.reports)
     }
 
-    /// Writes a batch of full keys of the actor `prefix` under `fault` (or none), on behalf of
-    /// `op`. Returns what the caller sees.
+    /// Writes a batch of `actor`'s keys under `fault` (or none), on behalf of `op`. Returns
+    /// what the caller sees.
     pub(crate) fn write(
         &mut self,
         op: KvOp,
-        prefix: &[u8],
+        actor: &Rc<[u8]>,
         mut writes: Vec<Write>,
         fault: Option<FaultType>,
     ) -> Result<(), StorageError> {
         assert!(op.is_write(), "{} does not write", op.name());
-        assert!(writes.iter().all(|(key, _)| key.starts_with(prefix)));
         let first_key = writes
             .first()
-            .map(|(key, _)| key[prefix.len()..].to_vec())
+            .map(|(key, _)| key.to_vec())
             .unwrap_or_default();
         let Some(fault) = fault else {
-            self.apply_acknowledged(&writes);
+            self.apply_acknowledged(actor, &writes);
             return Ok(());
         };
         match fault {
-            FaultType::CrashBeforeWrite => Err(self.crash(fault, op, &first_key, prefix, &[])),
+            FaultType::CrashBeforeWrite => Err(self.crash(fault, op, &first_key, &[])),
             FaultType::CrashAfterWrite => {
-                self.apply_durably(&writes);
-                Err(self.crash(fault, op, &first_key, prefix, &writes))
+                self.apply_durably(actor, &writes);
+                Err(self.crash(fault, op, &first_key, &writes))
             }
             FaultType::CrashDuringTransaction => {
                 let applied = self.crash_cut(writes.len());
-                self.apply_durably(&writes[..applied]);
-                Err(self.crash(fault, op, &first_key, prefix, &writes[..applied]))
+                self.apply_durably(actor, &writes[..applied]);
+                Err(self.crash(fault, op, &first_key, &writes[..applied]))
             }
             FaultType::MisdirectedWrite => {
-                self.misdirect(op, prefix, &mut writes);
-                self.apply_acknowledged(&writes);
+                self.misdirect(op, actor, &mut writes);
+                self.apply_acknowledged(actor, &writes);
                 Ok(())
             }
             FaultType::PartialWrite => {
-                self.truncate(op, prefix, &mut writes);
-                self.apply_acknowledged(&writes);
+                self.truncate(op, &mut writes);
+                self.apply_acknowledged(actor, &writes);
                 Ok(())
             }
             FaultType::FsyncFail | FaultType::UnflushedLoss => {
-                self.visible.apply(&writes);
-                let keys = writes.iter().map(|(k, _)| k[prefix.len()..].to_vec());
+                self.visible.apply(actor, &writes);
+                let keys = writes.iter().map(|(k, _)| k.to_vec());
                 let effect = FaultEffect::NotDurable {
                     keys: keys.collect(),
                 };
@@ -153,14 +154,13 @@ impl SimState {
     pub(crate) fn reject(
         &mut self,
         key: &[u8],
-        prefix: &[u8],
         fault: Option<FaultType>,
         conflict: StorageError,
     ) -> StorageError {
         assert_eq!(conflict.kind(), "transaction_conflict");
         self.reports.push(KvEvent::Conflict { key: key.to_vec() });
         match fault {
-            Some(fault) if fault.is_crash() => self.crash(fault, KvOp::Commit, key, prefix, &[]),
+            Some(fault) if fault.is_crash() => self.crash(fault, KvOp::Commit, key, &[]),
             Some(fault) => {
                 self.report(fault, KvOp::Commit, key, FaultEffect::Failed);
                 conflict
@@ -170,14 +170,15 @@ impl SimState {
     }
 
     /// Applies a read fault to the values a read returns: with `storage_corruption`, one of
-    /// `values` (faults stream) gets one byte flipped and the fault is reported under that
-    /// value's key (or `key` when there is no value).
+    /// `values` (faults stream) is replaced by a copy with one byte flipped (the stored value
+    /// is untouched) and the fault is reported under that value's key (or `key` when there is
+    /// no value).
     pub(crate) fn corrupt_read(
         &mut self,
         op: KvOp,
         key: &[u8],
         fault: Option<FaultType>,
-        mut values: Vec<(&[u8], &mut Vec<u8>)>,
+        mut values: Vec<(&[u8], &mut Value)>,
     ) {
         let Some(fault) = fault else { return };
         assert_eq!(
@@ -193,13 +194,20 @@ impl SimState {
         let rng = self.injector.faults_stream();
         let picked = rng.index(values.len());
         let (entry_key, value) = &mut values[picked];
-        if value.is_empty() {
+        let mut corrupted = value.to_vec();
+        if corrupted.is_empty() {
             let garbage = rng.range_u64(0, 256);
-            value.push(u8::try_from(garbage).expect("a byte"));
+            corrupted.push(u8::try_from(garbage).expect("a byte"));
         } else {
-            let position = rng.index(value.len());
-            value[position] ^= 0xFF;
+            let position = rng.index(corrupted.len());
+            corrupted[position] ^= 0xFF;
         }
+        assert_ne!(
+            corrupted.as_slice(),
+            value.as_ref(),
+            "a corrupted read differs"
+        );
+        **value = Value::from(corrupted);
         let entry_key = entry_key.to_vec();
         self.report(fault, op, &entry_key, FaultEffect::CorruptedRead);
     }
@@ -211,16 +219,16 @@ impl SimState {
         self.kill_switch.reset();
     }
 
-    fn apply_acknowledged(&mut self, writes: &[Write]) {
-        self.visible.apply(writes);
+    fn apply_acknowledged(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
+        self.visible.apply(actor, writes);
         if !self.bugs.has(Bug::AckBeforeDurable) {
-            self.durable.apply(writes);
+            self.durable.apply(actor, writes);
         }
     }
 
-    fn apply_durably(&mut self, writes: &[Write]) {
-        self.visible.apply(writes);
-        self.durable.apply(writes);
+    fn apply_durably(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
+        self.visible.apply(actor, writes);
+        self.durable.apply(actor, writes);
     }
 
     /// How many writes of a batch of `len` land before a crash during commit.
@@ -236,17 +244,10 @@ impl SimState {
         }
     }
 
-    fn crash(
-        &mut self,
-        fault: FaultType,
-        op: KvOp,
-        key: &[u8],
-        prefix: &[u8],
-        applied: &[Write],
-    ) -> StorageError {
+    fn crash(&mut self, fault: FaultType, op: KvOp, key: &[u8], applied: &[Write]) -> StorageError {
         assert!(fault.is_crash());
         self.kill_switch.trigger();
-        let applied = applied.iter().map(|(k, _)| k[prefix.len()..].to_vec());
+        let applied = applied.iter().map(|(k, _)| k.to_vec());
         let effect = FaultEffect::Crashed {
             applied: applied.collect(),
         };
@@ -254,7 +255,7 @@ impl SimState {
         fault_error(fault, op, key)
     }
 
-    fn misdirect(&mut self, op: KvOp, prefix: &[u8], writes: &mut [Write]) {
+    fn misdirect(&mut self, op: KvOp, actor: &[u8], writes: &mut [Write]) {
         let eligible: Vec<usize> = (0..writes.len())
             .filter(|i| writes[*i].1.is_some())
             .collect();
@@ -263,41 +264,35 @@ impl SimState {
         }
         let rng = self.injector.faults_stream();
         let chosen = eligible[rng.index(eligible.len())];
-        let candidates: Vec<&[u8]> = self
+        let candidates: Vec<&Rc<[u8]>> = self
             .visible
-            .scan(prefix)
-            .map(|(key, _, _)| key)
-            .filter(|key| writes.iter().all(|(written, _)| written.as_slice() != *key))
+            .scan(actor, b"")
+            .map(|(key, _)| key)
+            .filter(|key| writes.iter().all(|(written, _)| written != *key))
             .collect();
-        let intended = writes[chosen].0.clone();
-        let target = if candidates.is_empty() {
-            let mut target = intended.clone();
+        let intended = Rc::clone(&writes[chosen].0);
+        let target: Rc<[u8]> = if candidates.is_empty() {
+            let mut target = intended.to_vec();
             target.extend_from_slice(b"#misdirected");
-            target
+            target.into()
         } else {
-            candidates[rng.index(candidates.len())].to_vec()
+            Rc::clone(candidates[rng.index(candidates.len())])
         };
         assert_ne!(target, intended, "a misdirected write misses its key");
-        writes[chosen].0 = target.clone();
+        writes[chosen].0 = Rc::clone(&target);
         let effect = FaultEffect::Misdirected {
-            landed_at: target[prefix.len()..].to_vec(),
+            landed_at: target.to_vec(),
         };
-        self.report(
-            FaultType::MisdirectedWrite,
-            op,
-            &intended[prefix.len()..],
-            effect,
-        );
+        self.report(FaultType::MisdirectedWrite, op, &intended, effect);
     }
 
-    fn truncate(&mut self, op: KvOp, prefix: &[u8], writes: &mut [Write]) {
+    fn truncate(&mut self, op: KvOp, writes: &mut [Write]) {
         let eligible: Vec<usize> = (0..writes.len())
             .filter(|i| writes[*i].1.as_ref().is_some_and(|v| !v.is_empty()))
             .collect();
         let fault = FaultType::PartialWrite;
         if eligible.is_empty() {
-            let key = writes.first().map(|(k, _)| &k[prefix.len()..]);
-            let key = key.unwrap_or_default().to_vec();
+            let key = writes.first().map(|(k, _)| k.to_vec()).unwrap_or_default();
             return self.report(fault, op, &key, FaultEffect::Inert);
         }
         let rng = self.injector.faults_stream();
@@ -305,12 +300,12 @@ impl SimState {
         let value = value.as_mut().expect("eligible writes carry a value");
         let full_len = value.len();
         let kept = usize::try_from(rng.range_u64(0, full_len as u64)).expect("fits in usize");
-        value.truncate(kept);
+        *value = Value::from(&value[..kept]);
         assert!(
             value.len() < full_len,
             "a partial write is strictly shorter"
         );
-        let key = key[prefix.len()..].to_vec();
+        let key = key.to_vec();
         self.report(fault, op, &key, FaultEffect::Truncated { kept_len: kept });
     }
 }

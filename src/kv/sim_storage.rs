@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::sim_state::{fault_error, SimState};
-use super::store::{actor_prefix, join_key};
 use super::SimTransaction;
-use super::{ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, KvEvent, KvOp};
+use super::{
+    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, Key, KvEvent, KvOp,
+    RangeScan, Value,
+};
 use crate::agent::StorageError;
 use crate::bugs::BugSet;
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
@@ -87,44 +89,41 @@ impl SimStorage {
     }
 
     /// What the running process sees of `actor`: (relative key, value), ascending.
-    pub fn visible_entries(&self, actor: &ActorId) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let prefix = actor_prefix(actor);
+    pub fn visible_entries(&self, actor: &ActorId) -> Vec<(Key, Value)> {
         let state = self.state.borrow();
-        let entries = state.visible.scan(&prefix);
+        let entries = state.visible.scan(actor.key_bytes(), b"");
         entries
-            .map(|(k, v, _)| (k[prefix.len()..].to_vec(), v.to_vec()))
+            .map(|(k, e)| (Rc::clone(k), Rc::clone(&e.value)))
             .collect()
     }
 
     /// What a crash would keep of `actor`: (relative key, value), ascending.
-    pub fn durable_entries(&self, actor: &ActorId) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let prefix = actor_prefix(actor);
+    pub fn durable_entries(&self, actor: &ActorId) -> Vec<(Key, Value)> {
         let state = self.state.borrow();
-        let entries = state.durable.scan(&prefix);
+        let entries = state.durable.scan(actor.key_bytes(), b"");
         entries
-            .map(|(k, v, _)| (k[prefix.len()..].to_vec(), v.to_vec()))
+            .map(|(k, e)| (Rc::clone(k), Rc::clone(&e.value)))
             .collect()
     }
 
     /// How many keys of `actor` are durable.
     pub fn durable_len(&self, actor: &ActorId) -> usize {
-        let prefix = actor_prefix(actor);
-        self.state.borrow().durable.scan(&prefix).count()
+        self.state.borrow().durable.len(actor.key_bytes())
     }
 
     /// The durable entries of `actor` written (set or deleted) since the last call, ascending
-    /// by relative key, each with its durable value now (`None` when deleted). Changes of other
-    /// actors are dropped.
-    pub fn take_durable_changes(&self, actor: &ActorId) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
-        let prefix = actor_prefix(actor);
+    /// by relative key, each with its durable value now (`None` when deleted).
+    pub fn take_durable_changes(&self, actor: &ActorId) -> Vec<(Key, Option<Value>)> {
         let mut state = self.state.borrow_mut();
-        let changed = state.durable.take_changes();
-        let changes: Vec<(Vec<u8>, Option<Vec<u8>>)> = changed
+        let changed = state.durable.take_changes(actor.key_bytes());
+        let changes: Vec<(Key, Option<Value>)> = changed
             .into_iter()
-            .filter(|key| key.starts_with(&prefix))
             .map(|key| {
-                let value = state.durable.get(&key).map(|(v, _)| v.to_vec());
-                (key[prefix.len()..].to_vec(), value)
+                let value = state
+                    .durable
+                    .get(actor.key_bytes(), &key)
+                    .map(|e| Rc::clone(&e.value));
+                (key, value)
             })
             .collect();
         assert!(changes.windows(2).all(|pair| pair[0].0 < pair[1].0));
@@ -215,32 +214,32 @@ impl SimStorage {
         value: Option<&[u8]>,
     ) -> Result<(), StorageError> {
         let fault = self.admit(op, key).await?;
-        let prefix = actor_prefix(actor);
-        let writes = vec![(join_key(&prefix, key), value.map(<[u8]>::to_vec))];
-        self.with_state(|state| state.write(op, &prefix, writes, fault))
+        let writes = vec![(Key::from(key), value.map(Value::from))];
+        self.with_state(|state| state.write(op, actor.key_bytes(), writes, fault))
     }
 
-    async fn read_entries(
+    /// The entries of `scan` (with their values only when `with_values`; a key-only read is
+    /// never corrupted), under `op`'s faults.
+    async fn read_range(
         &self,
         op: KvOp,
         actor: &ActorId,
-        prefix: &[u8],
+        scan: RangeScan<'_>,
         with_values: bool,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
-        let fault = self.admit(op, prefix).await?;
-        let actor_prefix = actor_prefix(actor);
-        let full_prefix = join_key(&actor_prefix, prefix);
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
+        let fault = self.admit(op, scan.prefix).await?;
         self.with_state(|state| {
-            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = state
+            let mut entries: Vec<(Key, Value)> = state
                 .visible
-                .scan(&full_prefix)
-                .map(|(k, v, _)| (k[actor_prefix.len()..].to_vec(), v.to_vec()))
+                .range(actor.key_bytes(), scan)
+                .take(scan.limit)
+                .map(|(k, e)| (Rc::clone(k), Rc::clone(&e.value)))
                 .collect();
             let values = match with_values {
-                true => entries.iter_mut().map(|(k, v)| (k.as_slice(), v)).collect(),
+                true => entries.iter_mut().map(|(k, v)| (&**k, v)).collect(),
                 false => Vec::new(),
             };
-            state.corrupt_read(op, prefix, fault, values);
+            state.corrupt_read(op, scan.prefix, fault, values);
             Ok(entries)
         })
     }
@@ -249,11 +248,11 @@ impl SimStorage {
 impl ActorKV for SimStorage {
     type Transaction = SimTransaction;
 
-    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError> {
         let fault = self.admit(KvOp::Get, key).await?;
-        let full = join_key(&actor_prefix(actor), key);
         self.with_state(|state| {
-            let mut value = state.visible.get(&full).map(|(v, _)| v.to_vec());
+            let found = state.visible.get(actor.key_bytes(), key);
+            let mut value = found.map(|e| Rc::clone(&e.value));
             let values = value.iter_mut().map(|v| (key, v)).collect();
             state.corrupt_read(KvOp::Get, key, fault, values);
             Ok(value)
@@ -270,29 +269,33 @@ impl ActorKV for SimStorage {
 
     async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError> {
         let fault = self.admit(KvOp::Exists, key).await?;
-        let full = join_key(&actor_prefix(actor), key);
         self.with_state(|state| {
             state.corrupt_read(KvOp::Exists, key, fault, Vec::new());
-            Ok(state.visible.version(&full).is_some())
+            Ok(state.visible.version(actor.key_bytes(), key).is_some())
         })
     }
 
-    async fn list_keys(
-        &self,
-        actor: &ActorId,
-        prefix: &[u8],
-    ) -> Result<Vec<Vec<u8>>, StorageError> {
-        let entries = self.read_entries(KvOp::ListKeys, actor, prefix, false);
-        Ok(entries.await?.into_iter().map(|(k, _)| k).collect())
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+        let scan = RangeScan::prefix(prefix, usize::MAX);
+        let entries = self.read_range(KvOp::ListKeys, actor, scan, false).await?;
+        Ok(entries.into_iter().map(|(k, _)| k).collect())
     }
 
     async fn scan_prefix(
         &self,
         actor: &ActorId,
         prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
-        self.read_entries(KvOp::ScanPrefix, actor, prefix, true)
-            .await
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
+        let scan = RangeScan::prefix(prefix, usize::MAX);
+        self.read_range(KvOp::ScanPrefix, actor, scan, true).await
+    }
+
+    async fn scan_range(
+        &self,
+        actor: &ActorId,
+        scan: RangeScan<'_>,
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
+        self.read_range(KvOp::ScanPrefix, actor, scan, true).await
     }
 
     async fn begin_transaction(&self, actor: &ActorId) -> Result<SimTransaction, StorageError> {

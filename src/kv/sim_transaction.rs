@@ -5,8 +5,10 @@
 //! crash_during_transaction). `set` and `delete` only buffer. Planted bugs: `OccDisabled`
 //! (commit skips validation), `StaleReadYourWrites` (`get` ignores buffered writes).
 
+use std::rc::Rc;
+
 use super::txn_buffer::TxnBuffer;
-use super::{ActorId, ActorTransaction, KvOp, SimStorage};
+use super::{ActorId, ActorTransaction, Key, KvOp, RangeScan, SimStorage, Value};
 use crate::agent::StorageError;
 use crate::bugs::Bug;
 
@@ -29,25 +31,25 @@ impl SimTransaction {
 
     async fn scan(
         &mut self,
-        prefix: &[u8],
+        scan: RangeScan<'_>,
         with_values: bool,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
-        let fault = self.storage.admit(KvOp::TxnScan, prefix).await?;
+    ) -> Result<Vec<(Key, Value)>, StorageError> {
+        let fault = self.storage.admit(KvOp::TxnScan, scan.prefix).await?;
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
-            let mut entries = buffer.scan(&state.visible, prefix);
+            let mut entries = buffer.scan(&state.visible, scan);
             let values = match with_values {
-                true => entries.iter_mut().map(|(k, v)| (k.as_slice(), v)).collect(),
+                true => entries.iter_mut().map(|(k, v)| (&**k, v)).collect(),
                 false => Vec::new(),
             };
-            state.corrupt_read(KvOp::TxnScan, prefix, fault, values);
+            state.corrupt_read(KvOp::TxnScan, scan.prefix, fault, values);
             Ok(entries)
         })
     }
 }
 
 impl ActorTransaction for SimTransaction {
-    async fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError> {
         self.storage.halt_if_dead().await;
         if !self.storage.bugs().has(Bug::StaleReadYourWrites) {
             if let Some(buffered) = self.buffer.buffered(key) {
@@ -76,20 +78,23 @@ impl ActorTransaction for SimTransaction {
         Ok(())
     }
 
-    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StorageError> {
-        let entries = self.scan(prefix, false).await?;
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+        let entries = self
+            .scan(RangeScan::prefix(prefix, usize::MAX), false)
+            .await?;
         Ok(entries.into_iter().map(|(k, _)| k).collect())
     }
 
-    async fn scan_prefix(
-        &mut self,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
-        self.scan(prefix, true).await
+    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, StorageError> {
+        self.scan(RangeScan::prefix(prefix, usize::MAX), true).await
+    }
+
+    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, StorageError> {
+        self.scan(scan, true).await
     }
 
     async fn commit(self) -> Result<(), StorageError> {
-        let prefix = self.buffer.actor_prefix().to_vec();
+        let actor = Rc::clone(self.buffer.actor());
         let first_key = self.buffer.first_written_key();
         let fault = self.storage.admit(KvOp::Commit, &first_key).await?;
         let occ = !self.storage.bugs().has(Bug::OccDisabled);
@@ -97,10 +102,10 @@ impl ActorTransaction for SimTransaction {
         self.storage.with_state(|state| {
             if occ {
                 if let Err(conflict) = buffer.validate(&state.visible) {
-                    return Err(state.reject(&first_key, &prefix, fault, conflict));
+                    return Err(state.reject(&first_key, fault, conflict));
                 }
             }
-            state.write(KvOp::Commit, &prefix, buffer.into_writes(), fault)
+            state.write(KvOp::Commit, &actor, buffer.into_writes(), fault)
         })
     }
 

@@ -2,79 +2,114 @@
 //! the read set an optimistic transaction validates against it.
 //!
 //! Every write stamps its key with a fresh version from one monotonic counter per store, so a
-//! version is never reused: a delete followed by a re-create is seen as a change. Keys here
-//! are full keys (`<actor key bytes>/<relative key>`); iteration is in ascending byte order.
+//! version is never reused: a delete followed by a re-create is seen as a change. Each actor's
+//! keys live on their own shelf, addressed by actor-relative keys; iteration is in ascending
+//! byte order. Keys and values are shared (`Rc`), so reads and copies between stores clone
+//! pointers, not bytes.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+use std::rc::Rc;
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::ActorId;
+use super::{RangeScan, Value};
 
-/// The prefix of every key of `actor` inside a store: its key bytes followed by `/`.
-pub(crate) fn actor_prefix(actor: &ActorId) -> Vec<u8> {
-    let mut prefix = actor.key_bytes();
-    assert!(!prefix.is_empty(), "actor key bytes are never empty");
-    prefix.push(b'/');
-    prefix
-}
-
-/// `prefix` followed by `key`: the full key of an actor-relative key.
-pub(crate) fn join_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
-    let mut full = Vec::with_capacity(prefix.len() + key.len());
-    full.extend_from_slice(prefix);
-    full.extend_from_slice(key);
-    full
-}
+/// A stored key, actor-relative, shared.
+pub(crate) type Key = Rc<[u8]>;
 
 /// One write of a batch: a value to store, or `None` to delete the key.
-pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
+pub(crate) type Write = (Key, Option<Value>);
 
-/// An ordered map from full keys to (value, version). Versions strictly increase with every
-/// write of this store and are never reused.
+/// A value and the version of the write that stored it.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) value: Value,
+    pub(crate) version: u64,
+}
+
+/// One actor's keys.
+type Shelf = BTreeMap<Key, Entry>;
+
+/// The first key after every key starting with `prefix`, or `None` when there is none (the
+/// prefix is empty or all `0xff`).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// Ordered, versioned maps of keys to values, one per actor. Versions strictly increase with
+/// every write of this store and are never reused.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct VersionedStore {
-    entries: BTreeMap<Vec<u8>, (Vec<u8>, u64)>,
+    shelves: BTreeMap<Rc<[u8]>, Shelf>,
     next_version: u64,
     /// Keys written since the last [`VersionedStore::take_changes`], when tracking is on.
-    changes: Option<BTreeSet<Vec<u8>>>,
+    changes: Option<BTreeSet<(Rc<[u8]>, Key)>>,
 }
 
 impl VersionedStore {
-    /// The value and version under `key`, or `None` when absent.
-    pub(crate) fn get(&self, key: &[u8]) -> Option<(&[u8], u64)> {
-        self.entries
-            .get(key)
-            .map(|(value, version)| (value.as_slice(), *version))
+    /// The value and version under `actor`'s `key`, or `None` when absent.
+    pub(crate) fn get(&self, actor: &[u8], key: &[u8]) -> Option<&Entry> {
+        self.shelves.get(actor)?.get(key)
     }
 
-    /// The version under `key`, or `None` when absent.
-    pub(crate) fn version(&self, key: &[u8]) -> Option<u64> {
-        self.entries.get(key).map(|(_, version)| *version)
+    /// The version under `actor`'s `key`, or `None` when absent.
+    pub(crate) fn version(&self, actor: &[u8], key: &[u8]) -> Option<u64> {
+        self.get(actor, key).map(|entry| entry.version)
     }
 
-    /// Every (key, value, version) whose key starts with `prefix`, ascending by key.
+    /// How many keys `actor` has.
+    pub(crate) fn len(&self, actor: &[u8]) -> usize {
+        self.shelves.get(actor).map_or(0, BTreeMap::len)
+    }
+
+    /// Every (key, entry) of `actor` in `scan`'s range, in the scan's order, ignoring its limit.
+    pub(crate) fn range<'a>(
+        &'a self,
+        actor: &[u8],
+        scan: RangeScan<'_>,
+    ) -> Box<dyn Iterator<Item = (&'a Key, &'a Entry)> + 'a> {
+        assert!(scan.from.starts_with(scan.prefix), "from lies under prefix");
+        let Some(shelf) = self.shelves.get(actor) else {
+            return Box::new(std::iter::empty());
+        };
+        let end = match prefix_end(scan.prefix) {
+            Some(end) => Bound::Excluded(end),
+            None => Bound::Unbounded,
+        };
+        let range =
+            shelf.range::<[u8], _>((Bound::Included(scan.from), end.as_ref().map(Vec::as_slice)));
+        match scan.reverse {
+            true => Box::new(range.rev()),
+            false => Box::new(range),
+        }
+    }
+
+    /// Every (key, entry) of `actor` whose key starts with `prefix`, ascending.
     pub(crate) fn scan<'a>(
         &'a self,
-        prefix: &'a [u8],
-    ) -> impl Iterator<Item = (&'a [u8], &'a [u8], u64)> + 'a {
-        self.entries
-            .range::<[u8], _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .take_while(move |(key, _)| key.starts_with(prefix))
-            .map(|(key, (value, version))| (key.as_slice(), value.as_slice(), *version))
+        actor: &[u8],
+        prefix: &[u8],
+    ) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
+        self.range(actor, RangeScan::prefix(prefix, usize::MAX))
     }
 
-    /// A fingerprint of the (key, version) pairs under `prefix`: equal fingerprints mean (up to
-    /// a 64-bit hash collision) that no key under the prefix was inserted, changed or deleted.
-    pub(crate) fn prefix_fingerprint(&self, prefix: &[u8]) -> u64 {
+    /// A fingerprint of the (key, version) pairs under `actor`'s `prefix`: equal fingerprints
+    /// mean (up to a 64-bit hash collision) that no key under the prefix was inserted, changed
+    /// or deleted.
+    pub(crate) fn prefix_fingerprint(&self, actor: &[u8], prefix: &[u8]) -> u64 {
         let mut hasher = Xxh3::new();
-        for (key, _, version) in self.scan(prefix) {
+        for (key, entry) in self.scan(actor, prefix) {
             hasher.update(&(key.len() as u64).to_le_bytes());
             hasher.update(key);
-            hasher.update(&version.to_le_bytes());
+            hasher.update(&entry.version.to_le_bytes());
         }
         hasher.digest()
     }
@@ -84,32 +119,49 @@ impl VersionedStore {
         self.changes.get_or_insert_with(BTreeSet::new);
     }
 
-    /// The keys written (set or deleted) since the last call, ascending; empty when tracking
-    /// is off.
-    pub(crate) fn take_changes(&mut self) -> Vec<Vec<u8>> {
-        match &mut self.changes {
-            Some(changes) => std::mem::take(changes).into_iter().collect(),
-            None => Vec::new(),
+    /// The keys of `actor` written (set or deleted) since the last call, ascending; empty when
+    /// tracking is off. Changes of other actors are kept for their own call.
+    pub(crate) fn take_changes(&mut self, actor: &[u8]) -> Vec<Key> {
+        let Some(changes) = &mut self.changes else {
+            return Vec::new();
+        };
+        let mine: Vec<(Rc<[u8]>, Key)> = changes
+            .iter()
+            .filter(|(owner, _)| owner.as_ref() == actor)
+            .cloned()
+            .collect();
+        for change in &mine {
+            changes.remove(change);
         }
+        mine.into_iter().map(|(_, key)| key).collect()
     }
 
-    /// Applies `writes` in order, each with a fresh version.
-    pub(crate) fn apply(&mut self, writes: &[Write]) {
+    /// Applies `writes` to `actor`'s keys in order, each with a fresh version.
+    pub(crate) fn apply(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
+        if !self.shelves.contains_key(actor.as_ref()) {
+            self.shelves.insert(Rc::clone(actor), Shelf::new());
+        }
         for (key, value) in writes {
             if let Some(changes) = &mut self.changes {
-                changes.insert(key.clone());
+                changes.insert((Rc::clone(actor), Rc::clone(key)));
             }
+            let version = self.next_version;
+            self.next_version = version.checked_add(1).expect("version counter overflow");
+            let shelf = self.shelves.get_mut(actor.as_ref()).expect("shelf exists");
             match value {
                 Some(value) => {
-                    let version = self.bump_version();
-                    self.entries.insert(key.clone(), (value.clone(), version));
+                    let entry = Entry {
+                        value: Rc::clone(value),
+                        version,
+                    };
+                    shelf.insert(Rc::clone(key), entry);
                 }
                 None => {
-                    self.bump_version();
-                    self.entries.remove(key);
+                    shelf.remove(key.as_ref());
                 }
             }
-            assert_eq!(self.entries.get(key).map(|(v, _)| v), value.as_ref());
+            let stored = shelf.get(key.as_ref()).map(|e| &e.value);
+            assert_eq!(stored, value.as_ref(), "a write is read back");
         }
     }
 
@@ -117,56 +169,66 @@ impl VersionedStore {
     /// nothing read before the replacement validates after it).
     pub(crate) fn reset_to(&mut self, other: &VersionedStore) {
         let floor = self.next_version;
-        self.entries.clear();
-        for (key, (value, _)) in &other.entries {
-            let version = self.bump_version();
-            self.entries.insert(key.clone(), (value.clone(), version));
+        self.shelves.clear();
+        for (actor, shelf) in &other.shelves {
+            let mut copy = Shelf::new();
+            for (key, entry) in shelf {
+                let version = self.next_version;
+                self.next_version += 1;
+                let value = Rc::clone(&entry.value);
+                copy.insert(Rc::clone(key), Entry { value, version });
+            }
+            self.shelves.insert(Rc::clone(actor), copy);
         }
-        assert_eq!(self.entries.len(), other.entries.len());
         assert!(self.next_version >= floor, "versions never go back");
-    }
-
-    fn bump_version(&mut self) -> u64 {
-        let version = self.next_version;
-        self.next_version = version.checked_add(1).expect("version counter overflow");
-        version
     }
 }
 
-/// What an optimistic transaction read: point reads (full key -> version seen, `None` when
-/// absent) and prefix scans (full prefix -> fingerprint seen). The first observation of a key
-/// or prefix is the one kept.
+/// What an optimistic transaction read: point reads (key -> version seen, `None` when absent)
+/// and prefix scans (prefix -> fingerprint seen). The first observation of a key or prefix is
+/// the one kept.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ReadSet {
-    points: BTreeMap<Vec<u8>, Option<u64>>,
-    prefixes: BTreeMap<Vec<u8>, u64>,
+    points: Vec<(Key, Option<u64>)>,
+    prefixes: Vec<(Key, u64)>,
 }
 
 impl ReadSet {
     /// Records that `key` was read at `version` (unless it was read before).
     pub(crate) fn record_point(&mut self, key: &[u8], version: Option<u64>) {
-        self.points.entry(key.to_vec()).or_insert(version);
+        if !self.points.iter().any(|(seen, _)| seen.as_ref() == key) {
+            self.points.push((key.into(), version));
+        }
     }
 
     /// Records that `prefix` was scanned with `fingerprint` (unless it was scanned before).
     pub(crate) fn record_prefix(&mut self, prefix: &[u8], fingerprint: u64) {
-        self.prefixes.entry(prefix.to_vec()).or_insert(fingerprint);
+        if !self
+            .prefixes
+            .iter()
+            .any(|(seen, _)| seen.as_ref() == prefix)
+        {
+            self.prefixes.push((prefix.into(), fingerprint));
+        }
     }
 
-    /// The first key (point reads ascending, then prefixes ascending) that `store` no longer
-    /// holds as it was read, or `None` when the whole read set is unchanged.
-    pub(crate) fn first_changed(&self, store: &VersionedStore) -> Option<Vec<u8>> {
+    /// The smallest point key, else the smallest prefix, that `actor`'s keys in `store` no
+    /// longer hold as it was read; `None` when the whole read set is unchanged.
+    pub(crate) fn first_changed(&self, store: &VersionedStore, actor: &[u8]) -> Option<Key> {
         let point = self
             .points
             .iter()
-            .find(|(key, seen)| store.version(key) != **seen)
-            .map(|(key, _)| key.clone());
-        point.or_else(|| {
+            .filter(|(key, seen)| store.version(actor, key) != *seen)
+            .map(|(key, _)| key)
+            .min();
+        let changed = point.or_else(|| {
             self.prefixes
                 .iter()
-                .find(|(prefix, seen)| store.prefix_fingerprint(prefix) != **seen)
-                .map(|(prefix, _)| prefix.clone())
-        })
+                .filter(|(prefix, seen)| store.prefix_fingerprint(actor, prefix) != *seen)
+                .map(|(prefix, _)| prefix)
+                .min()
+        });
+        changed.cloned()
     }
 }
 
@@ -175,63 +237,106 @@ mod tests {
     use super::*;
 
     fn put(key: &[u8], value: &[u8]) -> Write {
-        (key.to_vec(), Some(value.to_vec()))
+        (key.into(), Some(value.into()))
+    }
+
+    fn actor() -> Rc<[u8]> {
+        Rc::from(&b"ns:a"[..])
     }
 
     #[test]
-    fn scan_is_ordered_and_bounded_by_prefix() {
+    fn scans_are_ordered_bounded_by_prefix_and_reversible() {
         let mut store = VersionedStore::default();
-        store.apply(&[put(b"a/2", b"x"), put(b"b/1", b"y"), put(b"a/1", b"z")]);
-        store.apply(&[put(b"a", b"w"), put(b"a0", b"v")]);
-        let keys: Vec<&[u8]> = store.scan(b"a/").map(|(k, _, _)| k).collect();
-        assert_eq!(keys, vec![b"a/1".as_slice(), b"a/2".as_slice()]);
+        let a = actor();
+        store.apply(
+            &a,
+            &[put(b"a/2", b"x"), put(b"b/1", b"y"), put(b"a/1", b"z")],
+        );
+        store.apply(&a, &[put(b"a", b"w"), put(b"a0", b"v"), put(b"a/3", b"u")]);
+        let keys = |scan: RangeScan| -> Vec<Vec<u8>> {
+            store.range(&a, scan).map(|(k, _)| k.to_vec()).collect()
+        };
+        assert_eq!(
+            keys(RangeScan::prefix(b"a/", 9)),
+            [b"a/1".to_vec(), b"a/2".to_vec(), b"a/3".to_vec()]
+        );
+        assert_eq!(
+            keys(RangeScan::last(b"a/", 9)),
+            [b"a/3".to_vec(), b"a/2".to_vec(), b"a/1".to_vec()]
+        );
+        let from = RangeScan {
+            prefix: b"a/",
+            from: b"a/2",
+            limit: 9,
+            reverse: false,
+        };
+        assert_eq!(keys(from), [b"a/2".to_vec(), b"a/3".to_vec()]);
+        assert_eq!(store.len(&a), 6);
+        assert_eq!(store.scan(b"other", b"").count(), 0);
+        assert_eq!(prefix_end(&[b'a', 0xff]), Some(vec![b'b']));
+        assert_eq!(prefix_end(&[0xff]), None);
     }
 
     #[test]
     fn delete_and_recreate_gets_a_new_version() {
         let mut store = VersionedStore::default();
-        store.apply(&[put(b"k", b"1")]);
-        let first = store.version(b"k").unwrap();
-        store.apply(&[(b"k".to_vec(), None)]);
-        assert_eq!(store.version(b"k"), None);
-        store.apply(&[put(b"k", b"1")]);
-        assert!(store.version(b"k").unwrap() > first);
+        let a = actor();
+        store.apply(&a, &[put(b"k", b"1")]);
+        let first = store.version(&a, b"k").unwrap();
+        store.apply(&a, &[(Rc::from(&b"k"[..]), None)]);
+        assert_eq!(store.version(&a, b"k"), None);
+        store.apply(&a, &[put(b"k", b"1")]);
+        assert!(store.version(&a, b"k").unwrap() > first);
     }
 
     #[test]
     fn read_set_sees_point_and_prefix_changes() {
         let mut store = VersionedStore::default();
-        store.apply(&[put(b"p/1", b"x")]);
+        let a = actor();
+        store.apply(&a, &[put(b"p/1", b"x")]);
         let mut reads = ReadSet::default();
-        reads.record_point(b"q", store.version(b"q"));
-        reads.record_prefix(b"p/", store.prefix_fingerprint(b"p/"));
-        assert_eq!(reads.first_changed(&store), None);
-        store.apply(&[put(b"p/2", b"y")]);
-        assert_eq!(reads.first_changed(&store), Some(b"p/".to_vec()));
-        store.apply(&[put(b"q", b"z")]);
-        assert_eq!(reads.first_changed(&store), Some(b"q".to_vec()));
+        reads.record_point(b"q", store.version(&a, b"q"));
+        reads.record_prefix(b"p/", store.prefix_fingerprint(&a, b"p/"));
+        assert_eq!(reads.first_changed(&store, &a), None);
+        store.apply(&a, &[put(b"p/2", b"y")]);
+        assert_eq!(reads.first_changed(&store, &a).as_deref(), Some(&b"p/"[..]));
+        store.apply(&a, &[put(b"q", b"z")]);
+        assert_eq!(reads.first_changed(&store, &a).as_deref(), Some(&b"q"[..]));
     }
 
     #[test]
     fn tracked_changes_name_every_written_key_once() {
         let mut store = VersionedStore::default();
-        store.apply(&[put(b"a", b"1")]);
+        let a = actor();
+        store.apply(&a, &[put(b"a", b"1")]);
         store.track_changes();
-        store.apply(&[put(b"b", b"1"), (b"a".to_vec(), None), put(b"b", b"2")]);
-        assert_eq!(store.take_changes(), vec![b"a".to_vec(), b"b".to_vec()]);
-        assert!(store.take_changes().is_empty());
+        store.apply(
+            &a,
+            &[
+                put(b"b", b"1"),
+                (Rc::from(&b"a"[..]), None),
+                put(b"b", b"2"),
+            ],
+        );
+        let changed: Vec<Vec<u8>> = store.take_changes(&a).iter().map(|k| k.to_vec()).collect();
+        assert_eq!(changed, [b"a".to_vec(), b"b".to_vec()]);
+        assert!(store.take_changes(&a).is_empty());
     }
 
     #[test]
     fn reset_keeps_values_and_renews_versions() {
+        let a = actor();
         let mut visible = VersionedStore::default();
-        visible.apply(&[put(b"k", b"1"), put(b"j", b"2")]);
-        let before = visible.version(b"k").unwrap();
+        visible.apply(&a, &[put(b"k", b"1"), put(b"j", b"2")]);
+        let before = visible.version(&a, b"k").unwrap();
         let mut durable = VersionedStore::default();
-        durable.apply(&[put(b"k", b"1")]);
+        durable.apply(&a, &[put(b"k", b"1")]);
         visible.reset_to(&durable);
-        assert_eq!(visible.get(b"k").map(|(v, _)| v), Some(b"1".as_slice()));
-        assert_eq!(visible.get(b"j"), None);
-        assert!(visible.version(b"k").unwrap() > before);
+        assert_eq!(
+            visible.get(&a, b"k").map(|e| e.value.as_ref()),
+            Some(&b"1"[..])
+        );
+        assert!(visible.get(&a, b"j").is_none());
+        assert!(visible.version(&a, b"k").unwrap() > before);
     }
 }

@@ -169,7 +169,7 @@ pub async fn raw_keys_of<K: ActorKV>(adapter: &KvAdapter<K>) -> Vec<String> {
         .await
         .expect("listing raw keys succeeds");
     keys.into_iter()
-        .map(|k| String::from_utf8(k).expect("keys are UTF-8"))
+        .map(|k| String::from_utf8(k.to_vec()).expect("keys are UTF-8"))
         .collect()
 }
 

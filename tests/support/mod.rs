@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use dst::kv::{FaultConfig, InjectedFault, KvEvent};
+use dst::kv::{FaultConfig, InjectedFault, Key, KvEvent, Value};
 use dst::{ActorId, BugSet, DeterministicRng, KillSwitch, SimClock, SimStorage};
 
 /// The actor most tests use.
@@ -77,12 +77,22 @@ pub fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
 }
 
 /// A list of (key, value) entries, ascending by key.
-pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+pub type Entries = Vec<(Key, Value)>;
 
 /// Owned (key, value) pairs from string literals.
 pub fn entries(pairs: &[(&str, &str)]) -> Entries {
     pairs
         .iter()
-        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .map(|(k, v)| (Key::from(k.as_bytes()), Value::from(v.as_bytes())))
         .collect()
+}
+
+/// A stored value from bytes.
+pub fn value(bytes: &[u8]) -> Value {
+    Value::from(bytes)
+}
+
+/// Listed keys from text.
+pub fn keys(names: &[&str]) -> Vec<Key> {
+    names.iter().map(|k| Key::from(k.as_bytes())).collect()
 }

@@ -85,13 +85,14 @@ impl DurableMirror {
     }
 
     /// Applies durable changes: each key with its value now (`None`: deleted).
-    pub fn apply(&mut self, changes: Vec<(Vec<u8>, Option<Vec<u8>>)>) {
+    pub fn apply<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, changes: Vec<(K, Option<V>)>) {
         for (key, value) in changes {
-            match &value {
-                Some(bytes) => self.digests.insert(key.clone(), xxh3_64(bytes)),
-                None => self.digests.remove(&key),
+            let (key, value) = (key.as_ref(), value.as_ref().map(AsRef::as_ref));
+            match value {
+                Some(bytes) => self.digests.insert(key.to_vec(), xxh3_64(bytes)),
+                None => self.digests.remove(key),
             };
-            self.apply_one(&key, value.as_deref());
+            self.apply_one(key, value);
         }
     }
 
@@ -185,15 +186,18 @@ impl DurableMirror {
     /// The first durable entry (of all of `entries`, ascending) whose value the mirror does
     /// not hold, or a key the mirror holds that is not durable: a change storage never
     /// reported.
-    pub fn unreported_change(&self, entries: &[(Vec<u8>, Vec<u8>)]) -> Option<Vec<u8>> {
+    pub fn unreported_change<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        entries: &[(K, V)],
+    ) -> Option<Vec<u8>> {
         let differs = entries
             .iter()
-            .find(|(key, value)| self.digests.get(key) != Some(&xxh3_64(value)));
+            .find(|(key, value)| self.digests.get(key.as_ref()) != Some(&xxh3_64(value.as_ref())));
         if let Some((key, _)) = differs {
-            return Some(key.clone());
+            return Some(key.as_ref().to_vec());
         }
         (self.digests.len() != entries.len()).then(|| {
-            let durable: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_slice()).collect();
+            let durable: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_ref()).collect();
             let extra = self
                 .digests
                 .keys()
