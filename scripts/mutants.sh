@@ -9,9 +9,11 @@
 #   --seeds N     seeds per scenario in the sweep (default 24)
 #   --jobs N      mutants built and swept at once (default 2)
 #   --file GLOB   mutate only files matching GLOB (repeatable; default src/agent/** src/kv/**)
-# Installs cargo-mutants (a crate) when missing.
+# Installs cargo-mutants (a crate) when missing. Mutates a clean checkout of HEAD (a git
+# worktree), so the working tree may change while it runs; uncommitted changes are not scored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 shard="" seeds=24 jobs=2 files=()
 while (($#)); do
@@ -27,7 +29,11 @@ done
 
 command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
 
-args=(--profile mutants --jobs "$jobs" --output target/mutants-run --timeout-multiplier 3)
+tree=$(mktemp -d)
+trap 'git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true' EXIT
+git worktree add --quiet --detach "$tree" HEAD
+commit=$(git rev-parse --short HEAD)
+args=(--dir "$tree" --profile mutants --jobs "$jobs" --output "$root/target/mutants-run" --timeout-multiplier 3)
 for glob in "${files[@]}"; do args+=(--file "$glob"); done
 [[ -n $shard ]] && args+=(--shard "$shard" --sharding round-robin)
 started=$(date +%s)
@@ -35,9 +41,10 @@ started=$(date +%s)
 DST_MUTATION_SEEDS=$seeds cargo mutants "${args[@]}" -C --test=mutation_sweep -- -- --ignored || true
 elapsed=$(( $(date +%s) - started ))
 
-python3 - "$shard" "$seeds" "$elapsed" "${files[*]}" <<'PY'
+python3 - "$shard" "$seeds" "$elapsed" "${files[*]}" "$commit" <<'PY'
 import json, sys
-shard, seeds, elapsed, files = sys.argv[1:]
+shard, seeds, elapsed, files, commit = sys.argv[1:]
+elapsed = int(elapsed)
 outcomes = json.load(open("target/mutants-run/mutants.out/outcomes.json"))["outcomes"]
 by = {}
 for o in outcomes:
@@ -52,7 +59,7 @@ name = lambda m: f"{m['file']}:{m['span']['start']['line']}: {m['name']}"
 lines = [
     f"caught: {pct:.1f}% of viable mutants",
     "",
-    f"Run: `scripts/mutants.sh{' --shard ' + shard if shard else ''} --seeds {seeds}` over {files}; "
+    f"Run: `scripts/mutants.sh{' --shard ' + shard if shard else ''} --seeds {seeds}` over {files} at commit {commit}; "
     f"test command: `cargo test --test mutation_sweep -- --ignored` only (a sweep of {seeds} seeds of "
     f"every shipped scenario), {elapsed // 60} min on this machine. Timeouts count as caught "
     "(the mutant made the sweep hang).",

@@ -1,6 +1,8 @@
 //! The sweep `scripts/mutants.sh` runs against every mutant, and nothing else: a bounded sweep
 //! of every shipped scenario, in process. An in-envelope scenario must pass every seed; a
-//! scenario that expects a violation (outside the fault envelope) must find one in some seed.
+//! scenario that expects a violation (outside the fault envelope) must find one in some seed;
+//! and every regression seed of `seeds/regressions.txt` must still do what it pins (a planted
+//! bug's seed fails with its invariant, so a mutant that defuses a bug switch is seen too).
 //! Ignored by `cargo test` (the determinism gate sweeps the same scenarios); run it with
 //! `cargo test --test mutation_sweep -- --ignored`. `DST_MUTATION_SEEDS` sets the seeds per
 //! scenario (default 24).
@@ -8,7 +10,7 @@
 use dst::run::{run_seed, RunConfig, Verdict};
 use dst::trace::NullSink;
 use dst::workload::{Expectation, Scenario, BUILT_IN};
-use dst::BugSet;
+use dst::{Bug, BugSet};
 
 fn seeds_per_scenario() -> u64 {
     match std::env::var("DST_MUTATION_SEEDS") {
@@ -51,4 +53,45 @@ fn every_shipped_scenario_holds_its_expectation() {
             );
         }
     }
+}
+
+#[test]
+#[ignore = "the mutation-testing sweep: run by scripts/mutants.sh"]
+fn every_regression_seed_still_does_what_it_pins() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/regressions.txt");
+    let text = std::fs::read_to_string(path).expect("seeds/regressions.txt is readable");
+    let lines = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim());
+    let mut pinned = 0;
+    for line in lines.filter(|l| !l.is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let scenario = Scenario::built_in(words[0]).expect("a built-in scenario");
+        let seed: u64 = words[1].parse().expect("a seed");
+        let bugs = match words.get(2) {
+            Some(name) => BugSet::of(&[name.parse::<Bug>().expect("a planted bug")]),
+            None => BugSet::none(),
+        };
+        let config = RunConfig {
+            seed,
+            scenario,
+            bugs,
+        };
+        let report = run_seed(&config, &mut NullSink);
+        match words.get(3) {
+            Some(invariant) => assert!(
+                report.violations.iter().any(|v| v.invariant == *invariant),
+                "{line}: no {invariant} in {:?}",
+                report.violations
+            ),
+            None => assert_eq!(
+                report.verdict,
+                Verdict::Pass,
+                "{line}: {:?}",
+                report.violations
+            ),
+        }
+        pinned += 1;
+    }
+    assert!(pinned > 0, "seeds/regressions.txt pins some seeds");
 }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::{display_key, StorageError};
 
 const CHECKSUM_HEX_LEN: usize = 8;
+/// Capacity reserved for an encoded value: most records fit without growing the buffer.
+const ENCODED_BYTES_TYPICAL: usize = 512;
 
 #[derive(Serialize)]
 struct EnvelopeOut<'a, T> {
@@ -30,19 +32,36 @@ pub fn encode<T: Serialize>(key: &[u8], record: &T) -> Result<Vec<u8>, StorageEr
         key: display_key(key),
         reason: "key is not UTF-8".to_string(),
     })?;
-    let json = serde_json::to_vec(&EnvelopeOut {
+    let mut out = Vec::with_capacity(ENCODED_BYTES_TYPICAL);
+    out.extend_from_slice(&[b'0'; CHECKSUM_HEX_LEN]);
+    let envelope = EnvelopeOut {
         key: key_text,
         record,
-    })
-    .map_err(|e| StorageError::SerializationFailed {
+    };
+    serde_json::to_writer(&mut out, &envelope).map_err(|e| StorageError::SerializationFailed {
         key: key_text.to_string(),
         reason: e.to_string(),
     })?;
-    let mut out = Vec::with_capacity(CHECKSUM_HEX_LEN + json.len());
-    out.extend_from_slice(format!("{:08x}", crc32fast::hash(&json)).as_bytes());
-    out.extend_from_slice(&json);
-    assert_eq!(out.len(), CHECKSUM_HEX_LEN + json.len());
+    let checksum = crc32fast::hash(&out[CHECKSUM_HEX_LEN..]);
+    write_hex(&mut out[..CHECKSUM_HEX_LEN], checksum);
+    assert!(
+        out.len() > CHECKSUM_HEX_LEN,
+        "a record encodes to some JSON"
+    );
     Ok(out)
+}
+
+/// Writes `value` as lowercase hex digits filling `digits`, most significant first.
+fn write_hex(digits: &mut [u8], value: u32) {
+    assert_eq!(
+        digits.len(),
+        CHECKSUM_HEX_LEN,
+        "a checksum has eight digits"
+    );
+    for (i, digit) in digits.iter_mut().enumerate() {
+        let nibble = (value >> (28 - 4 * i)) & 0xf;
+        *digit = b"0123456789abcdef"[nibble as usize];
+    }
 }
 
 /// Decodes a value read under `key`. With `verify` (always, unless the `unverified-read` bug is
@@ -107,6 +126,16 @@ mod tests {
         assert!(decode::<Vec<u32>>(b"tools/t", torn, true).is_err());
         let err = decode::<Vec<u32>>(b"tools/u", &value, true).unwrap_err();
         assert!(err.to_string().contains("misdirected") && err.to_string().contains("tools/u"));
+    }
+
+    #[test]
+    fn the_checksum_is_eight_lowercase_hex_digits_of_the_json() {
+        let value = encode(b"k", &1u8).unwrap();
+        let (digits, json) = value.split_at(CHECKSUM_HEX_LEN);
+        assert_eq!(digits, format!("{:08x}", crc32fast::hash(json)).as_bytes());
+        let mut digits = [0u8; CHECKSUM_HEX_LEN];
+        write_hex(&mut digits, 0x0a1b_2c3d);
+        assert_eq!(&digits, b"0a1b2c3d");
     }
 
     #[test]

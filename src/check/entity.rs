@@ -78,6 +78,14 @@ impl<S: Candidate> Entity<S> {
         true
     }
 
+    /// Takes the candidates out, to be judged and put back with [`Entity::replace`] (which
+    /// must follow before the entity is used again).
+    pub fn take_candidates(&mut self) -> Vec<S> {
+        let taken = std::mem::take(&mut self.candidates);
+        assert!(!taken.is_empty(), "an entity has a candidate");
+        taken
+    }
+
     /// Applies `change` to every candidate in place.
     pub fn for_each(&mut self, mut change: impl FnMut(&mut S)) {
         self.candidates.iter_mut().for_each(&mut change);

@@ -60,6 +60,9 @@ pub struct Model {
     tools: BTreeMap<Id, Entity<ToolState>>,
     ops: Vec<OpRecord>,
     in_flight: BTreeMap<u32, u64>,
+    /// The in-flight writes of agent-owned records with valid arguments, and their agent: what
+    /// [`Model::observe`] keeps up to date.
+    watching: Vec<(u64, Id)>,
     next_order: u64,
     faults_off: bool,
     judgements: u64,
@@ -88,29 +91,37 @@ impl Model {
             outcome: OpOutcome::InFlight,
             notes: OpNotes::default(),
         });
-        if let Scope::Agent(agent) = self.ops[id as usize].call.scope() {
-            let agent: Id = agent.into();
-            self.observe(&agent);
+        let call = &self.ops[id as usize].call;
+        if let (Scope::Agent(agent), true) = (call.scope(), call.writes()) {
+            if argument_errors(call).none() {
+                let agent: Id = agent.into();
+                self.watching.push((id, agent.clone()));
+                self.observe(&agent);
+            }
         }
         id
     }
 
-    /// Records, for every write in flight on agent `id`, what it would do in each of the
-    /// entity's candidate states now.
+    /// Records, for every watched write in flight on agent `id`, what it would do in each of
+    /// the entity's candidate states now.
     fn observe(&mut self, id: &str) {
         let Some(entity) = self.agents.get(id) else {
             return;
         };
-        for op in self.in_flight.values() {
-            let record = &mut self.ops[*op as usize];
-            let on_entity = matches!(record.call.scope(), Scope::Agent(a) if a == id);
-            if !on_entity || !record.call.writes() || !argument_errors(&record.call).none() {
+        for (op, agent) in &self.watching {
+            if agent.as_ref() != id {
                 continue;
             }
+            let record = &mut self.ops[*op as usize];
             for candidate in entity.candidates() {
                 record.notes.seen.insert(predict(&record.call, candidate));
             }
         }
+    }
+
+    /// Stops watching op `op` (it ended).
+    fn unwatch(&mut self, op: u64) {
+        self.watching.retain(|(watched, _)| *watched != op);
     }
 
     /// The op id the next `begin` returns.
@@ -178,6 +189,7 @@ impl Model {
             start_ms: record.start_ms,
             end_ms: now_ms,
         };
+        self.unwatch(op);
         self.judgements += 1;
         let (outcome, findings) = self.judge(op, &call, returned, detail, &notes, window);
         assert_eq!(self.ops[op as usize].outcome, outcome, "judged once");
@@ -283,26 +295,28 @@ impl Model {
         self.next_order += 1;
         let entity = self.agent_entity(id);
         entity.history.push(op);
-        let mut next = Vec::with_capacity(entity.candidates().len());
+        let candidates = entity.take_candidates();
+        let count = candidates.len();
+        let mut next = Vec::with_capacity(count);
+        let mut refused = Vec::new();
         let mut mismatch = None;
-        for candidate in entity.candidates() {
+        for candidate in candidates {
             match agent_outcome(call, candidate, answer, class, notes, window, order) {
                 Ok(states) => next.extend(states),
-                Err(found) => {
+                Err((found, candidate)) => {
                     mismatch.get_or_insert(found);
+                    refused.push(candidate);
                 }
             }
         }
-        let widened = next.len() > entity.candidates().len();
-        if !entity.replace(next) {
+        let widened = next.len() > count;
+        if next.is_empty() {
+            entity.replace(refused);
             let mismatch = mismatch.expect("no candidate left means a mismatch");
-            let expected = format!(
-                "{} ({} candidate states)",
-                mismatch.expected,
-                self.agents[id].candidates().len()
-            );
+            let expected = format!("{} ({count} candidate states)", mismatch.expected);
             return Some(self.evidence(mismatch.invariant, op, expected, mismatch.got));
         }
+        entity.replace(next);
         let entity = self.agents.get_mut(id).expect("settled entity");
         let changed = call.writes() && class.is_none_or(|c| *c == ErrorClass::Unknown);
         if changed {
@@ -523,6 +537,7 @@ impl Model {
         let mut ended: Vec<u64> = self.in_flight.values().copied().collect();
         ended.sort_unstable();
         self.in_flight.clear();
+        self.watching.clear();
         for op in &ended {
             let record = &mut self.ops[*op as usize];
             record.outcome = OpOutcome::Unknown;
@@ -551,7 +566,7 @@ impl Model {
                 let mut next = entity.candidates().to_vec();
                 for candidate in entity.candidates() {
                     if predict(call, candidate) == Prediction::Succeeds {
-                        next.push(apply_agent(call, candidate, None, window, order));
+                        next.push(apply_agent(call, candidate.clone(), None, window, order));
                     }
                 }
                 entity.replace(next);

@@ -124,17 +124,17 @@ pub fn predict_tool(call: &Call, state: &ToolState) -> Prediction {
 /// `order` places an appended message among messages created in the same ms.
 pub fn apply_agent(
     call: &Call,
-    state: &AgentState,
+    state: AgentState,
     answer: Option<&Answer>,
     window: Window,
     order: u64,
 ) -> AgentState {
     assert_eq!(
-        predict(call, state),
+        predict(call, &state),
         Prediction::Succeeds,
         "only a success applies"
     );
-    let mut next = state.clone();
+    let mut next = state;
     match call {
         Call::SaveAgent(agent) => next.record = Slot::Present(Rc::clone(agent)),
         Call::DeleteAgent(_) => next = AgentState::default(),
@@ -262,8 +262,8 @@ mod tests {
             record: Slot::Damaged,
             ..AgentState::default()
         };
-        let once = apply_agent(&append("x;"), &state, None, window(), 0);
-        let twice = apply_agent(&append("y;"), &once, None, window(), 1);
+        let once = apply_agent(&append("x;"), state, None, window(), 0);
+        let twice = apply_agent(&append("y;"), once, None, window(), 1);
         let block = block_after(&twice, "notes").unwrap();
         assert_eq!(
             (block.id.as_str(), block.value.as_str()),

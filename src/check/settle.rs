@@ -36,34 +36,44 @@ fn expected_of(prediction: Prediction) -> String {
     }
 }
 
+/// A candidate that does not admit a result: why, and the candidate, unchanged.
+pub type Refusal<S> = (Mismatch, S);
+
 /// The states `candidate` (an agent's) becomes after `call` returned `answer` (or, when it
-/// failed, the error `class`), or why it does not admit that result.
+/// failed, the error `class`), or why it does not admit that result. Takes the candidate, so
+/// a write changes its records in place when nothing else shares them.
 pub fn agent_outcome(
     call: &Call,
-    candidate: &AgentState,
+    candidate: AgentState,
     answer: Option<&Answer>,
     class: Option<&ErrorClass>,
     notes: &OpNotes,
     window: Window,
     order: u64,
-) -> Result<Vec<AgentState>, Mismatch> {
-    let prediction = predict(call, candidate);
+) -> Result<Vec<AgentState>, Refusal<AgentState>> {
+    let prediction = predict(call, &candidate);
     let Some(answer) = answer else {
         let class = class.expect("a failed call has an error class");
         return failed_outcome(call, candidate, prediction, class, notes, window, order);
     };
     if prediction != Prediction::Succeeds {
-        return Err(unexpected_success(call, prediction));
+        return Err((unexpected_success(call, prediction), candidate));
     }
     if !call.writes() {
-        judge_agent_read(call, candidate, answer)?;
-        return Ok(vec![candidate.clone()]);
+        return match judge_agent_read(call, &candidate, answer) {
+            Ok(()) => Ok(vec![candidate]),
+            Err(mismatch) => Err((mismatch, candidate)),
+        };
     }
+    let keeps_before = notes.damage.is_empty() && !matches!(answer, Answer::Block(_));
+    let before = (!keeps_before).then(|| candidate.clone());
     let mut next = apply_agent(call, candidate, Some(answer), window, order);
     match (call, answer) {
         (Call::UpdateBlock { label, .. } | Call::AppendBlock { label, .. }, Answer::Block(got)) => {
             let written = block_after(&next, label).expect("the write left its block");
-            judge_written_block(written, got)?;
+            if let Err(mismatch) = judge_written_block(written, got) {
+                return Err((mismatch, before.expect("kept for a block write")));
+            }
         }
         (_, Answer::Done) => {}
         (call, answer) => panic!("{} cannot answer {answer:?}", call.name()),
@@ -77,7 +87,8 @@ pub fn agent_outcome(
             }
             Damage::Misdirected { intended, .. } => {
                 if let Some(key) = stored_key(intended) {
-                    revert_agent_record(&mut next, candidate, &key, call);
+                    let before = before.as_ref().expect("kept when a write was damaged");
+                    revert_agent_record(&mut next, before, &key, call);
                 }
             }
         }
@@ -87,48 +98,54 @@ pub fn agent_outcome(
 
 fn failed_outcome(
     call: &Call,
-    candidate: &AgentState,
+    candidate: AgentState,
     prediction: Prediction,
     class: &ErrorClass,
     notes: &OpNotes,
     window: Window,
     order: u64,
-) -> Result<Vec<AgentState>, Mismatch> {
+) -> Result<Vec<AgentState>, Refusal<AgentState>> {
     match class {
-        ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok(vec![candidate.clone()]),
+        ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok(vec![candidate]),
         ErrorClass::Unknown => {
-            let mut states = vec![candidate.clone()];
             if prediction == Prediction::Succeeds && call.writes() {
-                states.push(apply_agent(call, candidate, None, window, order));
+                let applied = apply_agent(call, candidate.clone(), None, window, order);
+                return Ok(vec![candidate, applied]);
             }
-            Ok(states)
+            Ok(vec![candidate])
         }
         ErrorClass::NotFound(kind)
             if prediction == Prediction::NotFound(kind)
                 || notes.seen.contains(Prediction::NotFound(kind)) =>
         {
-            Ok(vec![candidate.clone()])
+            Ok(vec![candidate])
         }
         ErrorClass::Unreadable
             if prediction == Prediction::Unreadable
                 || notes.corrupted_read
                 || notes.seen.contains(Prediction::Unreadable) =>
         {
-            Ok(vec![candidate.clone()])
+            Ok(vec![candidate])
         }
-        ErrorClass::NotFound(kind) => Err(Mismatch::new(
-            "error_contract",
-            expected_of(prediction),
-            format!("not_found ({kind})"),
-        )),
-        ErrorClass::Unreadable => Err(Mismatch::new(
-            "error_contract",
-            format!(
-                "{}: no read was corrupted and nothing it reads is damaged",
-                expected_of(prediction)
-            ),
-            "deserialization_failed".to_string(),
-        )),
+        ErrorClass::NotFound(kind) => {
+            let mismatch = Mismatch::new(
+                "error_contract",
+                expected_of(prediction),
+                format!("not_found ({kind})"),
+            );
+            Err((mismatch, candidate))
+        }
+        ErrorClass::Unreadable => {
+            let mismatch = Mismatch::new(
+                "error_contract",
+                format!(
+                    "{}: no read was corrupted and nothing it reads is damaged",
+                    expected_of(prediction)
+                ),
+                "deserialization_failed".to_string(),
+            );
+            Err((mismatch, candidate))
+        }
     }
 }
 

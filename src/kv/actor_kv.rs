@@ -185,7 +185,7 @@ pub trait ActorKV {
     /// The value under `key`, or `None`.
     async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError>;
     /// Stores `value` under `key`, replacing any previous value.
-    async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError>;
+    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), StorageError>;
     /// Removes `key`; removing an absent key succeeds.
     async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), StorageError>;
     /// Whether `key` holds a value.
@@ -224,7 +224,7 @@ pub trait ActorTransaction {
     /// The value under `key` as this transaction sees it.
     async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError>;
     /// Buffers a write of `value` under `key`.
-    async fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), StorageError>;
+    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), StorageError>;
     /// Buffers a delete of `key`.
     async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError>;
     /// Every key starting with `prefix` as this transaction sees it, ascending; the prefix joins

@@ -23,11 +23,11 @@ impl MemoryKV {
         MemoryKV::default()
     }
 
-    fn write(&self, actor: &ActorId, key: &[u8], value: Option<&[u8]>) {
+    fn write(&self, actor: &ActorId, key: &[u8], value: Option<Value>) {
         let mut store = self.store.borrow_mut();
-        store.apply(actor.key_bytes(), &[(key.into(), value.map(Value::from))]);
-        let stored = store.get(actor.key_bytes(), key).map(|e| e.value.as_ref());
-        assert_eq!(stored, value, "a write is read back");
+        store.apply(actor.key_bytes(), &[(key.into(), value.clone())]);
+        let stored = store.get(actor.key_bytes(), key).map(|e| &e.value);
+        assert_eq!(stored, value.as_ref(), "a write is read back");
     }
 }
 
@@ -41,7 +41,7 @@ impl ActorKV for MemoryKV {
             .map(|e| Rc::clone(&e.value)))
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), StorageError> {
         self.write(actor, key, Some(value));
         Ok(())
     }
@@ -109,7 +109,7 @@ impl ActorTransaction for MemoryTransaction {
         Ok(self.buffer.get(&self.store.borrow(), key))
     }
 
-    async fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), StorageError> {
         self.buffer.set(key, value);
         Ok(())
     }

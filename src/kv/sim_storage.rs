@@ -211,10 +211,10 @@ impl SimStorage {
         op: KvOp,
         actor: &ActorId,
         key: &[u8],
-        value: Option<&[u8]>,
+        value: Option<Value>,
     ) -> Result<(), StorageError> {
         let fault = self.admit(op, key).await?;
-        let writes = vec![(Key::from(key), value.map(Value::from))];
+        let writes = vec![(Key::from(key), value)];
         self.with_state(|state| state.write(op, actor.key_bytes(), writes, fault))
     }
 
@@ -259,7 +259,7 @@ impl ActorKV for SimStorage {
         })
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), StorageError> {
         self.write(KvOp::Set, actor, key, Some(value)).await
     }
 

@@ -66,7 +66,7 @@ impl ActorTransaction for SimTransaction {
         })
     }
 
-    async fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), StorageError> {
+    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), StorageError> {
         self.storage.halt_if_dead().await;
         self.buffer.set(key, value);
         Ok(())

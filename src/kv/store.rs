@@ -50,8 +50,9 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 pub(crate) struct VersionedStore {
     shelves: BTreeMap<Rc<[u8]>, Shelf>,
     next_version: u64,
-    /// Keys written since the last [`VersionedStore::take_changes`], when tracking is on.
-    changes: Option<BTreeSet<(Rc<[u8]>, Key)>>,
+    /// Keys written since the last [`VersionedStore::take_changes`] (repeats and all), when
+    /// tracking is on.
+    changes: Option<Vec<(Rc<[u8]>, Key)>>,
 }
 
 impl VersionedStore {
@@ -116,7 +117,7 @@ impl VersionedStore {
 
     /// From now on, remembers every key written until [`VersionedStore::take_changes`].
     pub(crate) fn track_changes(&mut self) {
-        self.changes.get_or_insert_with(BTreeSet::new);
+        self.changes.get_or_insert_with(Vec::new);
     }
 
     /// The keys of `actor` written (set or deleted) since the last call, ascending; empty when
@@ -125,15 +126,12 @@ impl VersionedStore {
         let Some(changes) = &mut self.changes else {
             return Vec::new();
         };
-        let mine: Vec<(Rc<[u8]>, Key)> = changes
-            .iter()
-            .filter(|(owner, _)| owner.as_ref() == actor)
-            .cloned()
-            .collect();
-        for change in &mine {
-            changes.remove(change);
-        }
-        mine.into_iter().map(|(_, key)| key).collect()
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(changes)
+            .into_iter()
+            .partition(|(owner, _)| owner.as_ref() == actor);
+        *changes = others;
+        let keys: BTreeSet<Key> = mine.into_iter().map(|(_, key)| key).collect();
+        keys.into_iter().collect()
     }
 
     /// Applies `writes` to `actor`'s keys in order, each with a fresh version.
@@ -143,7 +141,7 @@ impl VersionedStore {
         }
         for (key, value) in writes {
             if let Some(changes) = &mut self.changes {
-                changes.insert((Rc::clone(actor), Rc::clone(key)));
+                changes.push((Rc::clone(actor), Rc::clone(key)));
             }
             let version = self.next_version;
             self.next_version = version.checked_add(1).expect("version counter overflow");
@@ -161,7 +159,11 @@ impl VersionedStore {
                 }
             }
             let stored = shelf.get(key.as_ref()).map(|e| &e.value);
-            assert_eq!(stored, value.as_ref(), "a write is read back");
+            let read_back = match (stored, value) {
+                (Some(stored), Some(value)) => Rc::ptr_eq(stored, value),
+                (stored, value) => stored.is_none() && value.is_none(),
+            };
+            assert!(read_back, "a write is read back");
         }
     }
 

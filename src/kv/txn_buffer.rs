@@ -65,6 +65,22 @@ impl TxnBuffer {
         let actor = &self.actor;
         self.reads
             .record_prefix(scan.prefix, store.prefix_fingerprint(actor, scan.prefix));
+        let bounds = (
+            std::ops::Bound::Included(scan.prefix),
+            std::ops::Bound::Unbounded,
+        );
+        let mut buffered = self.writes.range::<[u8], _>(bounds);
+        if !buffered
+            .next()
+            .is_some_and(|(key, _)| key.starts_with(scan.prefix))
+        {
+            let entries: Vec<(Key, Value)> = store
+                .range(actor, scan)
+                .take(scan.limit)
+                .map(|(key, entry)| (Rc::clone(key), Rc::clone(&entry.value)))
+                .collect();
+            return entries;
+        }
         let mut merged: BTreeMap<Key, Value> = store
             .range(actor, RangeScan::prefix(scan.prefix, usize::MAX))
             .map(|(key, entry)| (Rc::clone(key), Rc::clone(&entry.value)))
@@ -88,8 +104,8 @@ impl TxnBuffer {
     }
 
     /// Buffers a write of `value` under `key`, replacing any earlier buffered write of it.
-    pub(crate) fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.writes.insert(key.into(), Some(value.into()));
+    pub(crate) fn set(&mut self, key: &[u8], value: Value) {
+        self.writes.insert(key.into(), Some(value));
     }
 
     /// Buffers a delete of `key`, replacing any earlier buffered write of it.

@@ -2,6 +2,7 @@
 //! guard, message appends inside a transaction, and the bounded conflict retry.
 
 use std::future::Future;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -12,33 +13,69 @@ use crate::agent::keys::{agent_key, message_bucket, message_key, message_number}
 use crate::agent::records::Message;
 use crate::agent::{display_key, StorageError};
 use crate::bugs::Bug;
-use crate::kv::{ActorKV, ActorTransaction, RangeScan};
+use crate::kv::{ActorKV, ActorTransaction, RangeScan, Value};
 
 impl<K: ActorKV> KvAdapter<K> {
     pub(super) fn verify_reads(&self) -> bool {
         !self.bugs.has(Bug::UnverifiedRead)
     }
 
-    pub(super) async fn get_record<T: DeserializeOwned>(
+    /// The record `value` (stored under `key`) encodes: decoded and verified, unless this
+    /// process already has it.
+    fn decode_value<T: DeserializeOwned + Clone + 'static>(
+        &self,
+        key: &[u8],
+        value: &Value,
+    ) -> Result<T, StorageError> {
+        self.decode_shared(key, value)
+            .map(|record| T::clone(&record))
+    }
+
+    /// Like [`KvAdapter::decode_value`], shared with the cache: no copy of the record.
+    pub(super) fn decode_shared<T: DeserializeOwned + 'static>(
+        &self,
+        key: &[u8],
+        value: &Value,
+    ) -> Result<Rc<T>, StorageError> {
+        if let Some(record) = self.decoded.get::<T>(key, value) {
+            return Ok(record);
+        }
+        let record: Rc<T> = Rc::new(decode(key, value, self.verify_reads())?);
+        self.decoded.insert(key, value, Rc::clone(&record));
+        Ok(record)
+    }
+
+    /// `record` encoded for `key`, remembered so that reading it back costs no decode.
+    fn encode_value<T: Serialize + Clone + 'static>(
+        &self,
+        key: &[u8],
+        record: &T,
+    ) -> Result<Value, StorageError> {
+        let value = Value::from(encode(key, record)?);
+        self.decoded.insert(key, &value, Rc::new(record.clone()));
+        Ok(value)
+    }
+
+    pub(super) async fn get_record<T: DeserializeOwned + Clone + 'static>(
         &self,
         key: &[u8],
     ) -> Result<Option<T>, StorageError> {
         match self.kv.get(&self.actor, key).await? {
-            Some(bytes) => decode(key, &bytes, self.verify_reads()).map(Some),
+            Some(value) => self.decode_value(key, &value).map(Some),
             None => Ok(None),
         }
     }
 
-    pub(super) async fn put_record<T: Serialize>(
+    pub(super) async fn put_record<T: Serialize + Clone + 'static>(
         &self,
         key: &[u8],
         record: &T,
     ) -> Result<(), StorageError> {
-        let bytes = encode(key, record)?;
-        self.kv.set(&self.actor, key, &bytes).await
+        let value = self.encode_value(key, record)?;
+        self.kv.set(&self.actor, key, value).await
     }
 
-    pub(super) async fn scan_records<T: DeserializeOwned>(
+    pub(super) async fn scan_records<T: DeserializeOwned + Clone + 'static>(
         &self,
         prefix: &[u8],
     ) -> Result<Vec<T>, StorageError> {
@@ -48,7 +85,7 @@ impl<K: ActorKV> KvAdapter<K> {
 
     /// The records of `scan`, decoded (and verified) in ascending key order whatever the scan's
     /// direction: only the records in the range are read back at all.
-    pub(super) async fn range_records<T: DeserializeOwned>(
+    pub(super) async fn range_records<T: DeserializeOwned + Clone + 'static>(
         &self,
         scan: RangeScan<'_>,
     ) -> Result<Vec<T>, StorageError> {
@@ -57,32 +94,31 @@ impl<K: ActorKV> KvAdapter<K> {
             entries.reverse();
         }
         assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
-        let verify = self.verify_reads();
         entries
             .iter()
-            .map(|(key, bytes)| decode(key, bytes, verify))
+            .map(|(key, value)| self.decode_value(key, value))
             .collect()
     }
 
-    pub(super) async fn txn_get_record<T: DeserializeOwned>(
+    pub(super) async fn txn_get_record<T: DeserializeOwned + Clone + 'static>(
         &self,
         txn: &mut K::Transaction,
         key: &[u8],
     ) -> Result<Option<T>, StorageError> {
         match txn.get(key).await? {
-            Some(bytes) => decode(key, &bytes, self.verify_reads()).map(Some),
+            Some(value) => self.decode_value(key, &value).map(Some),
             None => Ok(None),
         }
     }
 
-    pub(super) async fn txn_put_record<T: Serialize>(
+    pub(super) async fn txn_put_record<T: Serialize + Clone + 'static>(
         &self,
         txn: &mut K::Transaction,
         key: &[u8],
         record: &T,
     ) -> Result<(), StorageError> {
-        let bytes = encode(key, record)?;
-        txn.set(key, &bytes).await
+        let value = self.encode_value(key, record)?;
+        txn.set(key, value).await
     }
 
     /// Reads the agent's key inside `txn`: `NotFound` if absent, and a concurrent delete of the

@@ -8,8 +8,11 @@
 //! sequence numbers) rely on the read set too. A conflict is retried, at most
 //! [`CONFLICT_ATTEMPTS_MAX`] times in all.
 
+mod decoded;
 mod helpers;
 mod storage_impl;
+
+use std::rc::Rc;
 
 use crate::bugs::BugSet;
 use crate::kv::{ActorId, ActorKV};
@@ -27,6 +30,7 @@ pub struct KvAdapter<K: ActorKV> {
     actor: ActorId,
     clock: SimClock,
     bugs: BugSet,
+    decoded: Rc<decoded::Decoded>,
 }
 
 impl<K: ActorKV> KvAdapter<K> {
@@ -39,6 +43,7 @@ impl<K: ActorKV> KvAdapter<K> {
             actor,
             clock,
             bugs: BugSet::none(),
+            decoded: Rc::default(),
         }
     }
 

@@ -13,6 +13,8 @@ use crate::agent::records::{
 };
 use crate::agent::{display_key, AgentStorage, StorageError};
 use crate::bugs::Bug;
+use std::rc::Rc;
+
 use crate::kv::{ActorKV, ActorTransaction, RangeScan};
 
 fn limit(what: &'static str, value: usize, limit: usize) -> Result<(), StorageError> {
@@ -151,6 +153,21 @@ impl<K: ActorKV> KvAdapter<K> {
         .await
     }
 
+    /// The agent's sessions, ordered by id, shared with the decode cache: choosing among them
+    /// copies none.
+    async fn shared_sessions(&self, agent_id: &str) -> Result<Vec<Rc<SessionState>>, StorageError> {
+        check_id("agent id", agent_id)?;
+        let mut prefix = sessions_prefix(agent_id);
+        if self.bugs.has(Bug::PrefixWithoutSeparator) {
+            prefix.pop();
+        }
+        let entries = self.kv.scan_prefix(&self.actor, &prefix).await?;
+        entries
+            .iter()
+            .map(|(key, value)| self.decode_shared(key, value))
+            .collect()
+    }
+
     async fn delete_children(&self, agent_id: &str, guard: bool) -> Result<(), StorageError> {
         self.retry_conflicts(|| async {
             let mut txn = self.kv.begin_transaction(&self.actor).await?;
@@ -214,10 +231,12 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
 
     async fn save_blocks(&self, agent_id: &str, blocks: &[Block]) -> Result<(), StorageError> {
         check_id("agent id", agent_id)?;
+        let blocks = blocks.to_vec();
+        let blocks = &blocks;
         self.retry_conflicts(|| async {
             let mut txn = self.kv.begin_transaction(&self.actor).await?;
             self.require_agent_in(&mut txn, agent_id).await?;
-            self.txn_put_record(&mut txn, &blocks_key(agent_id), &blocks)
+            self.txn_put_record(&mut txn, &blocks_key(agent_id), blocks)
                 .await?;
             txn.commit().await
         })
@@ -307,26 +326,23 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
     }
 
     async fn list_sessions(&self, agent_id: &str) -> Result<Vec<SessionState>, StorageError> {
-        check_id("agent id", agent_id)?;
-        let mut prefix = sessions_prefix(agent_id);
-        if self.bugs.has(Bug::PrefixWithoutSeparator) {
-            prefix.pop();
-        }
-        self.scan_records(&prefix).await
+        let sessions = self.shared_sessions(agent_id).await?;
+        Ok(sessions.iter().map(|s| SessionState::clone(s)).collect())
     }
 
     async fn load_latest_session(
         &self,
         agent_id: &str,
     ) -> Result<Option<SessionState>, StorageError> {
-        let sessions = self.list_sessions(agent_id).await?;
+        let sessions = self.shared_sessions(agent_id).await?;
         let with_stopped = self.bugs.has(Bug::LatestIncludesStopped);
-        Ok(sessions
-            .into_iter()
+        let latest = sessions
+            .iter()
             .filter(|s| with_stopped || s.stop_reason.is_none())
             .max_by(|a, b| {
                 (a.checkpointed_at_ms, &a.session_id).cmp(&(b.checkpointed_at_ms, &b.session_id))
-            }))
+            });
+        Ok(latest.map(|s| SessionState::clone(s)))
     }
 
     async fn append_message(&self, agent_id: &str, message: &Message) -> Result<(), StorageError> {

@@ -21,7 +21,7 @@ impl Task {
     /// Adopts the newest running session of `agent`, if any.
     pub(super) async fn recover(&mut self, agent: &Id) {
         if let Some(session) = self.load_latest_session(agent).await {
-            self.sessions.insert(agent.clone(), session);
+            self.sessions.insert(agent.clone(), Rc::new(session));
         }
     }
 
@@ -40,10 +40,7 @@ impl Task {
         })
         .await;
         if saved.is_ok() {
-            let started = match &self.world.borrow().model.op(op).call {
-                Call::SaveSession(session) => session.as_ref().clone(),
-                other => panic!("op {op} is {}, not the session's start", other.name()),
-            };
+            let started = self.written_session(op);
             self.sessions.insert(agent.clone(), started);
         }
     }
@@ -120,7 +117,7 @@ impl Task {
         .await;
         match checkpointed {
             Ok(_) => {
-                let next = records::next_session(&session, op, now_ms, pending);
+                let next = self.written_session(op);
                 self.sessions.insert(agent.clone(), next);
             }
             Err(_) => {

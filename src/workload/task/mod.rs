@@ -32,7 +32,7 @@ pub struct Task {
     id: u32,
     world: SharedWorld,
     store: Store,
-    sessions: BTreeMap<Id, SessionState>,
+    sessions: BTreeMap<Id, Rc<SessionState>>,
 }
 
 impl Task {
@@ -128,6 +128,14 @@ impl Task {
         Fut: Future<Output = Result<Answer, StorageError>>,
     {
         let (_op, _result) = call_with_retries(&self.world, self.id, make).await;
+    }
+
+    /// The session op `op` (a `save_session` or `checkpoint` that succeeded) stored.
+    fn written_session(&self, op: u64) -> Rc<SessionState> {
+        match &self.world.borrow().model.op(op).call {
+            Call::SaveSession(session) | Call::Checkpoint { session, .. } => Rc::clone(session),
+            other => panic!("op {op} is {}, which stores no session", other.name()),
+        }
     }
 
     fn now_ms(&self) -> u64 {
