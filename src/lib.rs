@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod alloc;
 pub mod bugs;
 pub mod check;
 pub mod cli;

@@ -3,10 +3,9 @@
 
 use clap::Parser;
 
-/// mimalloc: a seed allocates and frees small records and strings by the million; the system
-/// allocator was a quarter of a sweep's time. Allocation never reaches behaviour or the trace.
+/// mimalloc (see [`dst::alloc`]): a seed allocates and frees small records by the million.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: dst::alloc::FastAlloc = dst::alloc::FastAlloc;
 
 fn main() {
     let cli = dst::cli::Cli::parse();

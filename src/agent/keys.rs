@@ -90,13 +90,28 @@ pub fn sessions_prefix(agent_id: &str) -> Vec<u8> {
     key("sessions/", &[agent_id.as_bytes(), b""])
 }
 
+/// `messages/{agent_id}` followed by `/{number:020}` for each of `numbers`, then `/` when
+/// `open`: one allocation of the exact size.
+fn message_path(agent_id: &str, numbers: &[u64], open: bool) -> Vec<u8> {
+    let family = b"messages/";
+    let len =
+        family.len() + agent_id.len() + numbers.len() * (1 + NUMBER_DIGITS) + usize::from(open);
+    let mut key = Vec::with_capacity(len);
+    key.extend_from_slice(family);
+    key.extend_from_slice(agent_id.as_bytes());
+    for number in numbers {
+        push_number(&mut key, *number);
+    }
+    if open {
+        key.push(b'/');
+    }
+    assert_eq!(key.len(), len, "the capacity was exact");
+    key
+}
+
 /// `messages/{agent_id}/{created_at_ms:020}/{n:020}`.
 pub fn message_key(agent_id: &str, created_at_ms: u64, n: u64) -> Vec<u8> {
-    let mut key = messages_prefix(agent_id);
-    key.pop();
-    push_number(&mut key, created_at_ms);
-    push_number(&mut key, n);
-    key
+    message_path(agent_id, &[created_at_ms, n], false)
 }
 
 /// `messages/{agent_id}/`: every message of the agent.
@@ -106,20 +121,13 @@ pub fn messages_prefix(agent_id: &str) -> Vec<u8> {
 
 /// `messages/{agent_id}/{created_at_ms:020}/`: the agent's messages created in that ms.
 pub fn message_bucket(agent_id: &str, created_at_ms: u64) -> Vec<u8> {
-    let mut key = messages_prefix(agent_id);
-    key.pop();
-    push_number(&mut key, created_at_ms);
-    key.push(b'/');
-    key
+    message_path(agent_id, &[created_at_ms], true)
 }
 
 /// `messages/{agent_id}/{since_ms + 1:020}`: the first key of a message created after
 /// `since_ms`; `None` when no time is later.
 pub fn messages_after(agent_id: &str, since_ms: u64) -> Option<Vec<u8>> {
-    let mut key = messages_prefix(agent_id);
-    key.pop();
-    push_number(&mut key, since_ms.checked_add(1)?);
-    Some(key)
+    Some(message_path(agent_id, &[since_ms.checked_add(1)?], false))
 }
 
 /// `tools/{name}`.

@@ -18,6 +18,7 @@ pub mod durable;
 mod entity;
 mod finding;
 mod model;
+mod names;
 mod notes;
 mod render;
 mod semantics;

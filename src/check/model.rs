@@ -154,7 +154,7 @@ impl Model {
     pub fn note_fault(&mut self, task: u32, fault: &InjectedFault) {
         if let Some(op) = self.in_flight_of(task) {
             let notes = &mut self.ops[op as usize].notes;
-            notes.fault(fault.fault, &fault.key, &fault.effect);
+            notes.fault(fault.fault, fault.op, &fault.key, &fault.effect);
         }
     }
 

@@ -9,9 +9,10 @@
 //! candidate). Anything else breaks `error_contract`; a conflict surfaced after fewer attempts
 //! breaks `retry_contract`.
 
+use super::names::{fault_crashes, fault_name, fault_retriable, op_name};
 use super::semantics::Predictions;
 use crate::agent::{StorageError, CONFLICT_ATTEMPTS_MAX};
-use crate::kv::{FaultEffect, FaultType};
+use crate::kv::{FaultEffect, FaultType, KvOp};
 
 /// A damaged or misplaced write reported during an operation (actor-relative keys).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,17 +31,29 @@ pub enum Damage {
     },
 }
 
+/// A fault that fired during an operation: which, on which KV operation, and the
+/// (actor-relative) key that operation addressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FiredOn {
+    /// The fault.
+    pub fault: FaultType,
+    /// The KV operation it fired on.
+    pub op: KvOp,
+    /// The key (or prefix) the operation addressed.
+    pub key: Vec<u8>,
+}
+
 /// Everything storage reported while one operation ran.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OpNotes {
     /// Faults that made a storage call of the op fail with nothing changed.
-    pub failed_faults: Vec<FaultType>,
+    pub failed_faults: Vec<FiredOn>,
     /// A read of the op returned corrupted bytes.
     pub corrupted_read: bool,
     /// The crash fault that killed the process during the op.
-    pub crashed: Option<FaultType>,
+    pub crashed: Option<FiredOn>,
     /// A fault that left the op's writes visible but not durable.
-    pub not_durable: Option<FaultType>,
+    pub not_durable: Option<FiredOn>,
     /// Commits of the op refused for a conflict.
     pub conflicts: u32,
     /// Writes of the op that faults damaged or sent astray.
@@ -51,13 +64,18 @@ pub struct OpNotes {
 }
 
 impl OpNotes {
-    /// Records what `fault` did to the op (`key` as the fault report names it).
-    pub fn fault(&mut self, fault: FaultType, key: &[u8], effect: &FaultEffect) {
+    /// Records what `fault` did to the op on KV operation `op` (`key` as the report names it).
+    pub fn fault(&mut self, fault: FaultType, op: KvOp, key: &[u8], effect: &FaultEffect) {
+        let fired = || FiredOn {
+            fault,
+            op,
+            key: key.to_vec(),
+        };
         match effect {
-            FaultEffect::Failed => self.failed_faults.push(fault),
+            FaultEffect::Failed => self.failed_faults.push(fired()),
             FaultEffect::CorruptedRead => self.corrupted_read = true,
-            FaultEffect::Crashed { .. } => self.crashed = Some(fault),
-            FaultEffect::NotDurable { .. } => self.not_durable = Some(fault),
+            FaultEffect::Crashed { .. } => self.crashed = Some(fired()),
+            FaultEffect::NotDurable { .. } => self.not_durable = Some(fired()),
             FaultEffect::Truncated { .. } => {
                 self.damage.push(Damage::Truncated { key: key.to_vec() })
             }
@@ -90,27 +108,76 @@ pub enum ErrorClass {
     },
 }
 
-/// Classifies `error`, whose text is `detail`, in the light of `notes`.
+/// Whether the contract calls `error` retriable: write and read failures, conflicts, lost
+/// connections, and injected faults that leave nothing behind.
+fn retriable(error: &StorageError) -> bool {
+    match error {
+        StorageError::WriteFailed { .. }
+        | StorageError::ReadFailed { .. }
+        | StorageError::TransactionConflict { .. }
+        | StorageError::ConnectionFailed { .. } => true,
+        StorageError::FaultInjected { fault, .. } => fault_retriable(*fault),
+        _ => false,
+    }
+}
+
+/// Whether the text of a fault error names everything it must: the fault, the KV operation
+/// and the key it fired on.
+fn names_fired(detail: &str, fired: &FiredOn) -> bool {
+    let key = String::from_utf8_lossy(&fired.key);
+    detail.contains(fault_name(fired.fault))
+        && detail.contains(op_name(fired.op))
+        && detail.contains(key.as_ref())
+}
+
+/// Classifies `error`, whose text is `detail`, in the light of `notes`. The error's own
+/// account of itself must hold first: whether it is retriable, and which fault it names.
 pub fn classify(error: &StorageError, detail: &str, notes: &OpNotes) -> ErrorClass {
     let unexplained =
         |invariant: &'static str, reason: String| ErrorClass::Unexplained { invariant, reason };
+    if error.is_retriable() != retriable(error) {
+        let reason = format!(
+            "is_retriable() is {} for a {} error",
+            error.is_retriable(),
+            error.kind()
+        );
+        return unexplained("error_contract", reason);
+    }
+    let named = match error {
+        StorageError::FaultInjected { fault, .. } => Some(*fault),
+        _ => None,
+    };
+    if error.fault() != named {
+        return unexplained(
+            "error_contract",
+            format!("fault() is {:?}, not {named:?}", error.fault()),
+        );
+    }
     match error {
         StorageError::FaultInjected { fault, .. } => {
-            if !detail.contains(fault.name()) {
-                return unexplained("error_contract", format!("the error does not name its fault {}", fault.name()));
-            }
-            let explained = match fault {
-                f if f.is_crash() => notes.crashed == Some(*f),
-                FaultType::FsyncFail => notes.not_durable == Some(*fault),
-                f => f.is_retriable() && notes.failed_faults.contains(f),
+            let fault = *fault;
+            let fired = match fault {
+                f if fault_crashes(f) => notes.crashed.iter().find(|c| c.fault == f),
+                FaultType::FsyncFail => notes.not_durable.iter().find(|c| c.fault == fault),
+                f if fault_retriable(f) => notes.failed_faults.iter().find(|c| c.fault == f),
+                _ => None,
             };
-            match (explained, fault.is_crash() || *fault == FaultType::FsyncFail) {
-                (true, true) => ErrorClass::Unknown,
-                (true, false) => ErrorClass::NoEffect,
-                (false, _) => unexplained(
-                    "error_contract",
-                    format!("{} did not fail this operation", fault.name()),
-                ),
+            let Some(fired) = fired else {
+                let reason = format!("{} did not fail this operation", fault_name(fault));
+                return unexplained("error_contract", reason);
+            };
+            if !names_fired(detail, fired) {
+                let key = String::from_utf8_lossy(&fired.key);
+                let reason = format!(
+                    "the error does not name {} on {} of key '{key}'",
+                    fault_name(fault),
+                    op_name(fired.op)
+                );
+                return unexplained("error_contract", reason);
+            }
+            match fault_retriable(fault) {
+                true => ErrorClass::NoEffect,
+                false => ErrorClass::Unknown,
             }
         }
         StorageError::TransactionConflict { .. } => match notes.conflicts {
@@ -155,13 +222,25 @@ mod tests {
                 ..
             }
         ));
-        notes.fault(FaultType::StorageWriteFail, b"k", &FaultEffect::Failed);
+        notes.fault(
+            FaultType::StorageWriteFail,
+            KvOp::Commit,
+            b"k",
+            &FaultEffect::Failed,
+        );
         assert_eq!(classify_error(&error, &notes), ErrorClass::NoEffect);
+        let silent = classify(&error, "write failed", &notes);
+        assert!(
+            matches!(silent, ErrorClass::Unexplained { .. }),
+            "an error must name its fault"
+        );
         let crash = fault_error(FaultType::CrashDuringTransaction);
+        let crashed = FaultEffect::Crashed { applied: vec![] };
         notes.fault(
             FaultType::CrashDuringTransaction,
+            KvOp::Commit,
             b"k",
-            &FaultEffect::Crashed { applied: vec![] },
+            &crashed,
         );
         assert_eq!(classify_error(&crash, &notes), ErrorClass::Unknown);
     }

@@ -4,7 +4,6 @@
 //! them with `<actor key bytes>/`. Keys handed in and out of these traits are actor-relative.
 //! Listing and scanning return keys in ascending byte order.
 
-use std::fmt;
 use std::rc::Rc;
 
 use crate::agent::StorageError;
@@ -43,12 +42,6 @@ impl ActorId {
     /// The qualified name as bytes, `namespace:id`: what a store files this actor's keys under.
     pub fn key_bytes(&self) -> &Rc<[u8]> {
         &self.key
-    }
-}
-
-impl fmt::Display for ActorId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.namespace, self.id)
     }
 }
 
@@ -146,11 +139,6 @@ impl<'a> RangeScan<'a> {
             reverse: true,
             ..RangeScan::prefix(prefix, limit)
         }
-    }
-
-    /// Whether `key` lies in the range (ignoring the limit).
-    pub fn contains(&self, key: &[u8]) -> bool {
-        key.starts_with(self.prefix) && key >= self.from
     }
 
     /// Applies the range to `entries` (every entry under the prefix, ascending): the entries

@@ -37,6 +37,8 @@ pub struct FaultInjector {
     active: bool,
     operations_seen: u64,
     triggered: BTreeMap<FaultType, u64>,
+    /// Crash faults that may still fire, whatever their kind; `None` is unlimited.
+    crashes_left: Option<u64>,
 }
 
 impl FaultInjector {
@@ -65,6 +67,7 @@ impl FaultInjector {
             active: true,
             operations_seen: 0,
             triggered: BTreeMap::new(),
+            crashes_left: None,
         }
     }
 
@@ -79,8 +82,10 @@ impl FaultInjector {
             return None;
         }
         let seen = self.operations_seen;
+        let crashes_spent = self.crashes_left == Some(0);
         let index = self.rules.iter().position(|rule| {
             rule.config.matches(op)
+                && !(crashes_spent && rule.config.fault.is_crash())
                 && seen > rule.config.after_operations
                 && rule
                     .config
@@ -108,7 +113,19 @@ impl FaultInjector {
             0
         };
         *self.triggered.entry(fault).or_insert(0) += 1;
+        if fault.is_crash() {
+            if let Some(left) = &mut self.crashes_left {
+                *left = left
+                    .checked_sub(1)
+                    .expect("a crash fires only while the budget lasts");
+            }
+        }
         Some(FiredFault { fault, delay_ms })
+    }
+
+    /// Lets at most `crashes` crash faults fire from now on, whatever their kind (0: none).
+    pub fn limit_crashes(&mut self, crashes: u64) {
+        self.crashes_left = Some(crashes);
     }
 
     /// The faults stream, for the draws that shape a fault's effect once it fired (which byte
@@ -211,6 +228,25 @@ mod tests {
         let fired = fired_on(&mut injector, 3, KvOp::Set);
         assert!(fired.iter().all(|f| *f == Some(FaultType::FsyncFail)));
         assert_eq!(injector.triggered(FaultType::StorageWriteFail), 0);
+    }
+
+    #[test]
+    fn the_crash_budget_bounds_every_kind_of_crash_together() {
+        let rules = vec![
+            FaultConfig::new(FaultType::CrashBeforeWrite, 1.0).on(&[KvOp::Set]),
+            FaultConfig::new(FaultType::CrashDuringTransaction, 1.0),
+        ];
+        let mut limited = injector(1, rules.clone());
+        limited.limit_crashes(2);
+        let fired: Vec<_> = [KvOp::Set, KvOp::Commit, KvOp::Set, KvOp::Commit]
+            .iter()
+            .map(|op| limited.check(*op).map(|f| f.fault))
+            .collect();
+        assert_eq!(fired.iter().flatten().count(), 2);
+        assert_eq!(fired[2], None);
+        let mut none = injector(1, rules);
+        none.limit_crashes(0);
+        assert_eq!(none.check(KvOp::Commit), None);
     }
 
     #[test]

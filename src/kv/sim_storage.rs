@@ -135,6 +135,11 @@ impl SimStorage {
         self.state.borrow().injector.triggered_counts()
     }
 
+    /// Lets at most `crashes` crash faults fire from now on, whatever their kind (0: none).
+    pub fn limit_crashes(&self, crashes: u64) {
+        self.state.borrow_mut().injector.limit_crashes(crashes);
+    }
+
     /// Turns fault injection on or off (off for the liveness phase).
     pub fn set_faults_active(&self, active: bool) {
         self.state.borrow_mut().injector.set_active(active);

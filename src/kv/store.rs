@@ -11,8 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::rc::Rc;
 
-use xxhash_rust::xxh3::Xxh3;
-
 use super::{RangeScan, Value};
 
 /// A stored key, actor-relative, shared.
@@ -30,6 +28,40 @@ pub(crate) struct Entry {
 
 /// One actor's keys.
 type Shelf = BTreeMap<Key, Entry>;
+
+/// The entries of one range read, in its order: no allocation for a forward scan.
+pub(crate) enum RangeIter<'a> {
+    /// Nothing: the actor has no keys.
+    Empty,
+    /// Ascending from `from` while keys start with the prefix.
+    Forward {
+        range: std::collections::btree_map::Range<'a, Key, Entry>,
+        prefix: Box<[u8]>,
+    },
+    /// Descending from the last key under the prefix down to `from`.
+    Backward(std::iter::Rev<std::collections::btree_map::Range<'a, Key, Entry>>),
+}
+
+impl<'a> Iterator for RangeIter<'a> {
+    type Item = (&'a Key, &'a Entry);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            RangeIter::Empty => None,
+            RangeIter::Forward { range, prefix } => {
+                range.next().filter(|(key, _)| key.starts_with(prefix))
+            }
+            RangeIter::Backward(range) => range.next(),
+        }
+    }
+}
+
+/// What a transaction's scan of a prefix saw: see [`VersionedStore::prefix_seen`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PrefixSeen {
+    keys: u64,
+    newest: Option<u64>,
+}
 
 /// The first key after every key starting with `prefix`, or `None` when there is none (the
 /// prefix is empty or all `0xff`).
@@ -72,47 +104,43 @@ impl VersionedStore {
     }
 
     /// Every (key, entry) of `actor` in `scan`'s range, in the scan's order, ignoring its limit.
-    pub(crate) fn range<'a>(
-        &'a self,
-        actor: &[u8],
-        scan: RangeScan<'_>,
-    ) -> Box<dyn Iterator<Item = (&'a Key, &'a Entry)> + 'a> {
+    pub(crate) fn range<'a>(&'a self, actor: &[u8], scan: RangeScan<'_>) -> RangeIter<'a> {
         assert!(scan.from.starts_with(scan.prefix), "from lies under prefix");
         let Some(shelf) = self.shelves.get(actor) else {
-            return Box::new(std::iter::empty());
+            return RangeIter::Empty;
         };
-        let end = match prefix_end(scan.prefix) {
-            Some(end) => Bound::Excluded(end),
-            None => Bound::Unbounded,
-        };
-        let range =
-            shelf.range::<[u8], _>((Bound::Included(scan.from), end.as_ref().map(Vec::as_slice)));
-        match scan.reverse {
-            true => Box::new(range.rev()),
-            false => Box::new(range),
+        if !scan.reverse {
+            let range = shelf.range::<[u8], _>((Bound::Included(scan.from), Bound::Unbounded));
+            return RangeIter::Forward {
+                range,
+                prefix: scan.prefix.into(),
+            };
         }
+        let end = prefix_end(scan.prefix);
+        let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        RangeIter::Backward(
+            shelf
+                .range::<[u8], _>((Bound::Included(scan.from), upper))
+                .rev(),
+        )
     }
 
     /// Every (key, entry) of `actor` whose key starts with `prefix`, ascending.
-    pub(crate) fn scan<'a>(
-        &'a self,
-        actor: &[u8],
-        prefix: &[u8],
-    ) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
+    pub(crate) fn scan<'a>(&'a self, actor: &[u8], prefix: &[u8]) -> RangeIter<'a> {
         self.range(actor, RangeScan::prefix(prefix, usize::MAX))
     }
 
-    /// A fingerprint of the (key, version) pairs under `actor`'s `prefix`: equal fingerprints
-    /// mean (up to a 64-bit hash collision) that no key under the prefix was inserted, changed
-    /// or deleted.
-    pub(crate) fn prefix_fingerprint(&self, actor: &[u8], prefix: &[u8]) -> u64 {
-        let mut hasher = Xxh3::new();
-        for (key, entry) in self.scan(actor, prefix) {
-            hasher.update(&(key.len() as u64).to_le_bytes());
-            hasher.update(key);
-            hasher.update(&entry.version.to_le_bytes());
+    /// What a scan of `actor`'s `prefix` sees, for a read set: how many keys, and the newest
+    /// version among them. Versions are never reused and every write takes a new, larger one,
+    /// so a write under the prefix moves the newest version and a delete the count: equal
+    /// summaries mean nothing under the prefix was inserted, changed or deleted.
+    pub(crate) fn prefix_seen(&self, actor: &[u8], prefix: &[u8]) -> PrefixSeen {
+        let mut seen = PrefixSeen::default();
+        for (_, entry) in self.scan(actor, prefix) {
+            seen.keys += 1;
+            seen.newest = seen.newest.max(Some(entry.version));
         }
-        hasher.digest()
+        seen
     }
 
     /// From now on, remembers every key written until [`VersionedStore::take_changes`].
@@ -192,7 +220,7 @@ impl VersionedStore {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ReadSet {
     points: Vec<(Key, Option<u64>)>,
-    prefixes: Vec<(Key, u64)>,
+    prefixes: Vec<(Key, PrefixSeen)>,
 }
 
 impl ReadSet {
@@ -203,14 +231,11 @@ impl ReadSet {
         }
     }
 
-    /// Records that `prefix` was scanned with `fingerprint` (unless it was scanned before).
-    pub(crate) fn record_prefix(&mut self, prefix: &[u8], fingerprint: u64) {
-        if !self
-            .prefixes
-            .iter()
-            .any(|(seen, _)| seen.as_ref() == prefix)
-        {
-            self.prefixes.push((prefix.into(), fingerprint));
+    /// Records that `prefix` was scanned and what the scan saw (unless it was scanned before).
+    pub(crate) fn record_prefix(&mut self, prefix: &[u8], seen: PrefixSeen) {
+        let scanned = self.prefixes.iter().any(|(p, _)| p.as_ref() == prefix);
+        if !scanned {
+            self.prefixes.push((prefix.into(), seen));
         }
     }
 
@@ -226,7 +251,7 @@ impl ReadSet {
         let changed = point.or_else(|| {
             self.prefixes
                 .iter()
-                .filter(|(prefix, seen)| store.prefix_fingerprint(actor, prefix) != *seen)
+                .filter(|(prefix, seen)| store.prefix_seen(actor, prefix) != *seen)
                 .map(|(prefix, _)| prefix)
                 .min()
         });
@@ -298,10 +323,21 @@ mod tests {
         store.apply(&a, &[put(b"p/1", b"x")]);
         let mut reads = ReadSet::default();
         reads.record_point(b"q", store.version(&a, b"q"));
-        reads.record_prefix(b"p/", store.prefix_fingerprint(&a, b"p/"));
+        reads.record_prefix(b"p/", store.prefix_seen(&a, b"p/"));
         assert_eq!(reads.first_changed(&store, &a), None);
         store.apply(&a, &[put(b"p/2", b"y")]);
         assert_eq!(reads.first_changed(&store, &a).as_deref(), Some(&b"p/"[..]));
+        let mut replaced = ReadSet::default();
+        replaced.record_prefix(b"p/", store.prefix_seen(&a, b"p/"));
+        store.apply(&a, &[(Rc::from(&b"p/1"[..]), None), put(b"p/3", b"w")]);
+        assert!(
+            replaced.first_changed(&store, &a).is_some(),
+            "a delete and an insert"
+        );
+        let mut shrunk = ReadSet::default();
+        shrunk.record_prefix(b"p/", store.prefix_seen(&a, b"p/"));
+        store.apply(&a, &[(Rc::from(&b"p/3"[..]), None)]);
+        assert!(shrunk.first_changed(&store, &a).is_some(), "a delete alone");
         store.apply(&a, &[put(b"q", b"z")]);
         assert_eq!(reads.first_changed(&store, &a).as_deref(), Some(&b"q"[..]));
     }

@@ -64,7 +64,7 @@ impl TxnBuffer {
     ) -> Vec<(Key, Value)> {
         let actor = &self.actor;
         self.reads
-            .record_prefix(scan.prefix, store.prefix_fingerprint(actor, scan.prefix));
+            .record_prefix(scan.prefix, store.prefix_seen(actor, scan.prefix));
         let bounds = (
             std::ops::Bound::Included(scan.prefix),
             std::ops::Bound::Unbounded,

@@ -67,6 +67,7 @@ impl Run {
             kill_switch.clone(),
             config.bugs,
         );
+        storage.limit_crashes(scenario.crash.crashes_max);
         let ids = IdPool::new(scenario.agents as usize, TOOLS, swarm.ids);
         let world = World::new(
             clock.clone(),
@@ -228,6 +229,12 @@ impl Run {
         self.spawn_tasks(false);
         self.drive(sink, Phase::Safety);
         self.flush(sink);
+        let crashes_max = self.config.scenario.crash.crashes_max;
+        assert!(
+            u64::from(self.crashes) <= crashes_max,
+            "{} crashes in the safety phase, over crash.crashes_max {crashes_max}",
+            self.crashes
+        );
     }
 
     fn liveness(&mut self, sink: &mut dyn EventSink) {

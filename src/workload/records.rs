@@ -65,17 +65,63 @@ pub fn new_session(agent_id: &str, session_id: &str, op: u64, now_ms: u64) -> Se
     }
 }
 
+/// Largest tool input the contract accepts, in bytes of its JSON encoding.
+const TOOL_INPUT_BYTES_MAX: usize = 1024 * 1024;
+/// Most pending tool calls the contract accepts in one session.
+const PENDING_TOOL_CALLS_MAX: usize = 10;
+/// Longest agent name the contract accepts, in bytes.
+const AGENT_NAME_BYTES_MAX: usize = 256;
+
+/// A pending call `i` of op `op` with `tool_input`.
+fn pending_call(op: u64, i: usize, tool_input: serde_json::Value, now_ms: u64) -> PendingToolCall {
+    PendingToolCall {
+        id: format!("call-{op}-{i}"),
+        tool_name: "search".to_string(),
+        tool_input,
+        started_at_ms: now_ms,
+        completed: false,
+        result: None,
+    }
+}
+
+/// A tool input well within the contract's limit but far larger than the workload's usual
+/// ones, in bytes of its JSON encoding.
+const TOOL_INPUT_BYTES_LARGE: usize = 4096;
+
+/// Puts `session` at (variant even) or just over (variant odd) a limit of the contract:
+/// variants 0-1 the number of pending tool calls, 2-3 the size of a tool input (variant 2 a
+/// large legal one, variant 3 one byte over the megabyte, only for one op in 256: measuring
+/// it costs a pass over the megabyte), others leave it as it is.
+pub fn at_limits(session: &mut SessionState, op: u64, variant: u64) {
+    let over = usize::from(variant % 2 == 1);
+    let now_ms = session.started_at_ms;
+    let quotes = 2;
+    let input_bytes = match variant {
+        0 | 1 => {
+            session.pending_tool_calls = (0..PENDING_TOOL_CALLS_MAX + over)
+                .map(|i| pending_call(op, i, json!({ "query": i }), now_ms))
+                .collect();
+            return;
+        }
+        2 => TOOL_INPUT_BYTES_LARGE,
+        3 if op.is_multiple_of(256) => TOOL_INPUT_BYTES_MAX + 1,
+        _ => return,
+    };
+    let text = "x".repeat(input_bytes - quotes);
+    session.pending_tool_calls = vec![pending_call(op, 0, json!(text), now_ms)];
+}
+
+/// `agent` with a name at (variant 0) or one byte over (variant 1) the contract's limit.
+pub fn agent_name_at_limit(agent: &mut AgentMetadata, variant: u64) {
+    if variant < 2 {
+        agent.name = "n".repeat(AGENT_NAME_BYTES_MAX + variant as usize);
+    }
+}
+
 /// `previous` advanced by one iteration, written by op `op`, with `pending` tool calls.
 pub fn next_session(previous: &SessionState, op: u64, now_ms: u64, pending: u64) -> SessionState {
-    let pending_tool_calls = (0..pending)
-        .map(|i| PendingToolCall {
-            id: format!("call-{op}-{i}"),
-            tool_name: "search".to_string(),
-            tool_input: json!({ "query": format!("q{op}-{i}") }),
-            started_at_ms: now_ms,
-            completed: false,
-            result: None,
-        })
+    let pending_tool_calls = (0..pending as usize)
+        .map(|i| pending_call(op, i, json!({ "query": format!("q{op}-{i}") }), now_ms))
         .collect();
     SessionState {
         iteration: previous.iteration + 1,

@@ -62,7 +62,7 @@ pub struct CrashConfig {
     pub per_commit: f64,
     /// Chance that a single-key write crashes the process (before or after the write, evenly).
     pub per_write: f64,
-    /// Most crashes in one run's safety phase.
+    /// Most crashes in one run's safety phase, whatever their kind; 0 means none.
     pub crashes_max: u64,
 }
 
@@ -238,7 +238,8 @@ impl Scenario {
     }
 
     /// The full fault rule list: the scenario's rules, then latency, then crashes. Crash rules
-    /// come last so a crash never masks another fault's draw.
+    /// come last so a crash never masks another fault's draw. `crash.crashes_max` bounds the
+    /// crashes of all these rules together (the injector's crash budget), not each rule.
     pub fn fault_rules(&self) -> Vec<FaultConfig> {
         let mut rules = self.faults.clone();
         if self.latency.probability > 0.0 {
@@ -248,19 +249,19 @@ impl Scenario {
             );
         }
         if self.crash.per_commit > 0.0 {
-            rules.push(
-                FaultConfig::new(FaultType::CrashDuringTransaction, self.crash.per_commit)
-                    .max_triggers(self.crash.crashes_max.max(1)),
-            );
+            rules.push(FaultConfig::new(
+                FaultType::CrashDuringTransaction,
+                self.crash.per_commit,
+            ));
         }
         if self.crash.per_write > 0.0 {
             let half = self.crash.per_write / 2.0;
             for fault in [FaultType::CrashBeforeWrite, FaultType::CrashAfterWrite] {
-                rules.push(
-                    FaultConfig::new(fault, half)
-                        .on(&[KvOp::Set, KvOp::Delete, KvOp::Commit])
-                        .max_triggers(self.crash.crashes_max.max(1)),
-                );
+                rules.push(FaultConfig::new(fault, half).on(&[
+                    KvOp::Set,
+                    KvOp::Delete,
+                    KvOp::Commit,
+                ]));
             }
         }
         rules

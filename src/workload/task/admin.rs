@@ -9,12 +9,22 @@ use crate::check::{Answer, Call, Id};
 use super::super::records;
 use super::{call_with_retries, Attempt, OpKind, Task};
 
+/// Agent-name variants drawn per creation: the first two are at and over the limit when that
+/// class is on.
+const NAME_VARIANTS: u64 = 8;
+
 impl Task {
     pub(super) async fn create_agent(&mut self, agent: &Id) {
+        let variant = self.draw(NAME_VARIANTS);
         let now_ms = self.now_ms();
         let store = &self.store;
-        let (_, saved) = call_with_retries(&self.world, self.id, |op| {
-            let record = Rc::new(records::agent(agent, op, now_ms));
+        let world = &self.world;
+        let (_, saved) = call_with_retries(world, self.id, |op| {
+            let mut record = records::agent(agent, op, now_ms);
+            if world.borrow().ids.classes.at_length_limit {
+                records::agent_name_at_limit(&mut record, variant);
+            }
+            let record = Rc::new(record);
             Attempt {
                 call: Call::SaveAgent(record.clone()),
                 run: async move { store.save_agent(&record).await.map(|()| Answer::Done) },

@@ -27,12 +27,17 @@ impl Task {
 
     pub(super) async fn start_session(&mut self, agent: &Id) {
         let variant = self.draw(SESSION_ID_VARIANTS);
+        let limits = self.draw(SESSION_ID_VARIANTS);
         let now_ms = self.now_ms();
         let store = &self.store;
         let world = &self.world;
         let (op, saved) = call_with_retries(world, self.id, |op| {
-            let id = world.borrow().ids.session_id(op, variant);
-            let session = Rc::new(records::new_session(agent, &id, op, now_ms));
+            let ids = &world.borrow().ids;
+            let mut session = records::new_session(agent, &ids.session_id(op, variant), op, now_ms);
+            if ids.classes.at_length_limit {
+                records::at_limits(&mut session, op, limits);
+            }
+            let session = Rc::new(session);
             Attempt {
                 call: Call::SaveSession(session.clone()),
                 run: async move { store.save_session(&session).await.map(|()| Answer::Done) },
