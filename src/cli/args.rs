@@ -30,6 +30,40 @@ Exit codes:
   1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism
   2  bad input: usage, seed range, scenario, --bug name, trace file";
 
+/// What `dst sweep --help` adds after the flags.
+const SWEEP_AFTER_HELP: &str = "\
+Output folder (--out): seeds.jsonl (one line per seed, in seed order, written as each seed
+finishes), sweep.json (what is swept), checkpoint.json (what --resume needs), summary.json
+(totals and failures; `partial` when the sweep stopped early) and traces/seed-N.jsonl for the
+first 32 failing seeds.
+
+Interruption: Ctrl-C or SIGTERM stops handing out seeds, lets the running ones finish, writes
+a partial summary and exits 130 (SIGINT) or 143 (SIGTERM); a second Ctrl-C exits at once.
+`--resume` continues a sweep stopped in any way (kill -9 too) and ends with the summary an
+uninterrupted sweep writes.
+
+Memory: each job holds one seed's simulation, about 30 MB for the built-in scenarios; the
+sweep keeps totals, histograms and the first 1000 failures, never every seed.
+
+Examples:
+  dst sweep --seeds 1..10001 --jobs 2 --out results/big
+  dst sweep --seeds 1..10001 --jobs 2 --out results/big --resume      after Ctrl-C or kill
+  dst sweep --seeds 1..10001 --shard 2/4 --out shard-2                one machine of four
+  JOB_COMPLETION_INDEX=1 dst sweep --seeds 1..10001 --shard-count 4 --shard-index-from-env
+  dst sweep --for 10m --scenario crash-heavy                          nightly: fresh seeds
+  dst sweep --until-failures 3 --base-seed 42";
+
+/// What `dst merge --help` adds after the flags.
+const MERGE_AFTER_HELP: &str = "\
+The shards must be of one sweep (same seeds, scenario, bugs and harness) and together hold every
+seed exactly once; a gap or an overlap is an error (exit 2) naming the seeds and folders. The
+merged summary.json has the fields of a sweep's and equals the unsharded sweep's in all but
+wall times.
+
+Example:
+  dst sweep --seeds 1..3001 --shard 1/3 --out s1   (and 2/3, 3/3, anywhere)
+  dst merge s1 s2 s3 --out merged";
+
 /// `dst`: deterministic simulation testing of the agent storage stack.
 #[derive(Debug, Parser)]
 #[command(name = "dst", version, about, after_help = AFTER_HELP)]
@@ -51,6 +85,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Re-execute a trace from its header and compare event by event.
     Replay(ReplayArgs),
+    /// Merge the output folders of sweep shards into one sweep's output.
+    #[command(after_help = MERGE_AFTER_HELP)]
+    Merge(MergeArgs),
 }
 
 /// What every run needs besides the seed.
@@ -83,28 +120,69 @@ pub struct RunArgs {
 
 /// `dst sweep`.
 #[derive(Debug, Args)]
+#[command(after_help = SWEEP_AFTER_HELP)]
 pub struct SweepArgs {
-    /// Seeds: `A..B` (half-open), `A..=B` or `A,B,C`.
-    #[arg(long)]
-    pub seeds: String,
+    /// Seeds: `A..B` (half-open), `A..=B` or `A,B,C`. Without it, `--for` or
+    /// `--until-failures` draws fresh seeds from `--base-seed` until its budget ends.
+    #[arg(long, required_unless_present_any = ["for_", "until_failures"])]
+    pub seeds: Option<String>,
     /// The scenario and planted bugs.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Worker threads (default: available cores).
+    /// Worker threads, one seed each at a time (default: available cores). Each job holds one
+    /// seed's simulation: about 30 MB for the built-in scenarios.
     #[arg(long)]
     pub jobs: Option<String>,
-    /// Run only slice K of N of the seeds (1-based).
-    #[arg(long, value_name = "K/N")]
+    /// Run only slice K of N of the seeds (1-based): N machines running 1/N..N/N cover every
+    /// seed once; `dst merge` joins their outputs.
+    #[arg(long, value_name = "K/N", conflicts_with = "shard_index_from_env")]
     pub shard: Option<String>,
-    /// Where to write seeds.jsonl, summary.json and failing traces (default under results/).
+    /// Take the shard index from the environment variable JOB_COMPLETION_INDEX (0-based, as a
+    /// Kubernetes Indexed Job sets it; a GitHub Actions matrix sets it from
+    /// `strategy.job-index`); the shard is then INDEX+1 of --shard-count.
+    #[arg(long, requires = "shard_count")]
+    pub shard_index_from_env: bool,
+    /// How many shards, with --shard-index-from-env.
+    #[arg(long, value_name = "N", requires = "shard_index_from_env")]
+    pub shard_count: Option<String>,
+    /// Where to write seeds.jsonl, summary.json and failing traces (default:
+    /// results/sweeps/NAME, a name unique to the seeds, scenario, bugs and shard).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Continue the sweep whose output is in --out (killed in any way) from its seeds.jsonl.
+    /// Without it, a previous sweep's files in --out are removed first.
+    #[arg(long)]
+    pub resume: bool,
+    /// Stop claiming seeds after this long: `90s`, `10m`, `2h`, `1h30m`.
+    #[arg(long = "for", id = "for_", value_name = "DURATION")]
+    pub for_: Option<String>,
+    /// Stop at the N-th failing seed (in seed order, so the same for any --jobs).
+    #[arg(long, value_name = "N", conflicts_with = "fail_fast")]
+    pub until_failures: Option<String>,
+    /// The base seed of a continuous sweep (no --seeds): seed i is drawn from BASE + i.
+    /// Default: the current Unix time, printed so the run can be repeated.
+    #[arg(long, value_name = "N", conflicts_with = "seeds")]
+    pub base_seed: Option<String>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Stop after the first failing seed.
+    /// Stop at the first failing seed (--until-failures 1).
     #[arg(long)]
     pub fail_fast: bool,
+}
+
+/// `dst merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The output folders of the shards (each written by `dst sweep --shard K/N --out DIR`).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged seeds.jsonl, summary.json and failing traces.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print the merged summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `dst replay`.

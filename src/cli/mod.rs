@@ -2,7 +2,10 @@
 //! module per command, and the rendering of human and JSON output. The core never sees CLI types.
 
 pub mod args;
+mod duration;
 pub mod exit;
+mod logging;
+mod merge_cmd;
 mod progress;
 mod render_run;
 mod render_sweep;
@@ -10,32 +13,26 @@ mod replay_cmd;
 pub mod repro;
 pub mod request;
 mod run_cmd;
+mod signals;
 mod sweep_cmd;
+mod sweep_dir;
 mod sweep_files;
+mod text;
 
 pub use args::Cli;
 pub use exit::Exit;
 pub use request::Request;
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-}
-
 /// Validates and runs a parsed command line; every error is printed on stderr as `error: ...`.
 pub fn execute(cli: &Cli) -> Exit {
     if cli.verbose {
-        init_logging();
+        logging::init();
     }
     let outcome = Request::from_command(&cli.command).and_then(|request| match &request {
         Request::Run(run) => run_cmd::run(run),
         Request::Sweep(sweep) => sweep_cmd::run(sweep),
         Request::Replay(replay) => replay_cmd::run(replay),
+        Request::Merge(merge) => merge_cmd::run(merge),
     });
     outcome.unwrap_or_else(|message| {
         eprintln!("error: {message}");

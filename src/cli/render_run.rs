@@ -9,6 +9,7 @@ use crate::run::{OutcomeCounts, RunReport, SwarmOptions, Verdict, Violation};
 use crate::trace::HarnessVersion;
 
 use super::request::Origin;
+use super::text::{escape_controls, path_text};
 
 /// Most violations a human report shows with their evidence.
 const VIOLATIONS_SHOWN: usize = 3;
@@ -37,14 +38,17 @@ pub struct RunJson<'a> {
     trace: Option<String>,
     repro: &'a str,
     harness: String,
+    warnings: &'a [String],
 }
 
-/// The JSON document of `report`; `trace` is where its trace was written, if it was.
+/// The JSON document of `report`; `trace` is where its trace was written, if it was;
+/// `warnings` are the output problems met.
 pub fn run_json<'a>(
     report: &'a RunReport,
     origin: &Origin,
     trace: Option<&std::path::Path>,
     repro: &'a str,
+    warnings: &'a [String],
 ) -> RunJson<'a> {
     RunJson {
         seed: report.seed,
@@ -67,6 +71,7 @@ pub fn run_json<'a>(
         trace: trace.map(|p| p.display().to_string()),
         repro,
         harness: HarnessVersion::current().to_string(),
+        warnings,
     }
 }
 
@@ -104,6 +109,25 @@ pub fn render_config(out: &mut String, report: &RunReport, origin: &Origin) {
     }
 }
 
+/// The first kept violations with their evidence, one evidence line per line, every control
+/// character escaped (evidence quotes identifiers that may hold newlines).
+pub fn render_violations(out: &mut String, violations: &[Violation]) {
+    for violation in violations.iter().take(VIOLATIONS_SHOWN) {
+        writeln!(out, "violation: {}", escape_controls(&violation.invariant)).unwrap();
+        for line in violation.evidence.split('\n') {
+            writeln!(out, "  {}", escape_controls(line)).unwrap();
+        }
+    }
+    if violations.len() > VIOLATIONS_SHOWN {
+        let more = violations.len() - VIOLATIONS_SHOWN;
+        writeln!(
+            out,
+            "... and {more} more kept violations with evidence (in the trace and in --json)"
+        )
+        .unwrap();
+    }
+}
+
 /// The human report of a run, ending with the trace path and repro line on failure.
 pub fn render_run(
     report: &RunReport,
@@ -114,6 +138,9 @@ pub fn render_run(
     let mut out = String::new();
     render_config(&mut out, report, origin);
     let verdict = match report.verdict {
+        Verdict::Pass if !report.violations.is_empty() => {
+            "PASS (the scenario expects a violation, and the checkers found one)"
+        }
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
     };
@@ -146,22 +173,10 @@ pub fn render_run(
         let total = report.violations_total;
         writeln!(out, "violations: {total} found, {kept} kept ({counts})").unwrap();
     }
-    for violation in report.violations.iter().take(VIOLATIONS_SHOWN) {
-        writeln!(out, "violation: {}", violation.invariant).unwrap();
-        for line in violation.evidence.lines() {
-            writeln!(out, "  {line}").unwrap();
-        }
-    }
-    if report.violations.len() > VIOLATIONS_SHOWN {
-        let more = report.violations.len() - VIOLATIONS_SHOWN;
-        writeln!(
-            out,
-            "... and {more} more kept violations with evidence (in the trace and in --json)"
-        )
-        .unwrap();
-    }
+    render_violations(&mut out, &report.violations);
+
     if let Some(path) = trace {
-        writeln!(out, "trace: {}", path.display()).unwrap();
+        writeln!(out, "trace: {}", path_text(path)).unwrap();
     }
     if report.verdict == Verdict::Fail {
         writeln!(out, "repro: {repro}").unwrap();

@@ -2,15 +2,32 @@
 
 use std::path::PathBuf;
 
-use super::request::Origin;
+use super::request::{path_component, Origin};
 
-fn shell_quote(text: &str) -> String {
+/// `text` as one shell word: as is when it holds only safe characters, single-quoted
+/// otherwise, and `$'...'` with escapes when it holds a control character (so a repro line is
+/// always one line).
+pub fn shell_quote(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@".contains(c));
     if plain {
         text.to_string()
+    } else if text.chars().any(char::is_control) {
+        let mut quoted = String::from("$'");
+        for c in text.chars() {
+            match c {
+                '\\' | '\'' => {
+                    quoted.push('\\');
+                    quoted.push(c);
+                }
+                c if c.is_control() => quoted.push_str(&format!("\\u{:04x}", c as u32)),
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('\'');
+        quoted
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
@@ -31,6 +48,7 @@ pub fn repro_line(seed: u64, origin: &Origin) -> String {
 
 /// Where a failing run writes its trace when no `--trace` was given:
 /// `results/traces/SCENARIO[+BUG..]-seed-N.jsonl`.
+/// The scenario's name is made a safe path component first: no name steers a path.
 pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
     let mut name = origin.scenario_name.clone();
     for bug in origin.bugs.iter() {
@@ -39,7 +57,7 @@ pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
     }
     PathBuf::from("results")
         .join("traces")
-        .join(format!("{name}-seed-{seed}.jsonl"))
+        .join(format!("{}-seed-{seed}.jsonl", path_component(&name)))
 }
 
 #[cfg(test)]
@@ -62,5 +80,6 @@ mod tests {
             default_trace_path(7, &origin),
             PathBuf::from("results/traces/x+occ-disabled-seed-7.jsonl")
         );
+        assert_eq!(shell_quote("a\nb'c"), "$'a\\u000ab\\'c'");
     }
 }

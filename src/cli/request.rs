@@ -4,11 +4,19 @@
 use std::path::PathBuf;
 
 use crate::bugs::{Bug, BugSet};
-use crate::run::sweep::{parse_seed, SeedSet, Shard, SweepSpec, JOBS_MAX};
+use crate::run::sweep::{parse_seed, Budget, SeedSet, Shard, SweepSpec, JOBS_MAX};
 use crate::run::RunConfig;
 use crate::workload::Scenario;
 
-use super::args::{Command, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs};
+use super::args::{Command, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs};
+use super::duration::parse_duration;
+use super::sweep_dir::Manifest;
+
+/// The variable `--shard-index-from-env` reads (0-based), as a Kubernetes Indexed Job sets it.
+pub const SHARD_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+
+/// Memory one sweep job holds (one seed's simulation of a built-in scenario), as `--help` says.
+pub const JOB_MEMORY_MB: u64 = 30;
 
 /// How to name a run's scenario and bugs on a command line (for repro lines and file names).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,9 +49,24 @@ pub struct SweepRequest {
     pub spec: SweepSpec,
     /// How it was named.
     pub origin: Origin,
-    /// The `--seeds` value as given.
-    pub seeds_arg: String,
+    /// What the output folder holds the results of (boxed: it embeds the scenario again).
+    pub manifest: Box<Manifest>,
     /// Output directory.
+    pub out: PathBuf,
+    /// Continue the sweep in `out`.
+    pub resume: bool,
+    /// Why the number of jobs is unwise, if it is.
+    pub jobs_warning: Option<String>,
+    /// JSON output.
+    pub json: bool,
+}
+
+/// A validated `dst merge`.
+#[derive(Clone, Debug)]
+pub struct MergeRequest {
+    /// The shards' output folders.
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged output goes.
     pub out: PathBuf,
     /// JSON output.
     pub json: bool,
@@ -65,6 +88,8 @@ pub enum Request {
     Sweep(SweepRequest),
     /// `dst replay`.
     Replay(ReplayRequest),
+    /// `dst merge`.
+    Merge(MergeRequest),
 }
 
 fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin), String> {
@@ -99,70 +124,195 @@ fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
     })
 }
 
-fn parse_jobs(jobs: Option<&str>) -> Result<usize, String> {
-    let Some(text) = jobs else {
-        return Ok(std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(JOBS_MAX));
-    };
-    match text.trim().parse::<usize>() {
-        Ok(n) if (1..=JOBS_MAX).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "jobs '{text}' must be an integer within 1..={JOBS_MAX}"
-        )),
-    }
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The default output directory of a sweep: `results/sweeps/SCENARIO[+BUG..]-FIRST-LAST[-shard-K-of-N]`.
-fn default_out(origin: &Origin, spec: &SweepSpec) -> PathBuf {
+/// The number of jobs, and a warning when it exceeds the cores.
+fn parse_jobs(jobs: Option<&str>) -> Result<(usize, Option<String>), String> {
+    let Some(text) = jobs else {
+        return Ok((cores().min(JOBS_MAX), None));
+    };
+    let jobs = match text.trim().parse::<usize>() {
+        Ok(n) if (1..=JOBS_MAX).contains(&n) => n,
+        _ => {
+            return Err(format!(
+                "jobs '{text}' must be an integer within 1..={JOBS_MAX}"
+            ))
+        }
+    };
+    let cores = cores();
+    let warning = (jobs > cores).then(|| {
+        format!(
+            "--jobs {jobs} exceeds the {cores} cores available: seeds/s will not improve, and each job holds about {JOB_MEMORY_MB} MB ({} MB in all)",
+            jobs as u64 * JOB_MEMORY_MB
+        )
+    });
+    Ok((jobs, warning))
+}
+
+/// `name` as one safe path component: ASCII letters, digits and `.+-_` only (others become
+/// `_`), no leading dot, at most 80 bytes. Names from scenario files never steer a path.
+pub fn path_component(name: &str) -> String {
+    let mut safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    while safe.starts_with('.') {
+        safe.replace_range(0..1, "_");
+    }
+    if safe.is_empty() {
+        safe.push('_');
+    }
+    safe
+}
+
+/// The default output directory of a sweep:
+/// `results/sweeps/SCENARIO[+BUG..]-SEEDS-FINGERPRINT[-shard-K-of-N]`, where the fingerprint
+/// covers the seeds, the scenario's content, the bugs and the budget: different sweeps never
+/// share a folder, and the same command finds its folder again (`--resume`).
+fn default_out(origin: &Origin, manifest: &Manifest) -> PathBuf {
     let mut name = origin.scenario_name.clone();
     for bug in origin.bugs.iter() {
         name.push('+');
         name.push_str(bug.name());
     }
-    let last = spec.seeds.seed_at(spec.seeds.count() - 1);
-    name.push_str(&format!("-{}-{last}", spec.seeds.seed_at(0)));
-    if spec.shard != Shard::ALL {
-        name.push_str(&format!(
-            "-shard-{}-of-{}",
-            spec.shard.index, spec.shard.count
-        ));
+    let seeds = match &manifest.seeds {
+        SeedSet::Range { first, last } => format!("{first}-{last}"),
+        SeedSet::List(seeds) => format!("list{}", seeds.len()),
+        SeedSet::Stream { base } => format!("base{base}"),
+    };
+    let fingerprint = &manifest.fingerprint()[..8];
+    let mut name = format!("{}-{seeds}-{fingerprint}", path_component(&name));
+    if manifest.shard != Shard::ALL {
+        let shard = manifest.shard;
+        name.push_str(&format!("-shard-{}-of-{}", shard.index, shard.count));
     }
     PathBuf::from("results").join("sweeps").join(name)
 }
 
-fn sweep_request(args: &SweepArgs) -> Result<SweepRequest, String> {
-    let seeds: SeedSet = args.seeds.parse()?;
-    let shard = match &args.shard {
-        Some(text) => text.parse::<Shard>()?,
-        None => Shard::ALL,
-    };
-    if shard.is_empty(seeds.count()) {
+/// The shard `--shard-index-from-env --shard-count N` names: `$JOB_COMPLETION_INDEX + 1` of N.
+fn shard_from_env(count: &str, index: Option<String>) -> Result<Shard, String> {
+    let count: u64 = count
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("shard count '{count}' must be a positive integer"))?;
+    let index = index.ok_or_else(|| {
+        format!("--shard-index-from-env: {SHARD_INDEX_VAR} is not set (a Kubernetes Indexed Job sets it; elsewhere set it to the 0-based shard index)")
+    })?;
+    let zero_based: u64 = index
+        .trim()
+        .parse()
+        .map_err(|_| format!("{SHARD_INDEX_VAR} '{index}' is not a non-negative integer"))?;
+    if zero_based >= count {
         return Err(format!(
-            "shard {shard} of {} seeds '{}' holds no seed",
-            seeds.count(),
-            args.seeds
+            "{SHARD_INDEX_VAR} {zero_based} is not below --shard-count {count} (it is 0-based)"
         ));
     }
-    let jobs = parse_jobs(args.jobs.as_deref())?;
+    Ok(Shard {
+        index: zero_based + 1,
+        count,
+    })
+}
+
+/// The seed set: `--seeds`, or else a stream from `--base-seed` (default: the Unix time).
+fn seed_set(args: &SweepArgs) -> Result<SeedSet, String> {
+    if let Some(text) = &args.seeds {
+        return text.parse();
+    }
+    let base = match &args.base_seed {
+        Some(text) => parse_seed(text)?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    Ok(SeedSet::Stream { base })
+}
+
+fn budget(args: &SweepArgs) -> Result<Budget, String> {
+    let failures_max = match (&args.until_failures, args.fail_fast) {
+        (Some(text), _) => Some(
+            text.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("--until-failures '{text}' must be a positive integer"))?,
+        ),
+        (None, true) => Some(1),
+        (None, false) => None,
+    };
+    let wall_s_max = args.for_.as_deref().map(parse_duration).transpose()?;
+    Ok(Budget {
+        failures_max,
+        wall_s_max,
+    })
+}
+
+fn sweep_request(args: &SweepArgs) -> Result<SweepRequest, String> {
+    let seeds = seed_set(args)?;
+    let shard = match (&args.shard, &args.shard_count) {
+        (Some(text), _) => text.parse::<Shard>()?,
+        (None, Some(count)) => shard_from_env(count, std::env::var(SHARD_INDEX_VAR).ok())?,
+        (None, None) => Shard::ALL,
+    };
+    if seeds.is_stream() && shard != Shard::ALL {
+        return Err(format!(
+            "shard {shard} of a continuous sweep (no --seeds): an endless stream cannot be split; give each machine its own --base-seed instead"
+        ));
+    }
+    if shard.is_empty(seeds.count()) {
+        return Err(format!(
+            "shard {shard} of {} seeds '{seeds}' holds no seed",
+            seeds.count()
+        ));
+    }
+    let (jobs, jobs_warning) = parse_jobs(args.jobs.as_deref())?;
     let (template, origin) = scenario_config(&args.scenario, 0)?;
+    let budget = budget(args)?;
+    let manifest = Box::new(Manifest::new(
+        seeds.clone(),
+        shard,
+        template.scenario.clone(),
+        origin.scenario_arg.clone(),
+        origin.bugs.iter().map(|b| b.name().to_string()).collect(),
+        budget,
+    ));
     let spec = SweepSpec {
         template,
         seeds,
         shard,
         jobs,
-        fail_fast: args.fail_fast,
+        budget,
     };
     Ok(SweepRequest {
         out: args
             .out
             .clone()
-            .unwrap_or_else(|| default_out(&origin, &spec)),
+            .unwrap_or_else(|| default_out(&origin, &manifest)),
         spec,
         origin,
-        seeds_arg: args.seeds.clone(),
+        manifest,
+        resume: args.resume,
         json: args.json,
+        jobs_warning,
     })
+}
+
+fn merge_request(args: &MergeArgs) -> MergeRequest {
+    MergeRequest {
+        dirs: args.dirs.clone(),
+        out: args.out.clone(),
+        json: args.json,
+    }
 }
 
 fn replay_request(args: &ReplayArgs) -> ReplayRequest {
@@ -178,6 +328,39 @@ impl Request {
             Command::Run(args) => Request::Run(run_request(args)?),
             Command::Sweep(args) => Request::Sweep(sweep_request(args)?),
             Command::Replay(args) => Request::Replay(replay_request(args)),
+            Command::Merge(args) => Request::Merge(merge_request(args)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_scenario_files_become_one_safe_path_component() {
+        assert_eq!(path_component("default"), "default");
+        assert_eq!(path_component("../../etc/passwd"), "_._.._etc_passwd");
+        assert_eq!(path_component("a\nb c"), "a_b_c");
+        assert_eq!(path_component(""), "_");
+        assert_eq!(path_component(&"x".repeat(300)).len(), 80);
+    }
+
+    #[test]
+    fn the_shard_index_from_the_environment_is_zero_based() {
+        assert_eq!(
+            shard_from_env("4", Some("0".to_string())),
+            Ok(Shard { index: 1, count: 4 })
+        );
+        assert!(shard_from_env("4", Some("4".to_string()))
+            .unwrap_err()
+            .contains("not below --shard-count 4"));
+        assert!(shard_from_env("4", None).unwrap_err().contains("not set"));
+        assert!(shard_from_env("4", Some("x".to_string()))
+            .unwrap_err()
+            .contains("'x'"));
+        assert!(shard_from_env("0", Some("0".to_string()))
+            .unwrap_err()
+            .contains("'0'"));
     }
 }

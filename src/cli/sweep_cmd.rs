@@ -1,69 +1,237 @@
 //! `dst sweep`: many seeds across workers, progress on stderr, results on disk, a summary.
+//!
+//! Output problems never hide a result: a seed line, checkpoint, trace or summary that cannot be
+//! written becomes a warning (printed when it happens and again after the summary), the sweep
+//! goes on, and the exit code is 1 if a failure was found, else 2. A first Ctrl-C or SIGTERM
+//! ends the sweep after the running seeds with a partial summary (exit 130 or 143).
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use crate::run::sweep::{sweep, SeedResult};
+use crate::run::sweep::{sweep, StopReason, SweepEvent, SweepStats};
 use crate::run::Verdict;
 use crate::trace::write_atomically;
 
 use super::exit::Exit;
 use super::progress::Progress;
-use super::render_sweep::{SeedLine, SweepOutcome};
+use super::render_sweep::{header, write_json_with_results, SweepContext, SweepOutcome};
+use super::repro::shell_quote;
 use super::request::SweepRequest;
-use super::sweep_files::{write_failure_traces, SeedsLog};
+use super::signals::Interrupt;
+use super::sweep_dir::{self, Checkpoint, SUMMARY_FILE};
+use super::sweep_files::{write_failure_traces, FailureTrace, SeedsLog};
+use super::text::path_text;
 
-/// Runs the sweep and prints its summary; the error is an output file that cannot be written.
+/// How often the checkpoint `--resume` needs is rewritten.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Warnings met while the sweep runs: each printed once as it happens, all kept for the end.
+#[derive(Default)]
+pub struct Warnings {
+    /// Every warning, in order.
+    pub all: Vec<String>,
+    /// Whether an output file could not be written.
+    pub output_failed: bool,
+}
+
+impl Warnings {
+    /// A piece of advice, not a failure.
+    pub fn advise(&mut self, warning: String) {
+        eprintln!("warning: {}", super::text::escape_controls(&warning));
+        self.all.push(warning);
+    }
+
+    /// An output file that could not be written.
+    pub fn output(&mut self, warning: String) {
+        self.output_failed = true;
+        self.advise(warning);
+    }
+}
+
+/// The command that continues this sweep: the same arguments, with `--out` and `--resume`.
+fn resume_command(request: &SweepRequest) -> String {
+    let mut words: Vec<String> = std::env::args().skip(1).collect();
+    if !words
+        .iter()
+        .any(|w| w == "--out" || w.starts_with("--out="))
+    {
+        words.push("--out".to_string());
+        words.push(request.out.display().to_string());
+    }
+    if !words.iter().any(|w| w == "--resume") {
+        words.push("--resume".to_string());
+    }
+    let quoted: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+    format!("dst {}", quoted.join(" "))
+}
+
+/// Writes the checkpoint when `seeds.jsonl` holds exactly the seeds `stats` counts.
+fn checkpoint(
+    log: &SeedsLog,
+    stats: &SweepStats,
+    request: &SweepRequest,
+    warnings: &mut Warnings,
+    failed: &mut bool,
+) {
+    if *failed || !log.is_whole() || log.lines() != stats.seeds {
+        return;
+    }
+    if let Err(e) = Checkpoint::of(stats).write(&request.out) {
+        *failed = true;
+        warnings.output(format!(
+            "{e}; --resume will redo the seeds after the last checkpoint"
+        ));
+    }
+}
+
+/// Runs the sweep and prints its summary; the error (exit 2) is an output folder that cannot
+/// be used or a sweep that cannot be resumed.
 pub fn run(request: &SweepRequest) -> Result<Exit, String> {
+    let interrupt = Interrupt::install()?;
+    let mut warnings = Warnings::default();
+    if let Some(warning) = &request.jobs_warning {
+        warnings.advise(warning.clone());
+    }
+    let opened = sweep_dir::open(&request.out, &request.manifest, request.resume)?;
     let spec = &request.spec;
-    let mut log = SeedsLog::create(&request.out)?;
-    let mut progress = Progress::new(spec.count());
-    eprintln!(
-        "sweep: {} seeds ({}), {} jobs",
-        spec.count(),
-        request.seeds_arg,
-        spec.jobs
-    );
-    let mut results: Vec<SeedLine> = Vec::new();
-    let mut failures: Vec<SeedResult> = Vec::new();
-    let mut log_error = None;
-    let stats = sweep(spec, &mut |result| {
-        if log_error.is_none() {
-            log_error = log.write(result).err();
+    if request.resume && !opened.resumed {
+        eprintln!(
+            "sweep: nothing to resume in {}; starting afresh",
+            path_text(&request.out)
+        );
+    }
+    if opened.cleared {
+        eprintln!(
+            "sweep: removed the previous sweep's files from {}",
+            path_text(&request.out)
+        );
+    }
+    let planned = (!spec.seeds.is_stream()).then(|| spec.count());
+    let mut context = SweepContext {
+        origin: &request.origin,
+        seeds: &spec.seeds,
+        shard: spec.shard,
+        planned,
+        jobs: spec.jobs,
+        budget: spec.budget,
+        out: &request.out,
+        interrupted_by: None,
+        resume_command: Some(resume_command(request)),
+        merged_from: Vec::new(),
+    };
+    let done = opened.done;
+    let header = header(&context, opened.resumed.then_some(done.seeds));
+    if request.json {
+        eprintln!("{header}");
+    } else {
+        println!("{header}");
+    }
+    let mut log = SeedsLog::open(&request.out, done.seeds)?;
+    let time_budget = spec.budget.wall_s_max.map(Duration::from_secs);
+    let mut progress = Progress::new(planned, done.seeds, done.failed, time_budget);
+    let mut checkpointed = Instant::now();
+    let mut checkpoint_failed = false;
+    let mut announced = false;
+    let stats = sweep(spec, done, interrupt.flag(), &mut |event, stats| {
+        if !announced && interrupt.received().is_some() {
+            announced = true;
+            progress.finish();
+            eprintln!("sweep: stopping after the running seeds (Ctrl-C again to exit at once)");
         }
-        results.push(SeedLine {
-            seed: result.seed,
-            verdict: result.verdict,
-            trace_hash: result.trace_hash.clone(),
-        });
-        if result.verdict == Verdict::Fail {
-            failures.push(result.clone());
+        match event {
+            SweepEvent::Result(result) => {
+                if let Err(e) = log.write(result) {
+                    warnings.output(format!("{e}; --resume will redo the seeds after it"));
+                }
+                progress.tick(result.verdict == Verdict::Fail);
+            }
+            SweepEvent::Tick => progress.draw(),
         }
-        progress.tick(result.verdict == Verdict::Fail);
+        if checkpointed.elapsed() >= CHECKPOINT_EVERY {
+            checkpointed = Instant::now();
+            checkpoint(&log, stats, request, &mut warnings, &mut checkpoint_failed);
+        }
     });
     progress.finish();
-    if let Some(error) = log_error {
-        return Err(error);
-    }
-    let traces = write_failure_traces(spec, &failures, &request.out);
-    let outcome = SweepOutcome {
-        request,
-        stats: &stats,
-        results: &results,
-        failures: &failures,
-        traces: &traces,
+    checkpoint(&log, &stats, request, &mut warnings, &mut checkpoint_failed);
+    let received = interrupt
+        .received()
+        .filter(|_| stats.stop == StopReason::Interrupted);
+    context.interrupted_by = received.map(|(_, name)| name);
+    let traces = if received.is_some() {
+        Vec::new()
+    } else {
+        write_failure_traces(spec, &stats.failures, &request.out)
     };
-    let json = serde_json::to_string_pretty(&outcome.json()).expect("a summary serializes");
-    let summary = request.out.join("summary.json");
-    write_atomically(Path::new(&summary), json.as_bytes())
-        .map_err(|e| format!("cannot write '{}': {e}", summary.display()))?;
-    if request.json {
-        println!("{json}");
-    } else {
-        print!("{}", outcome.human());
+    for trace in &traces {
+        if let Some(problem) = trace
+            .problem
+            .as_ref()
+            .filter(|p| p.starts_with("cannot write"))
+        {
+            warnings.output(format!("seed {}: {problem}", trace.seed));
+        }
     }
-    Ok(if stats.failed == 0 {
-        Exit::Pass
-    } else {
-        Exit::Failure
+    let results_whole = log.is_whole();
+    finish(
+        request.json,
+        &context,
+        &stats,
+        &traces,
+        &mut warnings,
+        results_whole,
+    );
+    Ok(match received {
+        Some((signal, _)) => Exit::Interrupted { signal },
+        None if stats.failed > 0 => Exit::Failure,
+        None if warnings.output_failed => Exit::BadInput,
+        None => Exit::Pass,
     })
+}
+
+/// Writes `summary.json` into the context's folder and prints the summary (a write failure
+/// becomes one more warning); `--json` lists every seed's result when `seeds.jsonl` holds them
+/// all (`results_whole`).
+pub fn finish(
+    json_mode: bool,
+    context: &SweepContext,
+    stats: &SweepStats,
+    traces: &[FailureTrace],
+    warnings: &mut Warnings,
+    results_whole: bool,
+) {
+    let summary_path = context.out.join(SUMMARY_FILE);
+    let render = |warnings: &[String]| {
+        let outcome = SweepOutcome {
+            context,
+            stats,
+            traces,
+            warnings,
+        };
+        (
+            serde_json::to_string_pretty(&outcome.json()).expect("a summary serializes"),
+            outcome.human(),
+        )
+    };
+    let (json, _) = render(&warnings.all);
+    if let Err(e) = write_atomically(&summary_path, json.as_bytes()) {
+        warnings.output(format!("cannot write '{}': {e}", path_text(&summary_path)));
+    }
+    let (json, human) = render(&warnings.all);
+    print_summary(json_mode, results_whole, &json, &human, context.out);
+}
+
+/// Prints the human summary, or the JSON one with `results` streamed from the `seeds.jsonl` of
+/// `dir` when that file holds every seed (`with_results`).
+fn print_summary(json_mode: bool, with_results: bool, json: &str, human: &str, dir: &Path) {
+    if !json_mode {
+        print!("{human}");
+    } else if with_results {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = write_json_with_results(&mut stdout, json, dir) {
+            eprintln!("warning: {}", super::text::escape_controls(&e));
+        }
+    } else {
+        println!("{json}");
+    }
 }

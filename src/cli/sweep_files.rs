@@ -1,46 +1,89 @@
-//! What a sweep leaves on disk under `--out`: `seeds.jsonl` (one line per seed, in seed order,
-//! flushed per seed), `summary.json` (written atomically) and `traces/seed-N.jsonl` for the
-//! first failing seeds (re-run with a trace writer; the re-run must hash as the sweep did).
+//! Writing a sweep's per-seed lines (`seeds.jsonl`: whole lines only, so a full disk or a kill
+//! never leaves half a line to read back) and the traces of its first failing seeds (re-run with
+//! a trace writer; the re-run must hash as the sweep did).
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use crate::run::sweep::{SeedResult, SweepSpec};
-use crate::run::{run_seed, RunConfig};
+use crate::run::{run_judged, RunConfig};
 use crate::trace::TraceWriter;
+
+use super::sweep_dir::{SEEDS_FILE, TRACES_DIR};
 
 /// Most failing seeds whose trace a sweep writes.
 pub const FAILURE_TRACES_MAX: usize = 32;
 
-/// `seeds.jsonl`, flushed after every line so a killed sweep leaves every finished seed.
+/// `seeds.jsonl`, appended one whole line per write. After a failed write the file is cut back
+/// to its last whole line and nothing more is written.
 pub struct SeedsLog {
     path: PathBuf,
-    file: BufWriter<File>,
+    file: File,
+    length: u64,
+    lines: u64,
+    broken: bool,
+    line: Vec<u8>,
 }
 
 impl SeedsLog {
-    /// Creates (truncates) `DIR/seeds.jsonl`, creating `dir`.
-    pub fn create(dir: &Path) -> Result<SeedsLog, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create output directory '{}': {e}", dir.display()))?;
-        let path = dir.join("seeds.jsonl");
-        let file =
-            File::create(&path).map_err(|e| format!("cannot create '{}': {e}", path.display()))?;
+    /// Opens `DIR/seeds.jsonl` for appending after its `lines` whole lines.
+    pub fn open(dir: &Path, lines: u64) -> Result<SeedsLog, String> {
+        let path = dir.join(SEEDS_FILE);
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
+        let length = file
+            .seek(SeekFrom::End(0))
+            .map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
         Ok(SeedsLog {
             path,
-            file: BufWriter::new(file),
+            file,
+            length,
+            lines,
+            broken: false,
+            line: Vec::with_capacity(512),
         })
     }
 
-    /// Appends one seed's line and flushes it.
+    /// Whole lines in the file.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Whether every line so far was written.
+    pub fn is_whole(&self) -> bool {
+        !self.broken
+    }
+
+    /// Appends one seed's line. The first failure is returned (the caller warns once); the
+    /// file is cut back to its last whole line and later lines are not written.
     pub fn write(&mut self, result: &SeedResult) -> Result<(), String> {
-        serde_json::to_writer(&mut self.file, result).expect("a seed result serializes");
-        self.file
-            .write_all(b"\n")
-            .and_then(|()| self.file.flush())
-            .map_err(|e| format!("cannot write '{}': {e}", self.path.display()))
+        if self.broken {
+            return Ok(());
+        }
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, result).expect("a seed result serializes");
+        self.line.push(b'\n');
+        match self.file.write_all(&self.line) {
+            Ok(()) => {
+                self.length += self.line.len() as u64;
+                self.lines += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.broken = true;
+                let _ = self.file.set_len(self.length);
+                Err(format!(
+                    "cannot write '{}': {e}; it keeps the first {} seeds",
+                    self.path.display(),
+                    self.lines
+                ))
+            }
+        }
     }
 }
 
@@ -57,7 +100,7 @@ pub struct FailureTrace {
 
 fn write_one(config: &RunConfig, expected_hash: &str, path: &Path) -> Result<(), String> {
     let mut writer = TraceWriter::new();
-    let report = catch_unwind(AssertUnwindSafe(|| run_seed(config, &mut writer)))
+    let report = catch_unwind(AssertUnwindSafe(|| run_judged(config, &mut writer)))
         .map_err(|_| "the re-run panicked; no trace".to_string())?;
     if report.trace_hash != expected_hash {
         return Err(format!(
@@ -68,6 +111,11 @@ fn write_one(config: &RunConfig, expected_hash: &str, path: &Path) -> Result<(),
     writer
         .finish(config, &report, path)
         .map_err(|e| format!("cannot write '{}': {e}", path.display()))
+}
+
+/// The path of a failing seed's trace in the output folder `dir`.
+pub fn trace_path(dir: &Path, seed: u64) -> PathBuf {
+    dir.join(TRACES_DIR).join(format!("seed-{seed}.jsonl"))
 }
 
 /// Re-runs the first [`FAILURE_TRACES_MAX`] failures with a trace writer into `DIR/traces/`.
@@ -82,9 +130,7 @@ pub fn write_failure_traces(
         .take(FAILURE_TRACES_MAX)
         .map(|failure| {
             config.seed = failure.seed;
-            let path = dir
-                .join("traces")
-                .join(format!("seed-{}.jsonl", failure.seed));
+            let path = trace_path(dir, failure.seed);
             match write_one(&config, &failure.trace_hash, &path) {
                 Ok(()) => FailureTrace {
                     seed: failure.seed,

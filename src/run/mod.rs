@@ -1,10 +1,12 @@
 //! Running seeds: one seed's full simulation (safety phase, crashes and recovery, liveness
 //! phase, final checks).
 
+mod expectation;
 mod report;
 mod seed;
 pub mod sweep;
 mod tagged;
 
+pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
 pub use report::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use seed::run_seed;

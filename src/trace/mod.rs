@@ -3,6 +3,7 @@
 mod event;
 mod format;
 mod hash;
+mod output;
 mod reader;
 mod replay;
 mod writer;
@@ -12,6 +13,7 @@ pub use format::{
     header_hash, HarnessVersion, SummaryLine, TraceHeader, TraceSummary, TRACE_FORMAT,
 };
 pub use hash::{encode_event, TraceHasher};
+pub use output::{write_atomically, write_output};
 pub use reader::{read_trace, TraceError, TraceFile};
 pub use replay::{replay, Divergence, ReplayReport};
-pub use writer::{write_atomically, TraceWriter};
+pub use writer::TraceWriter;

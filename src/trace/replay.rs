@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::run::{run_seed, RunReport};
+use crate::run::{run_judged, RunReport};
 
 use super::event::{Event, EventSink};
 use super::reader::TraceFile;
@@ -93,7 +93,7 @@ pub fn replay(trace: &TraceFile) -> Result<ReplayReport, String> {
         seen: 0,
         first: None,
     };
-    let report = run_seed(&config, &mut sink);
+    let report = run_judged(&config, &mut sink);
     let mut divergence = sink.first;
     if divergence.is_none() && sink.seen < trace.events.len() {
         divergence = Some(Divergence {

@@ -2,10 +2,10 @@
 //!
 //! The header names what swarm testing chose, which is known only when the run ends, so event
 //! lines are kept as text until [`TraceWriter::finish`] writes the whole file at once (temp file
-//! and rename: a trace on disk is always complete). Sweeps never use this sink: they hash only.
+//! and rename: a trace on disk is always complete). Sweeps hash only, and use this sink just to
+//! re-run the seeds whose trace they keep.
 
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use crate::run::{RunConfig, RunReport};
@@ -13,6 +13,7 @@ use crate::run::{RunConfig, RunReport};
 use super::event::{Event, EventSink};
 use super::format::{header_hash, SummaryLine, TraceHeader, TraceSummary};
 use super::hash::TraceHasher;
+use super::output::write_atomically;
 
 /// Collects a run's events as JSON lines and hashes them as they arrive.
 #[derive(Default)]
@@ -60,9 +61,16 @@ impl TraceWriter {
         text
     }
 
-    /// Writes the trace to `path` atomically (creating its directory); see [`TraceWriter::render`].
+    /// Writes the trace to `path` atomically (creating its directory), replacing what is there;
+    /// see [`TraceWriter::render`].
     pub fn finish(&self, config: &RunConfig, report: &RunReport, path: &Path) -> io::Result<()> {
         write_atomically(path, self.render(config, report).as_bytes())
+    }
+
+    /// Writes the trace to a path the user named: through a symlink, into a FIFO or a
+    /// character device, atomically into a regular file (see [`write_output`](super::write_output)).
+    pub fn finish_to(&self, config: &RunConfig, report: &RunReport, path: &Path) -> io::Result<()> {
+        super::output::write_output(path, self.render(config, report).as_bytes())
     }
 }
 
@@ -72,19 +80,4 @@ impl EventSink for TraceWriter {
         serde_json::to_writer(&mut self.body, event).expect("an event always serializes");
         self.body.push(b'\n');
     }
-}
-
-/// Writes `bytes` to `path` through a temp file in the same directory and a rename, so readers
-/// see the old file or the new one, never a part.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
-    }
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".tmp");
-    let mut file = fs::File::create(&temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temp, path)
 }

@@ -134,13 +134,6 @@ fn check_probability(field: &str, value: f64) -> Result<(), String> {
     Ok(())
 }
 
-fn check_positive(field: &str, value: u64) -> Result<(), String> {
-    if value == 0 {
-        return Err(format!("field '{field}' is 0, must be > 0"));
-    }
-    Ok(())
-}
-
 impl Scenario {
     /// Parses and validates scenario JSON; `source` names it in errors.
     pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
@@ -194,18 +187,44 @@ impl Scenario {
         Scenario::built_in("default").expect("the built-in default scenario is valid")
     }
 
-    /// Checks every field; the error names the field and its bad value.
+    /// Checks every field; the error names the field and its bad value. Every number has a
+    /// bound, so no accepted scenario overflows, exhausts memory or runs for hours: see
+    /// [`Scenario::LIMITS`].
     pub fn validate(&self) -> Result<(), String> {
-        check_positive("agents", u64::from(self.agents))?;
-        check_positive("tasks", u64::from(self.tasks))?;
-        check_positive("operations", self.operations)?;
-        check_positive("steps_max", self.steps_max)?;
-        check_positive("time_ms_max", self.time_ms_max)?;
-        if self.agents > 10_000 || self.tasks > 10_000 {
+        /// Operation kinds swarm never switches off (`swarm::ALWAYS_ON`): a swarm scenario must
+        /// weigh one of them, or a seed could switch every operation off.
+        const SWARM_KEEPS: [OpKind; 2] = [OpKind::CreateAgent, OpKind::Iterate];
+        let name_ok = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+        if self.name.is_empty()
+            || self.name.len() > Self::NAME_LEN_MAX
+            || !self.name.chars().all(name_ok)
+            || self.name.starts_with('.')
+        {
             return Err(format!(
-                "agents {} and tasks {} must each be at most 10000",
-                self.agents, self.tasks
+                "field 'name' is {:?}: 1 to {} ASCII letters, digits, '-', '_' or '.', not starting with '.'",
+                self.name,
+                Self::NAME_LEN_MAX
             ));
+        }
+        if self.description.len() > Self::DESCRIPTION_LEN_MAX {
+            return Err(format!(
+                "field 'description' is {} bytes, more than {}",
+                self.description.len(),
+                Self::DESCRIPTION_LEN_MAX
+            ));
+        }
+        for (field, value, max) in Self::LIMITS
+            .iter()
+            .map(|(field, max)| (field, self.number(field), max))
+        {
+            if value == 0 && !field.starts_with("crash.") && !field.starts_with("latency.") {
+                return Err(format!("field '{field}' is 0, must be > 0"));
+            }
+            if value > *max {
+                return Err(format!(
+                    "field '{field}' is {value}, more than the most allowed, {max}"
+                ));
+            }
         }
         if self.steps_max < self.operations.saturating_mul(4) {
             return Err(format!(
@@ -213,8 +232,25 @@ impl Scenario {
                 self.steps_max, self.operations
             ));
         }
+        if let Some((kind, weight)) = self.op_weights.iter().find(|(_, w)| **w > Self::WEIGHT_MAX) {
+            return Err(format!(
+                "field 'op_weights.{}' is {weight}, more than the most allowed, {}",
+                kind.name(),
+                Self::WEIGHT_MAX
+            ));
+        }
         if self.op_weights.values().all(|w| *w == 0) {
             return Err("field 'op_weights' gives every operation weight 0".to_string());
+        }
+        if self.swarm
+            && SWARM_KEEPS
+                .iter()
+                .all(|k| self.op_weights.get(k).copied().unwrap_or(0) == 0)
+        {
+            return Err(format!(
+                "field 'op_weights': with swarm on, one of {} must weigh more than 0 (swarm may switch every other operation off)",
+                SWARM_KEEPS.map(OpKind::name).join(", ")
+            ));
         }
         check_probability("crash.per_commit", self.crash.per_commit)?;
         check_probability("crash.per_write", self.crash.per_write)?;
@@ -225,6 +261,13 @@ impl Scenario {
                 self.latency.ms_min, self.latency.ms_max
             ));
         }
+        if self.faults.len() > Self::FAULT_RULES_MAX {
+            return Err(format!(
+                "field 'faults' has {} rules, more than {}",
+                self.faults.len(),
+                Self::FAULT_RULES_MAX
+            ));
+        }
         for (i, rule) in self.faults.iter().enumerate() {
             rule.validate().map_err(|e| format!("faults[{i}]: {e}"))?;
             if rule.fault.is_crash() || rule.fault == FaultType::StorageLatency {
@@ -233,8 +276,51 @@ impl Scenario {
                     rule.fault.name()
                 ));
             }
+            if rule.latency_ms_max > 0 || rule.latency_ms_min > 0 {
+                return Err(format!(
+                    "faults[{i}]: latency_ms_min and latency_ms_max apply to latency, set by the 'latency' field"
+                ));
+            }
         }
         Ok(())
+    }
+
+    /// Longest scenario name, bytes.
+    pub const NAME_LEN_MAX: usize = 64;
+    /// Longest description, bytes.
+    pub const DESCRIPTION_LEN_MAX: usize = 4096;
+    /// Heaviest operation weight (swarm triples weights; sums stay far from overflow).
+    pub const WEIGHT_MAX: u64 = 1_000_000;
+    /// Most fault rules.
+    pub const FAULT_RULES_MAX: usize = 64;
+    /// The bound of every numeric field, by field name. `agents` and `tasks` bound the
+    /// identifiers and tasks kept in memory, `operations` and `steps_max` the work of a seed
+    /// (the default scenario's 1,500 operations take about 20 ms), `time_ms_max` the simulated
+    /// clock, `crash.crashes_max` the restarts, `latency.ms_max` one delay.
+    pub const LIMITS: [(&'static str, u64); 8] = [
+        ("agents", 1_000),
+        ("tasks", 256),
+        ("operations", 1_000_000),
+        ("steps_max", 100_000_000),
+        ("time_ms_max", 30 * 24 * 3_600_000),
+        ("crash.crashes_max", 1_000),
+        ("latency.ms_min", 60_000),
+        ("latency.ms_max", 60_000),
+    ];
+
+    /// The value of a field named in [`Scenario::LIMITS`].
+    fn number(&self, field: &str) -> u64 {
+        match field {
+            "agents" => u64::from(self.agents),
+            "tasks" => u64::from(self.tasks),
+            "operations" => self.operations,
+            "steps_max" => self.steps_max,
+            "time_ms_max" => self.time_ms_max,
+            "crash.crashes_max" => self.crash.crashes_max,
+            "latency.ms_min" => self.latency.ms_min,
+            "latency.ms_max" => self.latency.ms_max,
+            other => unreachable!("no numeric field '{other}'"),
+        }
     }
 
     /// The full fault rule list: the scenario's rules, then latency, then crashes. Crash rules

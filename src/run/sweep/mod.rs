@@ -4,30 +4,51 @@
 //! claiming the next position from a shared counter and running it on its own single-threaded
 //! simulation with a hashing-only sink (no trace text, no events kept). Results are handed back
 //! in seed order whatever finishes first, so everything but wall times is the same for any
-//! number of workers.
+//! number of workers. A sweep stops early, always after a prefix of its seeds, when it is
+//! cancelled (every claimed seed still finishes), when its time budget ends, or at the failure
+//! that exhausts its failure budget (counted in seed order, so the same for any `--jobs`).
 
+mod histogram_codec;
+mod merge;
 mod result;
 mod seeds;
 mod shard;
 mod stats;
 
+pub use histogram_codec::{decode_histogram, encode_histogram};
+pub use merge::{merge_results, MergeInput, ResultStream};
 pub use result::SeedResult;
 pub use seeds::{parse_seed, SeedSet, LIST_SEEDS_MAX};
 pub use shard::Shard;
-pub use stats::{new_histogram, SweepStats, WorkerStats};
+pub use stats::{add_histogram, new_histogram, StopReason, SweepStats, FAILURES_KEPT_MAX};
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::run::{run_seed, RunConfig, Verdict};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use crate::run::{run_judged, RunConfig};
 use crate::trace::NullSink;
 
 /// Most worker threads a sweep starts.
 pub const JOBS_MAX: usize = 1024;
+
+/// How often the caller hears from a sweep that produced no result in the meantime.
+const TICK_EVERY: Duration = Duration::from_millis(200);
+
+/// When a sweep stops before its last seed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Stop at this many failing seeds (in seed order); `--fail-fast` is 1.
+    pub failures_max: Option<u64>,
+    /// Stop claiming seeds after this long (wall time of this process, seconds).
+    pub wall_s_max: Option<u64>,
+}
 
 /// What to sweep.
 #[derive(Clone, Debug)]
@@ -40,12 +61,12 @@ pub struct SweepSpec {
     pub shard: Shard,
     /// Worker threads, `1..=JOBS_MAX`.
     pub jobs: usize,
-    /// Stop claiming new seeds after the first failure.
-    pub fail_fast: bool,
+    /// When to stop early.
+    pub budget: Budget,
 }
 
 impl SweepSpec {
-    /// Number of seeds this process runs (the shard's part of the set).
+    /// Number of seeds this process runs (the shard's part of the set; `u64::MAX` for a stream).
     pub fn count(&self) -> u64 {
         self.shard.len(self.seeds.count())
     }
@@ -56,6 +77,14 @@ impl SweepSpec {
     }
 }
 
+/// What a sweep tells its caller, in order.
+pub enum SweepEvent<'a> {
+    /// The next seed in seed order finished (already added to the totals).
+    Result(&'a SeedResult),
+    /// Time passed without a result.
+    Tick,
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
@@ -64,17 +93,31 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic with a non-string payload".to_string())
 }
 
+/// One finished seed: its line, its wall time and its simulated latencies.
+struct Finished {
+    nth: u64,
+    result: SeedResult,
+    latency_ms: BTreeMap<String, Histogram<u64>>,
+}
+
 /// Runs one seed with a hashing-only sink; a panic escaping the engine becomes a `panic` failure.
-fn run_one(config: &RunConfig, stats: &mut WorkerStats) -> SeedResult {
+fn run_one(config: &RunConfig, nth: u64) -> Finished {
+    let span = tracing::debug_span!("seed", seed = config.seed);
+    let _entered = span.enter();
     let start = Instant::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| run_seed(config, &mut NullSink)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_judged(config, &mut NullSink)));
     let wall_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     match outcome {
-        Ok(report) => {
-            stats.add_run(&report, wall_us);
-            SeedResult::from_report(&report, wall_us)
-        }
-        Err(payload) => SeedResult::from_panic(config.seed, panic_message(&*payload), wall_us),
+        Ok(report) => Finished {
+            nth,
+            result: SeedResult::from_report(&report, wall_us),
+            latency_ms: report.latency_ms,
+        },
+        Err(payload) => Finished {
+            nth,
+            result: SeedResult::from_panic(config.seed, panic_message(&*payload), wall_us),
+            latency_ms: BTreeMap::new(),
+        },
     }
 }
 
@@ -82,79 +125,149 @@ fn worker(
     spec: &SweepSpec,
     next: &AtomicU64,
     stop: &AtomicBool,
-    results: mpsc::Sender<(u64, SeedResult)>,
-) -> WorkerStats {
-    let mut stats = WorkerStats::new();
+    cancel: &AtomicBool,
+    results: mpsc::Sender<Finished>,
+) {
     let mut config = spec.template.clone();
     let count = spec.count();
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.load(Ordering::Relaxed) && !cancel.load(Ordering::Relaxed) {
         let nth = next.fetch_add(1, Ordering::Relaxed);
         if nth >= count {
             break;
         }
         config.seed = spec.seed(nth);
-        let result = run_one(&config, &mut stats);
-        if spec.fail_fast && result.verdict == Verdict::Fail {
-            stop.store(true, Ordering::Relaxed);
-        }
-        if results.send((nth, result)).is_err() {
+        if results.send(run_one(&config, nth)).is_err() {
             break;
         }
     }
-    stats
 }
 
-/// Runs every seed of `spec`, calling `on_result` once per seed in seed order (as soon as every
-/// earlier seed has finished), and returns the totals.
-pub fn sweep(spec: &SweepSpec, on_result: &mut dyn FnMut(&SeedResult)) -> SweepStats {
+/// The part of a sweep that receives results: puts them in seed order, counts them, and decides
+/// when the budget is spent.
+struct Collector<'a> {
+    spec: &'a SweepSpec,
+    stats: SweepStats,
+    pending: BTreeMap<u64, Finished>,
+    started: Instant,
+    elapsed_before: Duration,
+}
+
+impl Collector<'_> {
+    fn failure_budget_spent(&self) -> bool {
+        self.spec
+            .budget
+            .failures_max
+            .is_some_and(|max| self.stats.failed >= max)
+    }
+
+    fn time_budget_spent(&self) -> bool {
+        self.spec
+            .budget
+            .wall_s_max
+            .is_some_and(|max| self.started.elapsed() >= Duration::from_secs(max))
+    }
+
+    /// Hands on every result that is next in seed order; false once the failure budget is spent
+    /// (later results are dropped, so the seeds reported do not depend on the workers).
+    fn drain(&mut self, on_event: &mut dyn FnMut(SweepEvent, &SweepStats)) -> bool {
+        while !self.failure_budget_spent() {
+            let Some(finished) = self.pending.remove(&self.stats.seeds) else {
+                return true;
+            };
+            assert_eq!(
+                finished.nth, self.stats.seeds,
+                "results go out in seed order"
+            );
+            self.stats.add_result(&finished.result);
+            self.stats
+                .add_histograms(finished.result.wall_us, &finished.latency_ms);
+            self.stats.elapsed = self.elapsed_before + self.started.elapsed();
+            on_event(SweepEvent::Result(&finished.result), &self.stats);
+        }
+        false
+    }
+}
+
+/// Runs the seeds of `spec` from position `done.seeds` on (`done` holds the totals of the seeds
+/// before it, from an interrupted run of the same sweep), calling `on_event` with each result in
+/// seed order and now and then a tick; returns the totals of every seed done, old and new.
+/// Setting `cancel` stops the sweep after the seeds already claimed.
+pub fn sweep(
+    spec: &SweepSpec,
+    done: SweepStats,
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(SweepEvent, &SweepStats),
+) -> SweepStats {
     assert!(
         (1..=JOBS_MAX).contains(&spec.jobs),
         "jobs {} out of range",
         spec.jobs
     );
-    let start = Instant::now();
     let count = spec.count();
+    assert!(done.seeds <= count, "{} seeds done of {count}", done.seeds);
+    let remaining = count - done.seeds;
     let jobs = spec
         .jobs
-        .min(usize::try_from(count).unwrap_or(usize::MAX))
+        .min(usize::try_from(remaining).unwrap_or(usize::MAX))
         .max(1);
-    let next = AtomicU64::new(0);
+    let next = AtomicU64::new(done.seeds);
     let stop = AtomicBool::new(false);
-    let mut totals = SweepStats::new();
+    let mut collector = Collector {
+        spec,
+        pending: BTreeMap::new(),
+        started: Instant::now(),
+        elapsed_before: done.elapsed,
+        stats: done,
+    };
     let (sender, receiver) = mpsc::channel();
+    let mut out_of_time = false;
     thread::scope(|scope| {
-        let handles: Vec<_> = (0..jobs)
-            .map(|_| {
-                let sender = sender.clone();
-                let (next, stop) = (&next, &stop);
-                scope.spawn(move || worker(spec, next, stop, sender))
-            })
-            .collect();
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || worker(spec, next, stop, cancel, sender));
+        }
         drop(sender);
-        let mut pending: BTreeMap<u64, SeedResult> = BTreeMap::new();
-        let mut next_out = 0;
-        let mut emit = |result: &SeedResult| {
-            totals.add_result(result);
-            on_result(result);
-        };
-        for (nth, result) in receiver {
-            pending.insert(nth, result);
-            while let Some(result) = pending.remove(&next_out) {
-                emit(&result);
-                next_out += 1;
+        let mut open = collector.drain(on_event);
+        while open {
+            if collector.time_budget_spent() && !out_of_time {
+                out_of_time = true;
+                stop.store(true, Ordering::Relaxed);
+            }
+            match receiver.recv_timeout(TICK_EVERY) {
+                Ok(finished) => {
+                    collector.pending.insert(finished.nth, finished);
+                    open = collector.drain(on_event);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    collector.stats.elapsed =
+                        collector.elapsed_before + collector.started.elapsed();
+                    on_event(SweepEvent::Tick, &collector.stats);
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        for result in pending.values() {
-            emit(result);
-        }
-        for handle in handles {
-            let worker_stats = handle.join().expect("sweep workers catch run panics");
-            totals.add_worker(&worker_stats);
-        }
+        stop.store(true, Ordering::Relaxed);
     });
-    totals.stopped_early = totals.seeds < count;
-    totals.elapsed = start.elapsed();
-    assert!(totals.seeds <= count, "every seed is reported at most once");
-    assert_eq!(totals.seeds, totals.passed + totals.failed);
-    totals
+    let mut stats = collector.stats;
+    stats.elapsed = collector.elapsed_before + collector.started.elapsed();
+    stats.stop = if collector.pending.is_empty() && stats.seeds == count {
+        StopReason::Complete
+    } else if stats.failed > 0 && spec.budget.failures_max.is_some_and(|m| stats.failed >= m) {
+        StopReason::FailureBudget
+    } else if out_of_time {
+        StopReason::TimeBudget
+    } else {
+        assert!(
+            cancel.load(Ordering::Relaxed),
+            "a sweep stops early only when told to"
+        );
+        StopReason::Interrupted
+    };
+    assert!(
+        stats.stop == StopReason::FailureBudget || collector.pending.is_empty(),
+        "every claimed seed is reported unless the failure budget dropped it"
+    );
+    assert_eq!(stats.seeds, stats.passed + stats.failed);
+    stats
 }

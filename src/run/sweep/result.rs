@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::run::{RunReport, Verdict, Violation};
 
 /// One seed's outcome in a sweep (one line of `seeds.jsonl`). Every field but `wall_us` is a
 /// deterministic function of the seed and the sweep's configuration.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeedResult {
     /// The seed.
     pub seed: u64,

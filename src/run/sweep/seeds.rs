@@ -1,13 +1,17 @@
-//! The seeds of a sweep: `A..B` (half-open, as in Rust), `A..=B`, or a list `A,B,C`.
+//! The seeds of a sweep: `A..B` (half-open, as in Rust), `A..=B`, a list `A,B,C`, or an
+//! unbounded stream drawn from a base seed (continuous sweeps: `--for`, `--until-failures`).
 
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 /// Most seeds a list may name (ranges have no such limit).
 pub const LIST_SEEDS_MAX: usize = 1_000_000;
 
-/// A non-empty set of seeds in increasing order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A non-empty set of seeds: a range or a list in increasing order, or an endless stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SeedSet {
     /// Every seed from `first` to `last`, both included.
     Range {
@@ -18,6 +22,20 @@ pub enum SeedSet {
     },
     /// Distinct seeds, sorted.
     List(Vec<u64>),
+    /// Fresh seeds without end: the seed at position `i` is `splitmix64(base + i)`, so the same
+    /// base always draws the same seeds and different bases draw unrelated ones.
+    Stream {
+        /// The base seed.
+        base: u64,
+    },
+}
+
+/// SplitMix64's output function: a bijection of `u64` that spreads neighbouring inputs apart.
+fn splitmix64(value: u64) -> u64 {
+    let mut z = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Parses one seed (a `u64`); the error names the text and why it is not a seed.
@@ -37,20 +55,28 @@ fn parse_seed_in(text: &str, spec: &str) -> Result<u64, String> {
 }
 
 impl SeedSet {
-    /// Number of seeds (at least 1). A range of all 2^64 seeds is refused when parsing.
+    /// Number of seeds (at least 1); a stream counts `u64::MAX` positions. A range of all 2^64
+    /// seeds is refused when parsing.
     pub fn count(&self) -> u64 {
         match self {
             SeedSet::Range { first, last } => last - first + 1,
             SeedSet::List(seeds) => seeds.len() as u64,
+            SeedSet::Stream { .. } => u64::MAX,
         }
     }
 
-    /// The seed at `position` (0-based, increasing with position).
+    /// Whether the set is an endless stream (no end to reach, no range to check a merge against).
+    pub fn is_stream(&self) -> bool {
+        matches!(self, SeedSet::Stream { .. })
+    }
+
+    /// The seed at `position` (0-based; increasing with position except in a stream).
     pub fn seed_at(&self, position: u64) -> u64 {
         assert!(position < self.count(), "position {position} out of range");
         match self {
             SeedSet::Range { first, .. } => first + position,
             SeedSet::List(seeds) => seeds[position as usize],
+            SeedSet::Stream { base } => splitmix64(base.wrapping_add(position)),
         }
     }
 }
@@ -111,6 +137,7 @@ impl fmt::Display for SeedSet {
                 write!(f, "{}", names.join(","))
             }
             SeedSet::List(seeds) => write!(f, "{} listed seeds", seeds.len()),
+            SeedSet::Stream { base } => write!(f, "fresh seeds from base seed {base}"),
         }
     }
 }
@@ -147,5 +174,18 @@ mod tests {
         assert!(err("1,2,1").contains("seed 1 is listed twice"));
         assert!(err("1,,2").contains("is empty"));
         assert!(err("0..=18446744073709551615").contains("more than"));
+    }
+
+    #[test]
+    fn a_stream_draws_the_same_distinct_seeds_from_the_same_base() {
+        let stream = SeedSet::Stream { base: 7 };
+        let seeds: Vec<u64> = (0..1000).map(|i| stream.seed_at(i)).collect();
+        let mut distinct = seeds.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), seeds.len());
+        assert_eq!(seeds[3], SeedSet::Stream { base: 7 }.seed_at(3));
+        assert_ne!(seeds[0], SeedSet::Stream { base: 8 }.seed_at(0));
+        assert_eq!(splitmix64(0), 0xe220_a839_7b1d_cdaf, "splitmix64 is pinned");
     }
 }

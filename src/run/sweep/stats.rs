@@ -1,70 +1,54 @@
-//! Sweep totals: counts merged in seed order, histograms merged by addition (so every total but
-//! the wall times is the same for any number of workers).
+//! Sweep totals: counts added in seed order, histograms added by addition, the first failing
+//! seeds kept whole (so every total but the wall times is the same for any number of workers,
+//! any sharding, and a resumed sweep). Memory stays bounded: passing seeds are only counted.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 
-use crate::run::{RunReport, Verdict};
+use crate::run::Verdict;
 
 use super::result::SeedResult;
+
+/// Most failing seeds a summary keeps whole (every one is in `seeds.jsonl`).
+pub const FAILURES_KEPT_MAX: usize = 1000;
 
 /// A histogram that grows to hold any value, 3 significant digits.
 pub fn new_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant digits is a valid histogram precision")
 }
 
-/// What one worker measured: wall time per seed and simulated latency per storage call.
-pub struct WorkerStats {
-    /// Wall time per seed, microseconds.
-    pub wall_us: Histogram<u64>,
-    /// Simulated latency by storage call name, ms.
-    pub latency_ms: BTreeMap<String, Histogram<u64>>,
-}
-
-impl WorkerStats {
-    /// Nothing measured yet.
-    pub fn new() -> WorkerStats {
-        WorkerStats {
-            wall_us: new_histogram(),
-            latency_ms: BTreeMap::new(),
-        }
-    }
-
-    /// Records one seed's wall time (never clamped).
-    pub fn add_wall_us(&mut self, wall_us: u64) {
-        self.wall_us
-            .record(wall_us)
-            .expect("an auto-resizing histogram records any value");
-    }
-
-    /// Adds one run.
-    pub fn add_run(&mut self, report: &RunReport, wall_us: u64) {
-        self.add_wall_us(wall_us);
-        for (op, histogram) in &report.latency_ms {
-            add_histogram(
-                self.latency_ms
-                    .entry(op.clone())
-                    .or_insert_with(new_histogram),
-                histogram,
-            );
-        }
-    }
-}
-
-impl Default for WorkerStats {
-    fn default() -> Self {
-        WorkerStats::new()
-    }
-}
-
-fn add_histogram(into: &mut Histogram<u64>, from: &Histogram<u64>) {
+/// Adds `from` into `into`.
+pub fn add_histogram(into: &mut Histogram<u64>, from: &Histogram<u64>) {
     into.add(from)
         .expect("an auto-resizing histogram accepts any value");
 }
 
+/// Why a sweep stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Every seed ran.
+    Complete,
+    /// A signal asked the sweep to stop: the seeds done are a prefix of the set.
+    Interrupted,
+    /// `--until-failures N` (or `--fail-fast`, N = 1): the N-th failure in seed order.
+    FailureBudget,
+    /// `--for DURATION` ran out.
+    TimeBudget,
+}
+
+impl StopReason {
+    /// Whether seeds of the set were left unrun.
+    pub fn is_partial(self) -> bool {
+        self != StopReason::Complete
+    }
+}
+
 /// The totals of a sweep.
+#[derive(Clone, Debug)]
 pub struct SweepStats {
     /// Seeds run.
     pub seeds: u64,
@@ -80,14 +64,16 @@ pub struct SweepStats {
     pub faults: BTreeMap<String, u64>,
     /// Crashes over all seeds.
     pub crashes: u64,
+    /// The first [`FAILURES_KEPT_MAX`] failing seeds, in seed order.
+    pub failures: Vec<SeedResult>,
     /// Wall time per seed, microseconds.
     pub wall_us: Histogram<u64>,
     /// Simulated latency by storage call name, ms, over all seeds.
     pub latency_ms: BTreeMap<String, Histogram<u64>>,
-    /// Wall time of the whole sweep.
+    /// Wall time of the sweep, over every process that worked on it (resumed sweeps add up).
     pub elapsed: Duration,
-    /// Whether `--fail-fast` stopped the sweep before every seed ran.
-    pub stopped_early: bool,
+    /// Why the sweep stopped.
+    pub stop: StopReason,
 }
 
 impl SweepStats {
@@ -101,19 +87,25 @@ impl SweepStats {
             events: 0,
             faults: BTreeMap::new(),
             crashes: 0,
+            failures: Vec::new(),
             wall_us: new_histogram(),
             latency_ms: BTreeMap::new(),
             elapsed: Duration::ZERO,
-            stopped_early: false,
+            stop: StopReason::Complete,
         }
     }
 
-    /// Counts one seed's result.
+    /// Counts one seed's result (the next in seed order); its histograms come separately.
     pub fn add_result(&mut self, result: &SeedResult) {
         self.seeds += 1;
         match result.verdict {
             Verdict::Pass => self.passed += 1,
-            Verdict::Fail => self.failed += 1,
+            Verdict::Fail => {
+                self.failed += 1;
+                if self.failures.len() < FAILURES_KEPT_MAX {
+                    self.failures.push(result.clone());
+                }
+            }
         }
         self.ops += result.ops;
         self.events += result.events;
@@ -121,12 +113,20 @@ impl SweepStats {
             *self.faults.entry(fault.clone()).or_default() += count;
         }
         self.crashes += u64::from(result.crashes);
+        assert_eq!(self.seeds, self.passed + self.failed);
     }
 
-    /// Merges what a worker measured.
-    pub fn add_worker(&mut self, worker: &WorkerStats) {
-        add_histogram(&mut self.wall_us, &worker.wall_us);
-        for (op, histogram) in &worker.latency_ms {
+    /// Adds one seed's wall time (never clamped) and simulated latencies.
+    pub fn add_histograms(&mut self, wall_us: u64, latency_ms: &BTreeMap<String, Histogram<u64>>) {
+        self.wall_us
+            .record(wall_us)
+            .expect("an auto-resizing histogram records any value");
+        self.add_latency(latency_ms);
+    }
+
+    /// Adds simulated latencies by call name.
+    pub fn add_latency(&mut self, latency_ms: &BTreeMap<String, Histogram<u64>>) {
+        for (op, histogram) in latency_ms {
             add_histogram(
                 self.latency_ms
                     .entry(op.clone())
@@ -152,15 +152,41 @@ impl Default for SweepStats {
 mod tests {
     use super::*;
 
+    fn result(seed: u64, verdict: Verdict) -> SeedResult {
+        SeedResult {
+            seed,
+            verdict,
+            trace_hash: format!("{seed:016x}"),
+            events: 10,
+            ops: 3,
+            faults: BTreeMap::from([("disk_full".to_string(), 1)]),
+            crashes: 1,
+            violations: Vec::new(),
+            violations_total: 0,
+            wall_us: 5,
+        }
+    }
+
     #[test]
     fn histograms_grow_to_hold_large_wall_times() {
-        let mut worker = WorkerStats::new();
-        worker.add_wall_us(25_000);
         let mut totals = SweepStats::new();
-        totals.add_worker(&worker);
+        totals.add_histograms(25_000_000_000, &BTreeMap::new());
         assert!(
-            totals.wall_us.max() >= 25_000,
+            totals.wall_us.max() >= 25_000_000_000,
             "wall times must not be clamped"
         );
+    }
+
+    #[test]
+    fn failures_are_counted_all_but_kept_up_to_the_cap() {
+        let mut totals = SweepStats::new();
+        for seed in 0..(FAILURES_KEPT_MAX as u64 + 5) {
+            totals.add_result(&result(seed, Verdict::Fail));
+        }
+        totals.add_result(&result(9_999, Verdict::Pass));
+        assert_eq!(totals.failed, FAILURES_KEPT_MAX as u64 + 5);
+        assert_eq!(totals.failures.len(), FAILURES_KEPT_MAX);
+        assert_eq!(totals.faults["disk_full"], totals.seeds);
+        assert_eq!(totals.crashes, totals.seeds);
     }
 }
