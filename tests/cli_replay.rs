@@ -1,5 +1,6 @@
-//! `dst replay`: an untouched `--trace` file replays `identical`; an edited, truncated or
-//! foreign-version trace is refused with exit 2 and a message naming what is wrong.
+//! `dst replay`: an untouched `--trace` file replays `identical` and prints the recorded verdict
+//! and violations; an edited (event or summary line), truncated, foreign-format or
+//! foreign-harness trace is refused with exit 2 and a message naming what is wrong.
 
 mod common;
 
@@ -87,4 +88,91 @@ fn truncated_and_foreign_version_traces_are_refused() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn a_foreign_harness_version_is_refused_naming_both_versions() {
+    let scratch = Scratch::new("replay-harness");
+    let (_, text) = write_trace(&scratch, "11");
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let version = header["harness"]["crate_version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let foreign = scratch.join("old.jsonl");
+    std::fs::write(
+        &foreign,
+        text.replacen(
+            &format!("\"crate_version\":\"{version}\""),
+            "\"crate_version\":\"0.0.9\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = dst(&scratch.path, &["replay", foreign.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("recorded by dst 0.0.9")
+            && out.stderr.contains(&format!("this is dst {version}")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("divergent"),
+        "not reported as nondeterminism"
+    );
+}
+
+#[test]
+fn an_edited_summary_line_is_detected_and_the_recorded_verdict_printed() {
+    let scratch = Scratch::new("replay-summary");
+    let path = scratch.join("fail.jsonl");
+    let run = dst(
+        &scratch.path,
+        &[
+            "run",
+            "--seed",
+            "1",
+            "--bug",
+            "ack-before-durable",
+            "--trace",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let out = dst(&scratch.path, &["replay", path.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("recorded verdict: FAIL"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("violations: ") && out.stdout.contains("acknowledged_durability x"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("violation: acknowledged_durability\n  "),
+        "{}",
+        out.stdout
+    );
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (body, last) = text.trim_end().rsplit_once('\n').unwrap();
+    for (from, to) in [
+        ("\"verdict\":\"fail\"", "\"verdict\":\"pass\""),
+        ("\"crashes\":", "\"crashes\":1"),
+    ] {
+        let edited = scratch.join("edited.jsonl");
+        std::fs::write(&edited, format!("{body}\n{}\n", last.replacen(from, to, 1))).unwrap();
+        let out = dst(&scratch.path, &["replay", edited.to_str().unwrap()]);
+        assert_eq!(out.code, 2, "{from}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("the summary line was edited"),
+            "{}",
+            out.stderr
+        );
+    }
 }

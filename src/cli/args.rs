@@ -12,11 +12,15 @@ Examples:
   dst run --seed 7 --scenario contention --bug occ-disabled --trace t.jsonl
   dst sweep --seeds 1..10001 --jobs 2               10,000 seeds (ranges are half-open)
   dst sweep --scenario crash-heavy --seeds 1..=500 --fail-fast
+  dst sweep --seeds 1..3001 --shard 2/3 --out s2    one of three machines; then:
+  dst merge s1 s2 s3 --out merged                   join the shards into one sweep's output
+  dst sweep --for 10m                               fresh seeds for ten minutes (nightly)
   dst replay t.jsonl                                re-run a trace and compare event by event
 
 Scenarios (built in; or a path to your own JSON file):
   default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents,
-  lossy-disk (outside the fault envelope: expected to fail)
+  lossy-disk (outside the fault envelope: expects a violation, so it passes when the
+  checkers find one and fails with expected_violation when they do not)
 
 Planted bugs (--bug, repeatable), each caught by the checkers:
   non-atomic-checkpoint, checkpoint-skips-agent-check, delete-agent-parent-first,
@@ -28,7 +32,10 @@ Planted bugs (--bug, repeatable), each caught by the checkers:
 Exit codes:
   0  every seed passed (replay: identical)
   1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism
-  2  bad input: usage, seed range, scenario, --bug name, trace file";
+  2  bad input: usage, seed range, scenario, --bug name, trace file (edited, truncated or
+     from another dst version), shard folders that do not merge; or output that could not be
+     written (the verdict is still printed; a found failure still exits 1)
+  130, 143  a sweep stopped by Ctrl-C (SIGINT) or SIGTERM, after writing a partial summary";
 
 /// What `dst sweep --help` adds after the flags.
 const SWEEP_AFTER_HELP: &str = "\
@@ -42,8 +49,9 @@ a partial summary and exits 130 (SIGINT) or 143 (SIGTERM); a second Ctrl-C exits
 `--resume` continues a sweep stopped in any way (kill -9 too) and ends with the summary an
 uninterrupted sweep writes.
 
-Memory: each job holds one seed's simulation, about 30 MB for the built-in scenarios; the
-sweep keeps totals, histograms and the first 1000 failures, never every seed.
+Memory: each job holds one seed's simulation, about 10 MB for the built-in scenarios, on top
+of about 30 MB for the process; the sweep keeps totals, histograms and the first 1000 failures
+in memory, never every seed (those are in seeds.jsonl).
 
 Examples:
   dst sweep --seeds 1..10001 --jobs 2 --out results/big
@@ -130,7 +138,7 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Worker threads, one seed each at a time (default: available cores). Each job holds one
-    /// seed's simulation: about 30 MB for the built-in scenarios.
+    /// seed's simulation, about 10 MB for the built-in scenarios (plus 30 MB for the process).
     #[arg(long)]
     pub jobs: Option<String>,
     /// Run only slice K of N of the seeds (1-based): N machines running 1/N..N/N cover every

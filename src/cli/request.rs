@@ -15,8 +15,9 @@ use super::sweep_dir::Manifest;
 /// The variable `--shard-index-from-env` reads (0-based), as a Kubernetes Indexed Job sets it.
 pub const SHARD_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
 
-/// Memory one sweep job holds (one seed's simulation of a built-in scenario), as `--help` says.
-pub const JOB_MEMORY_MB: u64 = 30;
+/// Memory one sweep job holds (one seed's simulation of a built-in scenario), as `--help` says;
+/// measured as the peak RSS of `--jobs 2` less that of `--jobs 1`.
+pub const JOB_MEMORY_MB: u64 = 10;
 
 /// How to name a run's scenario and bugs on a command line (for repro lines and file names).
 #[derive(Clone, Debug, PartialEq, Eq)]

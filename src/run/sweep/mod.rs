@@ -20,16 +20,18 @@ pub use merge::{merge_results, MergeInput, ResultStream};
 pub use result::SeedResult;
 pub use seeds::{parse_seed, SeedSet, LIST_SEEDS_MAX};
 pub use shard::Shard;
-pub use stats::{add_histogram, new_histogram, StopReason, SweepStats, FAILURES_KEPT_MAX};
+pub use stats::{
+    add_histogram, latency_counts, new_histogram, LatencyCounts, StopReason, SweepStats,
+    FAILURES_KEPT_MAX,
+};
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::run::{run_judged, RunConfig};
@@ -40,6 +42,10 @@ pub const JOBS_MAX: usize = 1024;
 
 /// How often the caller hears from a sweep that produced no result in the meantime.
 const TICK_EVERY: Duration = Duration::from_millis(200);
+
+/// How far, in seeds per job, workers may run ahead of the last result handed on: results that
+/// finish out of order wait in memory, so this bounds the memory a slow seed can pile up.
+const AHEAD_PER_JOB: u64 = 64;
 
 /// When a sweep stops before its last seed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +103,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 struct Finished {
     nth: u64,
     result: SeedResult,
-    latency_ms: BTreeMap<String, Histogram<u64>>,
+    latency_ms: LatencyCounts,
 }
 
 /// Runs one seed with a hashing-only sink; a panic escaping the engine becomes a `panic` failure.
@@ -111,30 +117,74 @@ fn run_one(config: &RunConfig, nth: u64) -> Finished {
         Ok(report) => Finished {
             nth,
             result: SeedResult::from_report(&report, wall_us),
-            latency_ms: report.latency_ms,
+            latency_ms: latency_counts(&report.latency_ms),
         },
         Err(payload) => Finished {
             nth,
             result: SeedResult::from_panic(config.seed, panic_message(&*payload), wall_us),
-            latency_ms: BTreeMap::new(),
+            latency_ms: Vec::new(),
         },
     }
 }
 
-fn worker(
-    spec: &SweepSpec,
-    next: &AtomicU64,
-    stop: &AtomicBool,
-    cancel: &AtomicBool,
-    results: mpsc::Sender<Finished>,
-) {
+/// What the workers share: the next position to claim, how many results were handed on, and
+/// the flags that stop them claiming.
+struct Claims<'a> {
+    next: AtomicU64,
+    handed_on: AtomicU64,
+    ahead_max: u64,
+    stop: AtomicBool,
+    cancel: &'a AtomicBool,
+    /// Signalled when `handed_on` grows or the sweep stops, for workers waiting to claim.
+    moved: (Mutex<()>, Condvar),
+}
+
+impl Claims<'_> {
+    /// The next position to run, once it is within reach of the results handed on; `None` when
+    /// the sweep stops. A claimed position is always run, so the seeds done stay a prefix.
+    fn claim(&self, count: u64) -> Option<u64> {
+        loop {
+            if self.stop.load(Ordering::Relaxed) || self.cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let next = self.next.load(Ordering::Relaxed);
+            if next >= count {
+                return None;
+            }
+            if next < self.handed_on.load(Ordering::Relaxed) + self.ahead_max {
+                let nth = self.next.fetch_add(1, Ordering::Relaxed);
+                return (nth < count).then_some(nth);
+            }
+            let guard = self
+                .moved
+                .0
+                .lock()
+                .expect("the claims lock is never poisoned");
+            // A timeout, so a notification sent between the check and the wait is not waited for long.
+            let _ = self
+                .moved
+                .1
+                .wait_timeout(guard, Duration::from_millis(5))
+                .expect("the claims lock is never poisoned");
+        }
+    }
+
+    /// Records that `seeds` results were handed on, waking waiting workers.
+    fn handed_on(&self, seeds: u64) {
+        self.handed_on.store(seeds, Ordering::Relaxed);
+        let _guard = self
+            .moved
+            .0
+            .lock()
+            .expect("the claims lock is never poisoned");
+        self.moved.1.notify_all();
+    }
+}
+
+fn worker(spec: &SweepSpec, claims: &Claims, results: mpsc::SyncSender<Finished>) {
     let mut config = spec.template.clone();
     let count = spec.count();
-    while !stop.load(Ordering::Relaxed) && !cancel.load(Ordering::Relaxed) {
-        let nth = next.fetch_add(1, Ordering::Relaxed);
-        if nth >= count {
-            break;
-        }
+    while let Some(nth) = claims.claim(count) {
         config.seed = spec.seed(nth);
         if results.send(run_one(&config, nth)).is_err() {
             break;
@@ -210,8 +260,14 @@ pub fn sweep(
         .jobs
         .min(usize::try_from(remaining).unwrap_or(usize::MAX))
         .max(1);
-    let next = AtomicU64::new(done.seeds);
-    let stop = AtomicBool::new(false);
+    let claims = Claims {
+        next: AtomicU64::new(done.seeds),
+        handed_on: AtomicU64::new(done.seeds),
+        ahead_max: AHEAD_PER_JOB * jobs as u64,
+        stop: AtomicBool::new(false),
+        cancel,
+        moved: (Mutex::new(()), Condvar::new()),
+    };
     let mut collector = Collector {
         spec,
         pending: BTreeMap::new(),
@@ -219,25 +275,29 @@ pub fn sweep(
         elapsed_before: done.elapsed,
         stats: done,
     };
-    let (sender, receiver) = mpsc::channel();
+    let (sender, receiver) = mpsc::sync_channel(jobs * AHEAD_PER_JOB as usize);
     let mut out_of_time = false;
+    let mut open = collector.drain(on_event);
+    if !open {
+        claims.stop.store(true, Ordering::Relaxed);
+    }
     thread::scope(|scope| {
         for _ in 0..jobs {
             let sender = sender.clone();
-            let (next, stop) = (&next, &stop);
-            scope.spawn(move || worker(spec, next, stop, cancel, sender));
+            let claims = &claims;
+            scope.spawn(move || worker(spec, claims, sender));
         }
         drop(sender);
-        let mut open = collector.drain(on_event);
         while open {
             if collector.time_budget_spent() && !out_of_time {
                 out_of_time = true;
-                stop.store(true, Ordering::Relaxed);
+                claims.stop.store(true, Ordering::Relaxed);
             }
             match receiver.recv_timeout(TICK_EVERY) {
                 Ok(finished) => {
                     collector.pending.insert(finished.nth, finished);
                     open = collector.drain(on_event);
+                    claims.handed_on(collector.stats.seeds);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     collector.stats.elapsed =
@@ -247,7 +307,11 @@ pub fn sweep(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        stop.store(true, Ordering::Relaxed);
+        claims.stop.store(true, Ordering::Relaxed);
+        // Seeds still running after the failure budget was spent: let them finish, unreported.
+        for finished in receiver.iter() {
+            collector.pending.insert(finished.nth, finished);
+        }
     });
     let mut stats = collector.stats;
     stats.elapsed = collector.elapsed_before + collector.started.elapsed();

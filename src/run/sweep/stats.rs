@@ -20,6 +20,24 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant digits is a valid histogram precision")
 }
 
+/// One seed's simulated latencies: per call name, each distinct recorded value (the highest
+/// value of its bucket) with its count. Small to hand between threads; adds back exactly.
+pub type LatencyCounts = Vec<(String, Vec<(u64, u64)>)>;
+
+/// The sparse form of latency histograms (see [`LatencyCounts`]).
+pub fn latency_counts(latency_ms: &BTreeMap<String, Histogram<u64>>) -> LatencyCounts {
+    latency_ms
+        .iter()
+        .map(|(op, histogram)| {
+            let values = histogram
+                .iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect();
+            (op.clone(), values)
+        })
+        .collect()
+}
+
 /// Adds `from` into `into`.
 pub fn add_histogram(into: &mut Histogram<u64>, from: &Histogram<u64>) {
     into.add(from)
@@ -117,11 +135,24 @@ impl SweepStats {
     }
 
     /// Adds one seed's wall time (never clamped) and simulated latencies.
-    pub fn add_histograms(&mut self, wall_us: u64, latency_ms: &BTreeMap<String, Histogram<u64>>) {
+    pub fn add_histograms(&mut self, wall_us: u64, latency_ms: &LatencyCounts) {
         self.wall_us
             .record(wall_us)
             .expect("an auto-resizing histogram records any value");
-        self.add_latency(latency_ms);
+        for (op, values) in latency_ms {
+            let histogram = match self.latency_ms.get_mut(op) {
+                Some(histogram) => histogram,
+                None => self
+                    .latency_ms
+                    .entry(op.clone())
+                    .or_insert_with(new_histogram),
+            };
+            for &(value, count) in values {
+                histogram
+                    .record_n(value, count)
+                    .expect("an auto-resizing histogram records any value");
+            }
+        }
     }
 
     /// Adds simulated latencies by call name.
@@ -170,11 +201,23 @@ mod tests {
     #[test]
     fn histograms_grow_to_hold_large_wall_times() {
         let mut totals = SweepStats::new();
-        totals.add_histograms(25_000_000_000, &BTreeMap::new());
+        totals.add_histograms(25_000_000_000, &Vec::new());
         assert!(
             totals.wall_us.max() >= 25_000_000_000,
             "wall times must not be clamped"
         );
+    }
+
+    #[test]
+    fn latency_counts_add_back_to_the_same_histogram() {
+        let mut histogram = new_histogram();
+        for value in [0, 3, 3, 19, 20, 1_500, 60_000] {
+            histogram.record(value).unwrap();
+        }
+        let by_op = BTreeMap::from([("load".to_string(), histogram.clone())]);
+        let mut totals = SweepStats::new();
+        totals.add_histograms(1, &latency_counts(&by_op));
+        assert_eq!(totals.latency_ms["load"], histogram);
     }
 
     #[test]
