@@ -13,6 +13,7 @@ pub mod bugs;
 pub mod check;
 pub mod cli;
 pub mod kv;
+pub mod report;
 pub mod run;
 pub mod sim;
 pub mod trace;

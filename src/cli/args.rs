@@ -16,6 +16,7 @@ Examples:
   dst merge s1 s2 s3 --out merged                   join the shards into one sweep's output
   dst sweep --for 10m                               fresh seeds for ten minutes (nightly)
   dst replay t.jsonl                                re-run a trace and compare event by event
+  dst report t.jsonl -o t.html                      draw the trace as an HTML timeline
 
 Scenarios (built in; or a path to your own JSON file):
   default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents,
@@ -93,6 +94,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Re-execute a trace from its header and compare event by event.
     Replay(ReplayArgs),
+    /// Draw a trace (or a sweep's output folder) as one self-contained HTML page.
+    #[command(long_about = REPORT_ABOUT, after_help = REPORT_AFTER_HELP)]
+    Report(ReportArgs),
     /// Merge the output folders of sweep shards into one sweep's output.
     #[command(after_help = MERGE_AFTER_HELP)]
     Merge(MergeArgs),
@@ -121,6 +125,9 @@ pub struct RunArgs {
     /// Write the trace here (on failure one is always written under results/).
     #[arg(long, value_name = "PATH")]
     pub trace: Option<PathBuf>,
+    /// On failure, also draw the run as an HTML page in DIR (see `dst report`).
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -171,6 +178,10 @@ pub struct SweepArgs {
     /// Default: the current Unix time, printed so the run can be repeated.
     #[arg(long, value_name = "N", conflicts_with = "seeds")]
     pub base_seed: Option<String>,
+    /// When the sweep ends, draw it as DIR/index.html and each failing seed with a trace as
+    /// DIR/seed-N.html (see `dst report`).
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -198,4 +209,46 @@ pub struct MergeArgs {
 pub struct ReplayArgs {
     /// The trace file.
     pub trace: PathBuf,
+}
+
+/// What `dst report --help` says first.
+const REPORT_ABOUT: &str = "\
+Draw a trace, or a sweep's output folder, as one self-contained HTML page: inline style,
+script and SVG, nothing loaded from the network; it opens from disk in any browser.
+
+A trace's page: the header (seed, scenario, planted bugs, swarm options, trace hash and the
+line that reproduces the run); the violation (its invariant, the key it is about, the
+evidence, and the operations it names, outlined on the timeline); and a timeline with one lane
+per task over simulated time, each operation a bar coloured by outcome (ok, failed,
+indeterminate), fault markers on the operations they hit, crash and restart lines, and the
+safety and liveness phases. Hover a bar for its arguments, result and event indices; wheel to
+zoom, drag to pan, search for a key or an op id. Past 5,000 operations in view, each lane is
+drawn in 2-pixel blocks coloured by their most severe outcome; zoom in for single operations.
+
+A sweep folder's page: the failing seeds with their repro lines, failing seeds per invariant,
+a histogram of wall time per seed, simulated latency per operation, and coverage marks when
+summary.json holds them.";
+
+/// What `dst report --help` adds after the flags.
+const REPORT_AFTER_HELP: &str = "\
+Examples:
+  dst run --seed 3 --scenario crash-heavy --bug non-atomic-checkpoint --trace t.jsonl
+  dst report t.jsonl                          writes t.html next to the trace
+  dst report t.jsonl -o /tmp/seed-3.html
+  dst report results/sweeps/default-1-100     writes results/sweeps/default-1-100/report.html
+  dst run --seed 3 --bug torn-commit --scenario crash-heavy --html pages
+  dst sweep --seeds 1..101 --html pages       pages/index.html and pages/seed-N.html
+
+Exit codes: 0 the page was written; 2 bad input (a missing, unreadable, truncated or edited
+trace, a folder without summary.json, an output that cannot be written).";
+
+/// `dst report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A trace file (`dst run --trace`), or a sweep's output folder (with summary.json).
+    #[arg(value_name = "TRACE|SWEEP_DIR")]
+    pub input: PathBuf,
+    /// The HTML file to write (default: the trace with `.html`, or SWEEP_DIR/report.html).
+    #[arg(short, long, value_name = "FILE.html")]
+    pub output: Option<PathBuf>,
 }

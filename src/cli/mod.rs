@@ -10,6 +10,7 @@ mod progress;
 mod render_run;
 mod render_sweep;
 mod replay_cmd;
+mod report_cmd;
 pub mod repro;
 pub mod request;
 mod run_cmd;
@@ -30,8 +31,11 @@ pub fn execute(cli: &Cli) -> Exit {
     }
     let outcome = Request::from_command(&cli.command).and_then(|request| match &request {
         Request::Run(run) => run_cmd::run(run),
-        Request::Sweep(sweep) => sweep_cmd::run(sweep),
+        Request::Sweep(sweep) => {
+            sweep_cmd::run(sweep).and_then(|exit| report_cmd::sweep_html(sweep).map(|()| exit))
+        }
         Request::Replay(replay) => replay_cmd::run(replay),
+        Request::Report(report) => report_cmd::run(report),
         Request::Merge(merge) => merge_cmd::run(merge),
     });
     outcome.unwrap_or_else(|message| {

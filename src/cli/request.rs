@@ -39,6 +39,8 @@ pub struct RunRequest {
     pub origin: Origin,
     /// Where to write the trace, if asked.
     pub trace: Option<PathBuf>,
+    /// Where to draw the run's HTML page on failure, if asked.
+    pub html: Option<PathBuf>,
     /// JSON output.
     pub json: bool,
 }
@@ -58,6 +60,8 @@ pub struct SweepRequest {
     pub resume: bool,
     /// Why the number of jobs is unwise, if it is.
     pub jobs_warning: Option<String>,
+    /// Where to draw the sweep's HTML pages, if asked.
+    pub html: Option<PathBuf>,
     /// JSON output.
     pub json: bool,
 }
@@ -80,6 +84,15 @@ pub struct ReplayRequest {
     pub trace: PathBuf,
 }
 
+/// A validated `dst report`.
+#[derive(Clone, Debug)]
+pub struct ReportRequest {
+    /// A trace file or a sweep's output folder.
+    pub input: PathBuf,
+    /// The page to write, if named.
+    pub output: Option<PathBuf>,
+}
+
 /// A validated command.
 #[derive(Clone, Debug)]
 pub enum Request {
@@ -91,6 +104,8 @@ pub enum Request {
     Replay(ReplayRequest),
     /// `dst merge`.
     Merge(MergeRequest),
+    /// `dst report`.
+    Report(ReportRequest),
 }
 
 fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin), String> {
@@ -121,6 +136,7 @@ fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
         config,
         origin,
         trace: args.trace.clone(),
+        html: args.html.clone(),
         json: args.json,
     })
 }
@@ -299,6 +315,7 @@ fn sweep_request(args: &SweepArgs) -> Result<SweepRequest, String> {
             .out
             .clone()
             .unwrap_or_else(|| default_out(&origin, &manifest)),
+        html: args.html.clone(),
         spec,
         origin,
         manifest,
@@ -330,6 +347,10 @@ impl Request {
             Command::Sweep(args) => Request::Sweep(sweep_request(args)?),
             Command::Replay(args) => Request::Replay(replay_request(args)),
             Command::Merge(args) => Request::Merge(merge_request(args)),
+            Command::Report(args) => Request::Report(ReportRequest {
+                input: args.input.clone(),
+                output: args.output.clone(),
+            }),
         })
     }
 }

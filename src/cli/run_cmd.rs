@@ -12,6 +12,7 @@ use crate::trace::TraceWriter;
 
 use super::exit::Exit;
 use super::render_run::{render_run, run_json};
+use super::report_cmd;
 use super::repro::{default_trace_path, repro_line};
 use super::request::RunRequest;
 use super::sweep_dir::irregular_kind;
@@ -65,6 +66,15 @@ pub fn run(request: &RunRequest) -> Result<Exit, String> {
             .map_err(|e| warnings.push(e))
             .is_ok()
     });
+    let html = match (&trace, report.verdict) {
+        (Some(path), Verdict::Fail) => {
+            report_cmd::run_html(request, path, &repro).unwrap_or_else(|e| {
+                warnings.push(e);
+                None
+            })
+        }
+        _ => None,
+    };
     if request.json {
         let json = run_json(
             &report,
@@ -82,6 +92,9 @@ pub fn run(request: &RunRequest) -> Result<Exit, String> {
             "{}",
             render_run(&report, &request.origin, trace.as_deref(), &repro)
         );
+    }
+    if let Some(page) = html {
+        eprintln!("html: {}", path_text(&page));
     }
     for warning in &warnings {
         eprintln!("warning: {}", escape_controls(warning));
