@@ -225,8 +225,13 @@ pub fn run(request: &MergeRequest) -> Result<Exit, String> {
         resume_command: None,
         merged_from: shards.iter().map(|s| path_text(&s.path)).collect(),
     };
+    let bugs = if manifest.bugs.is_empty() {
+        "none".to_string()
+    } else {
+        manifest.bugs.join(",")
+    };
     let header = format!(
-        "merge: {} shards of {} seeds ({}), scenario {}, out {}",
+        "merge: {} shards of {} seeds ({}), scenario {}, bugs {bugs}, out {}",
         shards.len(),
         manifest.seeds.count(),
         manifest.seeds,
