@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::bugs::{Bug, BugSet};
-use crate::run::sweep::{merge_results, MergeInput, Shard, SweepStats};
+use crate::run::sweep::{add_histogram, merge_results, MergeInput, Shard, SweepStats};
 use crate::trace::write_atomically;
 
 use super::exit::Exit;
@@ -133,10 +133,7 @@ fn merge_lines(
     for shard in shards {
         let mut part = SweepStats::new();
         shard.checkpoint.restore(&mut part, &shard.path)?;
-        stats
-            .wall_us
-            .add(&part.wall_us)
-            .map_err(|e| format!("{e:?}"))?;
+        add_histogram(&mut stats.wall_us, &part.wall_us);
         stats.add_latency(&part.latency_ms);
         stats.elapsed = stats.elapsed.max(part.elapsed);
     }
@@ -176,8 +173,9 @@ fn copy_traces(shards: &[ShardDir], stats: &SweepStats, out: &Path) -> Vec<Failu
         .collect()
 }
 
-/// Merges the request's shard folders; the error (exit 2) names what keeps them from merging.
-pub fn run(request: &MergeRequest) -> Result<Exit, String> {
+/// Reads the request's shard folders and checks they merge into a new folder; returns them
+/// with the merged sweep's manifest.
+fn read_inputs(request: &MergeRequest) -> Result<(Vec<ShardDir>, Manifest), String> {
     assert!(!request.dirs.is_empty(), "clap requires a folder");
     let shards = request
         .dirs
@@ -197,6 +195,28 @@ pub fn run(request: &MergeRequest) -> Result<Exit, String> {
     }
     let mut manifest = shards[0].manifest.clone();
     manifest.shard = Shard::ALL;
+    Ok((shards, manifest))
+}
+
+/// The one header line of a merge.
+fn header(shards: usize, manifest: &Manifest, out: &Path) -> String {
+    let bugs = if manifest.bugs.is_empty() {
+        "none".to_string()
+    } else {
+        manifest.bugs.join(",")
+    };
+    format!(
+        "merge: {shards} shards of {} seeds ({}), scenario {}, bugs {bugs}, out {}",
+        manifest.seeds.count(),
+        manifest.seeds,
+        super::text::escape_controls(&manifest.scenario.name),
+        path_text(out)
+    )
+}
+
+/// Merges the request's shard folders; the error (exit 2) names what keeps them from merging.
+pub fn run(request: &MergeRequest) -> Result<Exit, String> {
+    let (shards, manifest) = read_inputs(request)?;
     let origin = origin(&manifest)?;
     let opened = sweep_dir::open(&request.out, &manifest, false)?;
     let mut warnings = Warnings::default();
@@ -225,19 +245,7 @@ pub fn run(request: &MergeRequest) -> Result<Exit, String> {
         resume_command: None,
         merged_from: shards.iter().map(|s| path_text(&s.path)).collect(),
     };
-    let bugs = if manifest.bugs.is_empty() {
-        "none".to_string()
-    } else {
-        manifest.bugs.join(",")
-    };
-    let header = format!(
-        "merge: {} shards of {} seeds ({}), scenario {}, bugs {bugs}, out {}",
-        shards.len(),
-        manifest.seeds.count(),
-        manifest.seeds,
-        super::text::escape_controls(&manifest.scenario.name),
-        path_text(&request.out)
-    );
+    let header = header(shards.len(), &manifest, &request.out);
     if request.json {
         eprintln!("{header}");
     } else {

@@ -18,7 +18,7 @@ use super::render_sweep::{header, write_json_with_results, SweepContext, SweepOu
 use super::repro::shell_quote;
 use super::request::SweepRequest;
 use super::signals::Interrupt;
-use super::sweep_dir::{self, Checkpoint, SUMMARY_FILE};
+use super::sweep_dir::{self, Checkpoint, Opened, SUMMARY_FILE};
 use super::sweep_files::{write_failure_traces, FailureTrace, SeedsLog};
 use super::text::path_text;
 
@@ -84,16 +84,25 @@ fn checkpoint(
     }
 }
 
-/// Runs the sweep and prints its summary; the error (exit 2) is an output folder that cannot
-/// be used or a sweep that cannot be resumed.
-pub fn run(request: &SweepRequest) -> Result<Exit, String> {
-    let interrupt = Interrupt::install()?;
-    let mut warnings = Warnings::default();
-    if let Some(warning) = &request.jobs_warning {
-        warnings.advise(warning.clone());
-    }
-    let opened = sweep_dir::open(&request.out, &request.manifest, request.resume)?;
+/// What the summary says besides the totals, before the sweep ends.
+fn context(request: &SweepRequest) -> SweepContext<'_> {
     let spec = &request.spec;
+    SweepContext {
+        origin: &request.origin,
+        seeds: &spec.seeds,
+        shard: spec.shard,
+        planned: (!spec.seeds.is_stream()).then(|| spec.count()),
+        jobs: spec.jobs,
+        budget: spec.budget,
+        out: &request.out,
+        interrupted_by: None,
+        resume_command: Some(resume_command(request)),
+        merged_from: Vec::new(),
+    }
+}
+
+/// Says what happened to the output folder, then prints the one header (stderr with --json).
+fn announce(request: &SweepRequest, opened: &Opened, context: &SweepContext) {
     if request.resume && !opened.resumed {
         eprintln!(
             "sweep: nothing to resume in {}; starting afresh",
@@ -106,27 +115,25 @@ pub fn run(request: &SweepRequest) -> Result<Exit, String> {
             path_text(&request.out)
         );
     }
-    let planned = (!spec.seeds.is_stream()).then(|| spec.count());
-    let mut context = SweepContext {
-        origin: &request.origin,
-        seeds: &spec.seeds,
-        shard: spec.shard,
-        planned,
-        jobs: spec.jobs,
-        budget: spec.budget,
-        out: &request.out,
-        interrupted_by: None,
-        resume_command: Some(resume_command(request)),
-        merged_from: Vec::new(),
-    };
-    let done = opened.done;
-    let header = header(&context, opened.resumed.then_some(done.seeds));
+    let header = header(context, opened.resumed.then_some(opened.done.seeds));
     if request.json {
         eprintln!("{header}");
     } else {
         println!("{header}");
     }
+}
+
+/// Runs the seeds after `done`, writing each line, the progress and the checkpoints; returns
+/// the totals and whether `seeds.jsonl` holds every seed.
+fn run_seeds(
+    request: &SweepRequest,
+    done: SweepStats,
+    interrupt: &Interrupt,
+    warnings: &mut Warnings,
+) -> Result<(SweepStats, bool), String> {
+    let spec = &request.spec;
     let mut log = SeedsLog::open(&request.out, done.seeds)?;
+    let planned = (!spec.seeds.is_stream()).then(|| spec.count());
     let time_budget = spec.budget.wall_s_max.map(Duration::from_secs);
     let mut progress = Progress::new(planned, done.seeds, done.failed, time_budget);
     let mut checkpointed = Instant::now();
@@ -149,30 +156,51 @@ pub fn run(request: &SweepRequest) -> Result<Exit, String> {
         }
         if checkpointed.elapsed() >= CHECKPOINT_EVERY {
             checkpointed = Instant::now();
-            checkpoint(&log, stats, request, &mut warnings, &mut checkpoint_failed);
+            checkpoint(&log, stats, request, warnings, &mut checkpoint_failed);
         }
     });
     progress.finish();
-    checkpoint(&log, &stats, request, &mut warnings, &mut checkpoint_failed);
+    checkpoint(&log, &stats, request, warnings, &mut checkpoint_failed);
+    Ok((stats, log.is_whole()))
+}
+
+/// The traces of the first failing seeds (none after an interruption: `--resume` writes them).
+fn failure_traces(
+    request: &SweepRequest,
+    stats: &SweepStats,
+    interrupted: bool,
+    warnings: &mut Warnings,
+) -> Vec<FailureTrace> {
+    if interrupted {
+        return Vec::new();
+    }
+    let traces = write_failure_traces(&request.spec, &stats.failures, &request.out);
+    for trace in &traces {
+        let problem = trace.problem.as_ref();
+        if let Some(problem) = problem.filter(|p| p.starts_with("cannot write")) {
+            warnings.output(format!("seed {}: {problem}", trace.seed));
+        }
+    }
+    traces
+}
+
+/// Runs the sweep and prints its summary; the error (exit 2) is an output folder that cannot
+/// be used or a sweep that cannot be resumed.
+pub fn run(request: &SweepRequest) -> Result<Exit, String> {
+    let interrupt = Interrupt::install()?;
+    let mut warnings = Warnings::default();
+    if let Some(warning) = &request.jobs_warning {
+        warnings.advise(warning.clone());
+    }
+    let opened = sweep_dir::open(&request.out, &request.manifest, request.resume)?;
+    let mut context = context(request);
+    announce(request, &opened, &context);
+    let (stats, results_whole) = run_seeds(request, opened.done, &interrupt, &mut warnings)?;
     let received = interrupt
         .received()
         .filter(|_| stats.stop == StopReason::Interrupted);
     context.interrupted_by = received.map(|(_, name)| name);
-    let traces = if received.is_some() {
-        Vec::new()
-    } else {
-        write_failure_traces(spec, &stats.failures, &request.out)
-    };
-    for trace in &traces {
-        if let Some(problem) = trace
-            .problem
-            .as_ref()
-            .filter(|p| p.starts_with("cannot write"))
-        {
-            warnings.output(format!("seed {}: {problem}", trace.seed));
-        }
-    }
-    let results_whole = log.is_whole();
+    let traces = failure_traces(request, &stats, received.is_some(), &mut warnings);
     finish(
         request.json,
         &context,

@@ -1,7 +1,7 @@
 //! Scenarios: what one seed's simulation does, as JSON (`scenarios/*.json`, all embedded).
 //!
-//! Parsing refuses unknown fields; validation refuses probabilities outside 0..=1, zero counts
-//! and budgets that cannot hold the run. Every error names the source (file or built-in name),
+//! Parsing refuses unknown fields; validation refuses probabilities outside 0..=1, zero counts,
+//! numbers beyond their bounds, unsafe names and budgets that cannot hold the run. Every error names the source (file or built-in name),
 //! the line and column or the field, and the bad value.
 
 use std::collections::BTreeMap;
@@ -191,9 +191,14 @@ impl Scenario {
     /// bound, so no accepted scenario overflows, exhausts memory or runs for hours: see
     /// [`Scenario::LIMITS`].
     pub fn validate(&self) -> Result<(), String> {
-        /// Operation kinds swarm never switches off (`swarm::ALWAYS_ON`): a swarm scenario must
-        /// weigh one of them, or a seed could switch every operation off.
-        const SWARM_KEEPS: [OpKind; 2] = [OpKind::CreateAgent, OpKind::Iterate];
+        self.validate_text()?;
+        self.validate_numbers()?;
+        self.validate_weights()?;
+        self.validate_faults()
+    }
+
+    /// The name (it names files and is printed) and the description.
+    fn validate_text(&self) -> Result<(), String> {
         let name_ok = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
         if self.name.is_empty()
             || self.name.len() > Self::NAME_LEN_MAX
@@ -213,14 +218,18 @@ impl Scenario {
                 Self::DESCRIPTION_LEN_MAX
             ));
         }
-        for (field, value, max) in Self::LIMITS
-            .iter()
-            .map(|(field, max)| (field, self.number(field), max))
-        {
+        Ok(())
+    }
+
+    /// Every field of [`Scenario::LIMITS`] within its bound (and above 0 where 0 means nothing
+    /// to run), and budgets that can hold the operations.
+    fn validate_numbers(&self) -> Result<(), String> {
+        for (field, max) in Self::LIMITS {
+            let value = self.number(field);
             if value == 0 && !field.starts_with("crash.") && !field.starts_with("latency.") {
                 return Err(format!("field '{field}' is 0, must be > 0"));
             }
-            if value > *max {
+            if value > max {
                 return Err(format!(
                     "field '{field}' is {value}, more than the most allowed, {max}"
                 ));
@@ -232,6 +241,14 @@ impl Scenario {
                 self.steps_max, self.operations
             ));
         }
+        Ok(())
+    }
+
+    /// Operation weights: bounded, not all 0, and with swarm on, one that swarm keeps on.
+    fn validate_weights(&self) -> Result<(), String> {
+        /// Operation kinds swarm never switches off (`swarm::ALWAYS_ON`): a swarm scenario must
+        /// weigh one of them, or a seed could switch every operation off.
+        const SWARM_KEEPS: [OpKind; 2] = [OpKind::CreateAgent, OpKind::Iterate];
         if let Some((kind, weight)) = self.op_weights.iter().find(|(_, w)| **w > Self::WEIGHT_MAX) {
             return Err(format!(
                 "field 'op_weights.{}' is {weight}, more than the most allowed, {}",
@@ -242,16 +259,18 @@ impl Scenario {
         if self.op_weights.values().all(|w| *w == 0) {
             return Err("field 'op_weights' gives every operation weight 0".to_string());
         }
-        if self.swarm
-            && SWARM_KEEPS
-                .iter()
-                .all(|k| self.op_weights.get(k).copied().unwrap_or(0) == 0)
-        {
+        let weight = |kind: &OpKind| self.op_weights.get(kind).copied().unwrap_or(0);
+        if self.swarm && SWARM_KEEPS.iter().all(|k| weight(k) == 0) {
             return Err(format!(
                 "field 'op_weights': with swarm on, one of {} must weigh more than 0 (swarm may switch every other operation off)",
                 SWARM_KEEPS.map(OpKind::name).join(", ")
             ));
         }
+        Ok(())
+    }
+
+    /// Probabilities, the latency range and the fault rules.
+    fn validate_faults(&self) -> Result<(), String> {
         check_probability("crash.per_commit", self.crash.per_commit)?;
         check_probability("crash.per_write", self.crash.per_write)?;
         check_probability("latency.probability", self.latency.probability)?;

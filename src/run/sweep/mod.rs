@@ -200,6 +200,7 @@ struct Collector<'a> {
     pending: BTreeMap<u64, Finished>,
     started: Instant,
     elapsed_before: Duration,
+    out_of_time: bool,
 }
 
 impl Collector<'_> {
@@ -235,6 +236,67 @@ impl Collector<'_> {
             on_event(SweepEvent::Result(&finished.result), &self.stats);
         }
         false
+    }
+
+    /// Receives results until every worker is done, the failure budget is spent, or (after
+    /// the time budget ran out, when the workers stop claiming) the running seeds are in.
+    fn collect(
+        &mut self,
+        receiver: &mpsc::Receiver<Finished>,
+        claims: &Claims,
+        on_event: &mut dyn FnMut(SweepEvent, &SweepStats),
+    ) {
+        if !self.drain(on_event) {
+            return;
+        }
+        loop {
+            if !self.out_of_time && self.time_budget_spent() {
+                self.out_of_time = true;
+                claims.stop.store(true, Ordering::Relaxed);
+            }
+            match receiver.recv_timeout(TICK_EVERY) {
+                Ok(finished) => {
+                    self.pending.insert(finished.nth, finished);
+                    let open = self.drain(on_event);
+                    claims.handed_on(self.stats.seeds);
+                    if !open {
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    self.stats.elapsed = self.elapsed_before + self.started.elapsed();
+                    on_event(SweepEvent::Tick, &self.stats);
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    /// The totals, with why the sweep stopped.
+    fn finish(self, cancelled: bool) -> SweepStats {
+        let mut stats = self.stats;
+        stats.elapsed = self.elapsed_before + self.started.elapsed();
+        let budget_spent = self
+            .spec
+            .budget
+            .failures_max
+            .is_some_and(|max| stats.failed >= max);
+        stats.stop = if self.pending.is_empty() && stats.seeds == self.spec.count() {
+            StopReason::Complete
+        } else if budget_spent {
+            StopReason::FailureBudget
+        } else if self.out_of_time {
+            StopReason::TimeBudget
+        } else {
+            assert!(cancelled, "a sweep stops early only when told to");
+            StopReason::Interrupted
+        };
+        assert!(
+            stats.stop == StopReason::FailureBudget || self.pending.is_empty(),
+            "every claimed seed is reported unless the failure budget dropped it"
+        );
+        assert_eq!(stats.seeds, stats.passed + stats.failed);
+        stats
     }
 }
 
@@ -274,13 +336,12 @@ pub fn sweep(
         started: Instant::now(),
         elapsed_before: done.elapsed,
         stats: done,
+        out_of_time: false,
     };
-    let (sender, receiver) = mpsc::sync_channel(jobs * AHEAD_PER_JOB as usize);
-    let mut out_of_time = false;
-    let mut open = collector.drain(on_event);
-    if !open {
+    if collector.failure_budget_spent() {
         claims.stop.store(true, Ordering::Relaxed);
     }
+    let (sender, receiver) = mpsc::sync_channel(jobs * AHEAD_PER_JOB as usize);
     thread::scope(|scope| {
         for _ in 0..jobs {
             let sender = sender.clone();
@@ -288,50 +349,12 @@ pub fn sweep(
             scope.spawn(move || worker(spec, claims, sender));
         }
         drop(sender);
-        while open {
-            if collector.time_budget_spent() && !out_of_time {
-                out_of_time = true;
-                claims.stop.store(true, Ordering::Relaxed);
-            }
-            match receiver.recv_timeout(TICK_EVERY) {
-                Ok(finished) => {
-                    collector.pending.insert(finished.nth, finished);
-                    open = collector.drain(on_event);
-                    claims.handed_on(collector.stats.seeds);
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    collector.stats.elapsed =
-                        collector.elapsed_before + collector.started.elapsed();
-                    on_event(SweepEvent::Tick, &collector.stats);
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
+        collector.collect(&receiver, &claims, on_event);
         claims.stop.store(true, Ordering::Relaxed);
         // Seeds still running after the failure budget was spent: let them finish, unreported.
         for finished in receiver.iter() {
             collector.pending.insert(finished.nth, finished);
         }
     });
-    let mut stats = collector.stats;
-    stats.elapsed = collector.elapsed_before + collector.started.elapsed();
-    stats.stop = if collector.pending.is_empty() && stats.seeds == count {
-        StopReason::Complete
-    } else if stats.failed > 0 && spec.budget.failures_max.is_some_and(|m| stats.failed >= m) {
-        StopReason::FailureBudget
-    } else if out_of_time {
-        StopReason::TimeBudget
-    } else {
-        assert!(
-            cancel.load(Ordering::Relaxed),
-            "a sweep stops early only when told to"
-        );
-        StopReason::Interrupted
-    };
-    assert!(
-        stats.stop == StopReason::FailureBudget || collector.pending.is_empty(),
-        "every claimed seed is reported unless the failure budget dropped it"
-    );
-    assert_eq!(stats.seeds, stats.passed + stats.failed);
-    stats
+    collector.finish(cancel.load(Ordering::Relaxed))
 }
