@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::kv::{FaultType, KvOp};
 use crate::trace::{Event, EventKind, Outcome, Phase};
 
 use super::evidence::{referenced_ops, subject_key};
@@ -120,23 +121,147 @@ pub struct Timeline {
     pub events: u64,
 }
 
+/// The state of a build: the timeline so far, where each op is, and which op each task runs.
+struct Builder {
+    timeline: Timeline,
+    by_id: BTreeMap<u64, usize>,
+    in_flight: BTreeMap<u32, u64>,
+}
+
+impl Builder {
+    fn start_op(&mut self, event: &Event, op_id: u64, name: &str, args: &str) {
+        let task = event.task.expect("an operation runs in a task");
+        self.by_id.insert(op_id, self.timeline.ops.len());
+        self.in_flight.insert(task, op_id);
+        self.timeline.ops.push(OpSpan {
+            id: op_id,
+            task,
+            name: name.to_string(),
+            args: args.to_string(),
+            start_ms: event.time_ms,
+            end_ms: event.time_ms,
+            start_index: event.index,
+            end_index: event.index,
+            outcome: None,
+            detail: String::new(),
+        });
+    }
+
+    fn end_op(&mut self, event: &Event, op_id: u64, outcome: Outcome, detail: &str) {
+        let Some(at) = self.by_id.get(&op_id) else {
+            return;
+        };
+        let op = &mut self.timeline.ops[*at];
+        op.end_ms = event.time_ms;
+        op.end_index = event.index;
+        op.outcome = Some(outcome);
+        op.detail = detail.to_string();
+        if self.in_flight.get(&op.task) == Some(&op_id) {
+            self.in_flight.remove(&op.task);
+        }
+    }
+
+    /// A crash ends every operation in flight: indeterminate, with no result event of its own.
+    fn crash(&mut self, event: &Event, crash: u32, in_flight_ops: u32) {
+        for op_id in std::mem::take(&mut self.in_flight).into_values() {
+            let detail = format!("in flight at crash {crash}");
+            self.end_op(event, op_id, Outcome::Indeterminate, &detail);
+        }
+        self.timeline.crashes.push(Instant {
+            index: event.index,
+            time_ms: event.time_ms,
+            crash,
+            count: u64::from(in_flight_ops),
+        });
+    }
+
+    fn fault(&mut self, event: &Event, fault: FaultType, kv_op: KvOp, key: &str, effect: &str) {
+        self.timeline.faults.push(FaultMark {
+            index: event.index,
+            time_ms: event.time_ms,
+            task: event.task,
+            fault: fault.name(),
+            kv_op: kv_op.name(),
+            key: key.to_string(),
+            effect: effect.to_string(),
+            op: event
+                .task
+                .and_then(|task| self.in_flight.get(&task).copied()),
+        });
+    }
+
+    fn add(&mut self, event: &Event) {
+        let (index, time_ms) = (event.index, event.time_ms);
+        let timeline = &mut self.timeline;
+        match &event.kind {
+            EventKind::Phase { phase } => timeline.phases.push(PhaseBand {
+                phase: *phase,
+                start_ms: time_ms,
+                start_index: index,
+            }),
+            EventKind::OpStart { op_id, op, args } => self.start_op(event, *op_id, op, args),
+            EventKind::OpResult {
+                op_id,
+                outcome,
+                detail,
+            } => self.end_op(event, *op_id, *outcome, detail),
+            EventKind::Fault {
+                fault,
+                op,
+                key,
+                effect,
+            } => self.fault(event, *fault, *op, key, effect),
+            EventKind::Crash {
+                crash,
+                in_flight_ops,
+            } => self.crash(event, *crash, *in_flight_ops),
+            EventKind::Restart {
+                crash,
+                durable_keys,
+            } => timeline.restarts.push(Instant {
+                index,
+                time_ms,
+                crash: *crash,
+                count: *durable_keys,
+            }),
+            EventKind::Check { .. } => timeline.checks += 1,
+            EventKind::Violation {
+                invariant,
+                evidence,
+            } => timeline.violations.push(ViolationMark {
+                index,
+                time_ms,
+                invariant: invariant.clone(),
+                evidence: evidence.clone(),
+                key: subject_key(evidence),
+                history: Vec::new(),
+            }),
+        }
+    }
+}
+
 impl Timeline {
     /// The timeline of `events` (a trace's events, in order).
     pub fn build(events: &[Event]) -> Timeline {
-        let mut timeline = Timeline {
-            events: events.len() as u64,
-            end_ms: events.last().map_or(0, |e| e.time_ms),
-            ..Timeline::default()
+        let mut builder = Builder {
+            timeline: Timeline {
+                events: events.len() as u64,
+                end_ms: events.last().map_or(0, |e| e.time_ms),
+                ..Timeline::default()
+            },
+            by_id: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
         };
         let mut tasks = BTreeSet::new();
-        let mut by_id: BTreeMap<u64, usize> = BTreeMap::new();
-        let mut in_flight: BTreeMap<u32, u64> = BTreeMap::new();
         for event in events {
-            if let Some(task) = event.task {
-                tasks.insert(task);
-            }
-            timeline.add(event, &mut by_id, &mut in_flight);
+            tasks.extend(event.task);
+            builder.add(event);
         }
+        let Builder {
+            mut timeline,
+            by_id,
+            ..
+        } = builder;
         let last_index = timeline.events.saturating_sub(1);
         for op in timeline.ops.iter_mut().filter(|op| op.outcome.is_none()) {
             op.end_ms = timeline.end_ms;
@@ -152,108 +277,6 @@ impl Timeline {
         timeline
     }
 
-    fn add(
-        &mut self,
-        event: &Event,
-        by_id: &mut BTreeMap<u64, usize>,
-        in_flight: &mut BTreeMap<u32, u64>,
-    ) {
-        let (index, time_ms) = (event.index, event.time_ms);
-        match &event.kind {
-            EventKind::Phase { phase } => self.phases.push(PhaseBand {
-                phase: *phase,
-                start_ms: time_ms,
-                start_index: index,
-            }),
-            EventKind::OpStart { op_id, op, args } => {
-                let task = event.task.expect("an operation runs in a task");
-                by_id.insert(*op_id, self.ops.len());
-                in_flight.insert(task, *op_id);
-                self.ops.push(OpSpan {
-                    id: *op_id,
-                    task,
-                    name: op.clone(),
-                    args: args.clone(),
-                    start_ms: time_ms,
-                    end_ms: time_ms,
-                    start_index: index,
-                    end_index: index,
-                    outcome: None,
-                    detail: String::new(),
-                });
-            }
-            EventKind::OpResult {
-                op_id,
-                outcome,
-                detail,
-            } => {
-                if let Some(op) = by_id.get(op_id).map(|at| &mut self.ops[*at]) {
-                    op.end_ms = time_ms;
-                    op.end_index = index;
-                    op.outcome = Some(*outcome);
-                    op.detail.clone_from(detail);
-                    if in_flight.get(&op.task) == Some(op_id) {
-                        in_flight.remove(&op.task);
-                    }
-                }
-            }
-            EventKind::Fault {
-                fault,
-                op,
-                key,
-                effect,
-            } => self.faults.push(FaultMark {
-                index,
-                time_ms,
-                task: event.task,
-                fault: fault.name(),
-                kv_op: op.name(),
-                key: key.clone(),
-                effect: effect.clone(),
-                op: event.task.and_then(|task| in_flight.get(&task).copied()),
-            }),
-            EventKind::Crash {
-                crash,
-                in_flight_ops,
-            } => {
-                for (_, op_id) in std::mem::take(in_flight) {
-                    let op = &mut self.ops[by_id[&op_id]];
-                    op.end_ms = time_ms;
-                    op.end_index = index;
-                    op.outcome = Some(Outcome::Indeterminate);
-                    op.detail = format!("in flight at crash {crash}");
-                }
-                self.crashes.push(Instant {
-                    index,
-                    time_ms,
-                    crash: *crash,
-                    count: u64::from(*in_flight_ops),
-                });
-            }
-            EventKind::Restart {
-                crash,
-                durable_keys,
-            } => self.restarts.push(Instant {
-                index,
-                time_ms,
-                crash: *crash,
-                count: *durable_keys,
-            }),
-            EventKind::Check { .. } => self.checks += 1,
-            EventKind::Violation {
-                invariant,
-                evidence,
-            } => self.violations.push(ViolationMark {
-                index,
-                time_ms,
-                invariant: invariant.clone(),
-                evidence: evidence.clone(),
-                key: subject_key(evidence),
-                history: Vec::new(),
-            }),
-        }
-    }
-
     /// The operation with id `id`.
     pub fn op(&self, id: u64) -> Option<&OpSpan> {
         self.ops.iter().find(|op| op.id == id)
@@ -263,7 +286,6 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kv::{FaultType, KvOp};
 
     fn event(index: u64, time_ms: u64, task: Option<u32>, kind: EventKind) -> Event {
         Event {

@@ -82,63 +82,69 @@ fn instants(list: &[Instant]) -> Vec<InstantRow> {
         .collect()
 }
 
+fn op_rows<'a>(timeline: &'a Timeline, names: &[&str]) -> Vec<OpRow<'a>> {
+    let lane = |task: u32| {
+        timeline
+            .tasks
+            .binary_search(&task)
+            .expect("every task of an op has a lane")
+    };
+    timeline
+        .ops
+        .iter()
+        .map(|op| {
+            let name = names
+                .binary_search(&op.name.as_str())
+                .expect("every op name is interned");
+            (
+                op.id,
+                lane(op.task),
+                name,
+                op.args.as_str(),
+                op.start_ms,
+                op.end_ms,
+                op.start_index,
+                op.end_index,
+                outcome_code(op.outcome),
+                op.detail.as_str(),
+            )
+        })
+        .collect()
+}
+
+fn fault_rows(timeline: &Timeline) -> Vec<FaultRow<'_>> {
+    timeline
+        .faults
+        .iter()
+        .map(|f| {
+            (
+                f.index,
+                f.time_ms,
+                f.task,
+                f.fault,
+                f.kv_op,
+                f.key.as_str(),
+                f.effect.as_str(),
+                f.op,
+            )
+        })
+        .collect()
+}
+
 impl<'a> TimelineData<'a> {
     /// The script's view of `timeline`.
     pub fn new(timeline: &'a Timeline) -> TimelineData<'a> {
         let mut names: Vec<&str> = timeline.ops.iter().map(|op| op.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        let lane = |task: u32| {
-            timeline
-                .tasks
-                .binary_search(&task)
-                .expect("every task of an op has a lane")
-        };
-        let ops = timeline
-            .ops
-            .iter()
-            .map(|op| {
-                let name = names
-                    .binary_search(&op.name.as_str())
-                    .expect("every op name is interned");
-                (
-                    op.id,
-                    lane(op.task),
-                    name,
-                    op.args.as_str(),
-                    op.start_ms,
-                    op.end_ms,
-                    op.start_index,
-                    op.end_index,
-                    outcome_code(op.outcome),
-                    op.detail.as_str(),
-                )
-            })
-            .collect();
-        let faults = timeline
-            .faults
-            .iter()
-            .map(|f| {
-                (
-                    f.index,
-                    f.time_ms,
-                    f.task,
-                    f.fault,
-                    f.kv_op,
-                    f.key.as_str(),
-                    f.effect.as_str(),
-                    f.op,
-                )
-            })
-            .collect();
         TimelineData {
             end_ms: timeline.end_ms,
             events: timeline.events,
             bars_max: BARS_MAX,
             tasks: &timeline.tasks,
+            ops: op_rows(timeline, &names),
             names,
-            ops,
-            faults,
+            faults: fault_rows(timeline),
             crashes: instants(&timeline.crashes),
             restarts: instants(&timeline.restarts),
             phases: timeline
