@@ -164,17 +164,23 @@ fn run_seeds(
     Ok((stats, log.is_whole()))
 }
 
-/// The traces of the first failing seeds (none after an interruption: `--resume` writes them).
+/// The traces of the first failing seeds (none after an interruption: `--resume` writes them;
+/// a Ctrl-C while they are written skips the rest).
 fn failure_traces(
     request: &SweepRequest,
     stats: &SweepStats,
-    interrupted: bool,
+    interrupt: &Interrupt,
     warnings: &mut Warnings,
 ) -> Vec<FailureTrace> {
-    if interrupted {
+    if stats.stop == StopReason::Interrupted {
         return Vec::new();
     }
-    let traces = write_failure_traces(&request.spec, &stats.failures, &request.out);
+    let traces = write_failure_traces(
+        &request.spec,
+        &stats.failures,
+        &request.out,
+        interrupt.flag(),
+    );
     for trace in &traces {
         let problem = trace.problem.as_ref();
         if let Some(problem) = problem.filter(|p| p.starts_with("cannot write")) {
@@ -200,7 +206,7 @@ pub fn run(request: &SweepRequest) -> Result<Exit, String> {
         .received()
         .filter(|_| stats.stop == StopReason::Interrupted);
     context.interrupted_by = received.map(|(_, name)| name);
-    let traces = failure_traces(request, &stats, received.is_some(), &mut warnings);
+    let traces = failure_traces(request, &stats, &interrupt, &mut warnings);
     finish(
         request.json,
         &context,

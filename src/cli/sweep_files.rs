@@ -6,6 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::run::sweep::{SeedResult, SweepSpec};
 use crate::run::{run_judged, RunConfig};
@@ -118,11 +119,13 @@ pub fn trace_path(dir: &Path, seed: u64) -> PathBuf {
     dir.join(TRACES_DIR).join(format!("seed-{seed}.jsonl"))
 }
 
-/// Re-runs the first [`FAILURE_TRACES_MAX`] failures with a trace writer into `DIR/traces/`.
+/// Re-runs the first [`FAILURE_TRACES_MAX`] failures with a trace writer into `DIR/traces/`;
+/// once `stop` is set (Ctrl-C), the rest are skipped with a problem saying so.
 pub fn write_failure_traces(
     spec: &SweepSpec,
     failures: &[SeedResult],
     dir: &Path,
+    stop: &AtomicBool,
 ) -> Vec<FailureTrace> {
     let mut config = spec.template.clone();
     failures
@@ -131,7 +134,12 @@ pub fn write_failure_traces(
         .map(|failure| {
             config.seed = failure.seed;
             let path = trace_path(dir, failure.seed);
-            match write_one(&config, &failure.trace_hash, &path) {
+            let written = if stop.load(Ordering::Relaxed) {
+                Err("not written: interrupted; its repro line re-runs it".to_string())
+            } else {
+                write_one(&config, &failure.trace_hash, &path)
+            };
+            match written {
                 Ok(()) => FailureTrace {
                     seed: failure.seed,
                     path: Some(path),
