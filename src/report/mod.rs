@@ -5,20 +5,19 @@
 //! over simulated time, each operation a bar coloured by outcome, the faults on the operations
 //! they hit, crash and restart lines, phase bands, and the violation with its key, evidence and
 //! history. A sweep's page ([`sweep_page`]) is drawn from its output directory. Every string
-//! from the data is escaped ([`escape`]); the pages hold no wall-clock time of their making, so
+//! from the data is escaped (`escape.rs`); the pages hold no wall-clock time of their making, so
 //! the same input renders the same bytes.
 
 mod assets;
 mod chart;
-pub mod escape;
+mod escape;
 mod evidence;
 mod run_page;
 mod sweep_data;
 mod sweep_page;
-pub mod timeline;
+mod timeline;
 mod timeline_data;
 
-pub use evidence::{referenced_ops, subject_key};
 pub use run_page::{run_page, CommandLine, RunSource};
 pub use sweep_data::{read_sweep, SweepData, SweepSummary};
 pub use sweep_page::{sweep_page, SweepSource};
