@@ -32,7 +32,7 @@ pub fn execute(cli: &Cli) -> Exit {
     let outcome = Request::from_command(&cli.command).and_then(|request| match &request {
         Request::Run(run) => run_cmd::run(run),
         Request::Sweep(sweep) => {
-            sweep_cmd::run(sweep).and_then(|exit| report_cmd::sweep_html(sweep).map(|()| exit))
+            sweep_cmd::run(sweep).map(|exit| report_cmd::sweep_html(sweep, exit))
         }
         Request::Replay(replay) => replay_cmd::run(replay),
         Request::Report(report) => report_cmd::run(report),

@@ -12,7 +12,7 @@ use crate::workload::Scenario;
 use super::exit::Exit;
 use super::repro::{default_trace_path, repro_line, shell_quote};
 use super::request::{Origin, ReportRequest, RunRequest, SweepRequest};
-use super::text::path_text;
+use super::text::{escape_controls, path_text};
 
 /// A trace that is complete and exactly as written; the error names the path and the problem.
 fn read_intact(path: &Path) -> Result<TraceFile, String> {
@@ -149,12 +149,27 @@ pub fn run_html(
     Ok(Some(output))
 }
 
-/// For `sweep --html DIR`, once the sweep has written its output: `DIR/seed-N.html` for every
-/// failing seed with a trace, then `DIR/index.html` linking them.
-pub fn sweep_html(request: &SweepRequest) -> Result<(), String> {
+/// For `sweep --html DIR`, once the sweep has written its output: draws its pages and returns
+/// the sweep's exit. A page that cannot be drawn is a warning after the summary, as any output
+/// problem is: a found failure still exits 1, a passing sweep then exits 2.
+pub fn sweep_html(request: &SweepRequest, exit: Exit) -> Exit {
     let Some(dir) = &request.html else {
-        return Ok(());
+        return exit;
     };
+    match sweep_pages(request, dir) {
+        Ok(()) => exit,
+        Err(problem) => {
+            eprintln!("warning: {}", escape_controls(&problem));
+            match exit {
+                Exit::Pass => Exit::BadInput,
+                other => other,
+            }
+        }
+    }
+}
+
+/// `DIR/seed-N.html` for every failing seed with a trace, then `DIR/index.html` linking them.
+fn sweep_pages(request: &SweepRequest, dir: &Path) -> Result<(), String> {
     let data = read_sweep(&request.out)?;
     let mut seed_pages = BTreeMap::new();
     for failure in &data.summary.failures {
