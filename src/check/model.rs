@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use super::call::{Answer, Call, Id, Scope};
-use super::contract::argument_errors;
-use super::damage::{damage_agent_record, damaged_tool, stored_key};
-use super::durable::StoredKey;
+use super::contract::{argument_errors, ArgumentErrors};
+use super::damage::{damage_agent_record, damaged_tool};
+use super::durable::{parse_key, StoredKey};
 use super::entity::Entity;
 use super::finding::Finding;
 use super::notes::{classify, Damage, ErrorClass, OpNotes};
@@ -50,6 +50,8 @@ pub struct OpRecord {
     pub end_ms: Option<u64>,
     /// How it ended.
     pub outcome: OpOutcome,
+    /// The error kinds the call's arguments alone make right (none: valid arguments).
+    arguments: ArgumentErrors,
     notes: OpNotes,
 }
 
@@ -83,17 +85,19 @@ impl Model {
             previous.is_none(),
             "task {task} already has an op in flight"
         );
+        let arguments = argument_errors(&call);
         self.ops.push(OpRecord {
             call,
             task,
             start_ms: now_ms,
             end_ms: None,
             outcome: OpOutcome::InFlight,
+            arguments,
             notes: OpNotes::default(),
         });
         let call = &self.ops[id as usize].call;
         if let (Scope::Agent(agent), true) = (call.scope(), call.writes()) {
-            if argument_errors(call).none() {
+            if arguments.none() {
                 let agent: Id = agent.into();
                 self.watching.push((id, agent.clone()));
                 self.observe(&agent);
@@ -205,7 +209,7 @@ impl Model {
         notes: &OpNotes,
         window: Window,
     ) -> (OpOutcome, Vec<Finding>) {
-        let arguments = argument_errors(call);
+        let arguments = self.ops[op as usize].arguments;
         if !arguments.none() {
             self.ops[op as usize].outcome = OpOutcome::Failed;
             let admitted = matches!(returned, Err(e) if arguments.admits(e.kind()));
@@ -514,18 +518,16 @@ impl Model {
 
     /// A fault left garbage under `key`: the record there becomes damaged in every candidate.
     fn damage_key(&mut self, key: &[u8]) {
-        match stored_key(key) {
-            Some(StoredKey::Tool(name)) => {
-                self.tool_entity(&name).for_each(|c| *c = damaged_tool())
-            }
+        match parse_key(key) {
+            Some(StoredKey::Tool(name)) => self.tool_entity(name).for_each(|c| *c = damaged_tool()),
             Some(parsed) => {
-                let owner = match &parsed {
-                    StoredKey::Agent(id) => id.clone(),
-                    other => other.owner().expect("a child key has an owner").to_string(),
+                let owner = match parsed {
+                    StoredKey::Agent(id) => id,
+                    other => other.owner().expect("a child key has an owner"),
                 };
-                self.agent_entity(&owner)
+                self.agent_entity(owner)
                     .for_each(|c| damage_agent_record(c, &parsed));
-                self.observe(&owner);
+                self.observe(owner);
             }
             None => {}
         }
@@ -547,7 +549,7 @@ impl Model {
                 start_ms: record.start_ms,
                 end_ms: now_ms,
             };
-            if call.writes() && argument_errors(&call).none() {
+            if call.writes() && record.arguments.none() {
                 self.widen(*op, &call, window);
             }
         }

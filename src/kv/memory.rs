@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use super::store::VersionedStore;
 use super::txn_buffer::TxnBuffer;
+use super::KvError;
 use super::{ActorId, ActorKV, ActorTransaction, Key, RangeScan, Value};
-use crate::agent::StorageError;
 
 /// A fault-free in-memory store. Cheap to clone: clones share one map.
 #[derive(Clone, Debug, Default)]
@@ -34,24 +34,24 @@ impl MemoryKV {
 impl ActorKV for MemoryKV {
     type Transaction = MemoryTransaction;
 
-    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError> {
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, KvError> {
         let store = self.store.borrow();
         Ok(store
             .get(actor.key_bytes(), key)
             .map(|e| Rc::clone(&e.value)))
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), StorageError> {
+    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError> {
         self.write(actor, key, Some(value));
         Ok(())
     }
 
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), StorageError> {
+    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError> {
         self.write(actor, key, None);
         Ok(())
     }
 
-    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError> {
+    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, KvError> {
         Ok(self
             .store
             .borrow()
@@ -59,7 +59,7 @@ impl ActorKV for MemoryKV {
             .is_some())
     }
 
-    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, KvError> {
         let entries = self.scan_prefix(actor, prefix).await?;
         Ok(entries.into_iter().map(|(key, _)| key).collect())
     }
@@ -68,7 +68,7 @@ impl ActorKV for MemoryKV {
         &self,
         actor: &ActorId,
         prefix: &[u8],
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         self.scan_range(actor, RangeScan::prefix(prefix, usize::MAX))
             .await
     }
@@ -77,7 +77,7 @@ impl ActorKV for MemoryKV {
         &self,
         actor: &ActorId,
         scan: RangeScan<'_>,
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         let store = self.store.borrow();
         let entries = store
             .range(actor.key_bytes(), scan)
@@ -87,7 +87,7 @@ impl ActorKV for MemoryKV {
         Ok(entries)
     }
 
-    async fn begin_transaction(&self, actor: &ActorId) -> Result<MemoryTransaction, StorageError> {
+    async fn begin_transaction(&self, actor: &ActorId) -> Result<MemoryTransaction, KvError> {
         Ok(MemoryTransaction {
             store: Rc::clone(&self.store),
             buffer: TxnBuffer::new(actor),
@@ -105,34 +105,34 @@ pub struct MemoryTransaction {
 }
 
 impl ActorTransaction for MemoryTransaction {
-    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError> {
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, KvError> {
         Ok(self.buffer.get(&self.store.borrow(), key))
     }
 
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), StorageError> {
+    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError> {
         self.buffer.set(key, value);
         Ok(())
     }
 
-    async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError> {
+    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
         self.buffer.delete(key);
         Ok(())
     }
 
-    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, KvError> {
         let entries = self.scan_prefix(prefix).await?;
         Ok(entries.into_iter().map(|(key, _)| key).collect())
     }
 
-    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, StorageError> {
+    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, KvError> {
         self.scan_range(RangeScan::prefix(prefix, usize::MAX)).await
     }
 
-    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, StorageError> {
+    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, KvError> {
         Ok(self.buffer.scan(&self.store.borrow(), scan))
     }
 
-    async fn commit(self) -> Result<(), StorageError> {
+    async fn commit(self) -> Result<(), KvError> {
         let mut store = self.store.borrow_mut();
         self.buffer.validate(&store)?;
         let actor = Rc::clone(self.buffer.actor());
@@ -144,7 +144,7 @@ impl ActorTransaction for MemoryTransaction {
         Ok(())
     }
 
-    async fn abort(self) -> Result<(), StorageError> {
+    async fn abort(self) -> Result<(), KvError> {
         Ok(())
     }
 }
