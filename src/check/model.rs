@@ -16,13 +16,14 @@ use super::damage::{damage_agent_record, damaged_tool};
 use super::durable::{parse_key, StoredKey};
 use super::entity::Entity;
 use super::finding::Finding;
+use super::names::{effect_fits, fault_name, op_name};
 use super::notes::{classify, Damage, ErrorClass, OpNotes};
 use super::render;
 use super::semantics::{apply_agent, apply_tool, predict, predict_tool, Prediction, Window};
 use super::settle::{agent_outcome, listed_candidates, tool_outcome};
 use super::state::{AgentState, Slot, ToolState};
 use crate::agent::StorageError;
-use crate::kv::InjectedFault;
+use crate::kv::{FaultType, InjectedFault};
 
 /// How an operation ended, as the model judged it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +156,18 @@ impl Model {
     }
 
     /// Records what a fault did to the op `task` has in flight (none: nothing to record).
+    ///
+    /// Panics when the report contradicts the fault's documented effect (a crash that did not
+    /// crash, a failure that changed something): the simulator itself is then broken, and
+    /// nothing it runs can be judged.
     pub fn note_fault(&mut self, task: u32, fault: &InjectedFault) {
+        assert!(
+            effect_fits(fault.fault, &fault.effect),
+            "storage reported {} on {} with effect {:?}, which that fault cannot have",
+            fault_name(fault.fault),
+            op_name(fault.op),
+            fault.effect
+        );
         if let Some(op) = self.in_flight_of(task) {
             let notes = &mut self.ops[op as usize].notes;
             notes.fault(fault.fault, fault.op, &fault.key, &fault.effect);
@@ -224,7 +236,20 @@ impl Model {
             };
             return (OpOutcome::Failed, findings);
         }
+        let swallowed = notes.crashed.as_ref().or(notes.not_durable.as_ref());
+        let swallowed = swallowed.filter(|fired| fired.fault != FaultType::UnflushedLoss);
         let class = match returned {
+            Ok(_) if swallowed.is_some() => {
+                let fired = swallowed.expect("checked");
+                Some(ErrorClass::Unexplained {
+                    invariant: "error_contract",
+                    reason: format!(
+                        "{} on {} must fail the call, but it succeeded",
+                        fault_name(fired.fault),
+                        op_name(fired.op)
+                    ),
+                })
+            }
             Ok(_) => None,
             Err(e) if matches!(e.kind(), "invalid_argument" | "limit_exceeded") => {
                 Some(ErrorClass::Unexplained {
@@ -235,6 +260,7 @@ impl Model {
             Err(e) => Some(classify(e, detail, notes)),
         };
         let outcome = match &class {
+            _ if returned.is_ok() => OpOutcome::Ok,
             None => OpOutcome::Ok,
             Some(ErrorClass::Unknown) => OpOutcome::Unknown,
             Some(_) => OpOutcome::Failed,

@@ -15,7 +15,7 @@ Examples:
   dst replay t.jsonl                                re-run a trace and compare event by event
 
 Scenarios (built in; or a path to your own JSON file):
-  default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents,
+  default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents, memory,
   lossy-disk (outside the fault envelope: expected to fail)
 
 Planted bugs (--bug, repeatable), each caught by the checkers:

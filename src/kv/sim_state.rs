@@ -149,8 +149,8 @@ impl SimState {
     }
 
     /// A commit whose read set changed: nothing is written and the caller sees `conflict`.
-    /// A fault that fired on it still has its say: a crash kills the process (nothing applied),
-    /// any other fault is reported as `Failed`.
+    /// A fault that fired on it still has its say: a crash kills the process (nothing applied);
+    /// any other fault (one that shapes a write) finds nothing written and is reported `Inert`.
     pub(crate) fn reject(
         &mut self,
         key: &[u8],
@@ -165,7 +165,7 @@ impl SimState {
         match fault {
             Some(fault) if fault.is_crash() => self.crash(fault, KvOp::Commit, key, &[]),
             Some(fault) => {
-                self.report(fault, KvOp::Commit, key, FaultEffect::Failed);
+                self.report(fault, KvOp::Commit, key, FaultEffect::Inert);
                 conflict
             }
             None => conflict,

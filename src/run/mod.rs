@@ -1,6 +1,7 @@
 //! Running seeds: one seed's full simulation (safety phase, crashes and recovery, liveness
 //! phase, final checks).
 
+mod backend;
 mod report;
 mod seed;
 pub mod sweep;
