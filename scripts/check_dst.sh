@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCENARIOS=(default crash-heavy contention corruption read-faults many-agents)
+SCENARIOS=(default crash-heavy contention corruption read-faults many-agents memory)
 SWEEP_SEEDS=1..61       # 60 seeds per scenario, 300 in all
 GOLDEN_SEEDS=20         # seeds 1..=20 of each scenario have golden hashes
 DEBUG_SAMPLE=1,11,21,31,41,51

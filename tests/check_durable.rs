@@ -18,10 +18,19 @@ fn stored<T: serde::Serialize>(key: Vec<u8>, record: &T) -> (Vec<u8>, Option<Vec
     (key, Some(value))
 }
 
+/// `changes` as storage reports them (shared keys and values).
+fn shared(changes: Changes) -> Vec<dst::check::durable::Change> {
+    let share = |bytes: Vec<u8>| Rc::from(bytes);
+    changes
+        .into_iter()
+        .map(|(k, v)| (share(k), v.map(share)))
+        .collect()
+}
+
 /// The invariants a durable check of `changes` finds.
 fn check(model: &mut Model, changes: Changes) -> Vec<&'static str> {
     let mut mirror = DurableMirror::new();
-    mirror.apply(changes);
+    mirror.apply(shared(changes));
     let (findings, compared) = check_durable(model, &mut mirror, Scope::Everything);
     assert!(compared > 0, "a durable check compares entities");
     findings.iter().map(|f| f.invariant).collect()

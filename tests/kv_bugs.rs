@@ -4,7 +4,8 @@
 mod support;
 
 use dst::kv::FaultEffect;
-use dst::{ActorKV, ActorTransaction, Bug, BugSet, FaultConfig, FaultType, StorageError};
+use dst::kv::KvError;
+use dst::{ActorKV, ActorTransaction, Bug, BugSet, FaultConfig, FaultType};
 use support::{actor, entries, run, value, Sim};
 
 fn planted(bug: Bug, rules: Vec<FaultConfig>, seed: u64) -> Sim {
@@ -86,10 +87,7 @@ fn occ_disabled_commits_over_a_changed_read_set() {
     assert_eq!(result, Ok(()));
     assert_eq!(state, entries(&[("n", "2")]));
     let (result, state) = lost_update(BugSet::none());
-    let conflict = StorageError::TransactionConflict {
-        operation: "commit".to_string(),
-        key: "n".to_string(),
-    };
+    let conflict = KvError::Conflict { key: b"n".to_vec() };
     assert_eq!(result, Err(conflict));
     assert_eq!(state, entries(&[("n", "concurrent")]));
 }

@@ -3,13 +3,13 @@
 
 mod support;
 
-use dst::{ActorKV, ActorTransaction, BugSet, MemoryKV, StorageError};
+use dst::kv::KvError;
+use dst::{ActorKV, ActorTransaction, BugSet, MemoryKV};
 use support::{actor, entries, keys, run, value, Sim};
 
-fn conflict(key: &str) -> StorageError {
-    StorageError::TransactionConflict {
-        operation: "commit".to_string(),
-        key: key.to_string(),
+fn conflict(key: &str) -> KvError {
+    KvError::Conflict {
+        key: key.as_bytes().to_vec(),
     }
 }
 

@@ -7,15 +7,15 @@ mod support;
 use std::pin::pin;
 use std::task::Poll;
 
-use dst::kv::{FaultEffect, InjectedFault, KvOp};
-use dst::{ActorKV, ActorTransaction, BugSet, FaultConfig, FaultType, StorageError};
+use dst::kv::{FaultEffect, InjectedFault, KvError, KvOp};
+use dst::{ActorKV, ActorTransaction, BugSet, FaultConfig, FaultType};
 use support::{actor, entries, keys, poll_once, run, value, Entries, Sim};
 
-fn injected(fault: FaultType, op: KvOp, key: &str) -> StorageError {
-    StorageError::FaultInjected {
+fn injected(fault: FaultType, op: KvOp, key: &str) -> KvError {
+    KvError::FaultInjected {
         fault,
-        operation: op.name().to_string(),
-        key: key.to_string(),
+        op,
+        key: key.as_bytes().to_vec(),
     }
 }
 
@@ -56,7 +56,7 @@ fn storage_write_fail_writes_nothing() {
         result,
         Err(injected(FaultType::StorageWriteFail, KvOp::Set, "k"))
     );
-    assert!(result.unwrap_err().is_retriable());
+    assert!(dst::StorageError::from(result.unwrap_err()).is_retriable());
     assert_eq!(both(&sim), (entries(UNTOUCHED), entries(UNTOUCHED)));
     let expected = report(
         FaultType::StorageWriteFail,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::kv::FaultType;
+use crate::kv::{FaultType, KvError};
 
 /// An error of the storage stack. Injected faults are typed values ([`StorageError::FaultInjected`])
 /// that callers must handle; bugs in the harness itself panic instead.
@@ -205,6 +205,27 @@ impl fmt::Display for StorageError {
 }
 
 impl std::error::Error for StorageError {}
+
+impl From<KvError> for StorageError {
+    /// The agent layer's view of a KV failure: the same fault, conflict or refusal, with the
+    /// key rendered by [`display_key`].
+    fn from(error: KvError) -> Self {
+        match error {
+            KvError::FaultInjected { fault, op, key } => StorageError::FaultInjected {
+                fault,
+                operation: op.name().to_string(),
+                key: display_key(&key),
+            },
+            KvError::Conflict { key } => StorageError::TransactionConflict {
+                operation: "commit".to_string(),
+                key: display_key(&key),
+            },
+            invalid @ KvError::InvalidActor { .. } => StorageError::Internal {
+                reason: invalid.to_string(),
+            },
+        }
+    }
+}
 
 /// Renders key bytes for error messages: UTF-8 when it is, escaped otherwise.
 pub fn display_key(key: &[u8]) -> String {

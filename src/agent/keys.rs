@@ -54,15 +54,22 @@ fn key(family: &str, parts: &[&[u8]]) -> Vec<u8> {
     key
 }
 
-/// Appends `/` and `number` zero-padded to [`NUMBER_DIGITS`] digits.
+/// Appends `/` and `number` zero-padded to [`NUMBER_DIGITS`] digits, two digits a step.
 fn push_number(key: &mut Vec<u8>, number: u64) {
     let mut digits = [b'0'; NUMBER_DIGITS];
     let mut rest = number;
-    for digit in digits.iter_mut().rev() {
-        *digit = b'0' + (rest % 10) as u8;
-        rest /= 10;
+    let mut end = NUMBER_DIGITS;
+    while rest > 0 {
+        let pair = (rest % 100) as usize;
+        rest /= 100;
+        digits[end - 2] = b'0' + (pair / 10) as u8;
+        digits[end - 1] = b'0' + (pair % 10) as u8;
+        end -= 2;
     }
-    assert_eq!(rest, 0, "a u64 has at most 20 digits");
+    assert!(
+        digits.iter().all(u8::is_ascii_digit),
+        "twenty decimal digits"
+    );
     key.push(b'/');
     key.extend_from_slice(&digits);
 }

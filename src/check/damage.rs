@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use super::call::Call;
-use super::durable::{parse_key, StoredKey};
+use super::call::{Call, Id};
+use super::durable::StoredKey;
 use super::state::{AgentState, Slot, ToolState};
 
 /// Marks the record at `key` damaged in `state` (an agent's state). A message is found by its
@@ -15,7 +15,7 @@ pub fn damage_agent_record(state: &mut AgentState, key: &StoredKey) {
         StoredKey::Agent(_) => state.record = Slot::Damaged,
         StoredKey::Blocks(_) => state.blocks = Slot::Damaged,
         StoredKey::Session(_, session) => {
-            Rc::make_mut(&mut state.sessions).insert(session.as_str().into(), Slot::Damaged);
+            Rc::make_mut(&mut state.sessions).insert(Id::from(*session), Slot::Damaged);
         }
         StoredKey::Message {
             created_at_ms, n, ..
@@ -49,9 +49,9 @@ pub fn revert_agent_record(
         StoredKey::Blocks(_) => next.blocks = before.blocks.clone(),
         StoredKey::Session(_, session) => {
             let sessions = Rc::make_mut(&mut next.sessions);
-            match before.sessions.get(session.as_str()) {
-                Some(slot) => sessions.insert(session.as_str().into(), slot.clone()),
-                None => sessions.remove(session.as_str()),
+            match before.sessions.get(*session) {
+                Some(slot) => sessions.insert(Id::from(*session), slot.clone()),
+                None => sessions.remove(*session),
             };
         }
         StoredKey::Message { .. } => {
@@ -79,9 +79,4 @@ pub fn damaged_tool() -> ToolState {
     ToolState {
         record: Slot::Damaged,
     }
-}
-
-/// The key of a fault report, read as the layout documents it; `None` outside the layout.
-pub fn stored_key(key: &[u8]) -> Option<StoredKey> {
-    parse_key(key)
 }

@@ -11,18 +11,19 @@
 use std::collections::BTreeMap;
 
 use super::call::{Answer, Call, Id, Scope};
-use super::contract::argument_errors;
-use super::damage::{damage_agent_record, damaged_tool, stored_key};
-use super::durable::StoredKey;
+use super::contract::{argument_errors, ArgumentErrors};
+use super::damage::{damage_agent_record, damaged_tool};
+use super::durable::{parse_key, StoredKey};
 use super::entity::Entity;
 use super::finding::Finding;
+use super::names::{effect_fits, fault_name, op_name};
 use super::notes::{classify, Damage, ErrorClass, OpNotes};
 use super::render;
 use super::semantics::{apply_agent, apply_tool, predict, predict_tool, Prediction, Window};
 use super::settle::{agent_outcome, listed_candidates, tool_outcome};
 use super::state::{AgentState, Slot, ToolState};
 use crate::agent::StorageError;
-use crate::kv::InjectedFault;
+use crate::kv::{FaultType, InjectedFault};
 
 /// How an operation ended, as the model judged it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub struct OpRecord {
     pub end_ms: Option<u64>,
     /// How it ended.
     pub outcome: OpOutcome,
+    /// The error kinds the call's arguments alone make right (none: valid arguments).
+    arguments: ArgumentErrors,
     notes: OpNotes,
 }
 
@@ -83,17 +86,19 @@ impl Model {
             previous.is_none(),
             "task {task} already has an op in flight"
         );
+        let arguments = argument_errors(&call);
         self.ops.push(OpRecord {
             call,
             task,
             start_ms: now_ms,
             end_ms: None,
             outcome: OpOutcome::InFlight,
+            arguments,
             notes: OpNotes::default(),
         });
         let call = &self.ops[id as usize].call;
         if let (Scope::Agent(agent), true) = (call.scope(), call.writes()) {
-            if argument_errors(call).none() {
+            if arguments.none() {
                 let agent: Id = agent.into();
                 self.watching.push((id, agent.clone()));
                 self.observe(&agent);
@@ -151,7 +156,18 @@ impl Model {
     }
 
     /// Records what a fault did to the op `task` has in flight (none: nothing to record).
+    ///
+    /// Panics when the report contradicts the fault's documented effect (a crash that did not
+    /// crash, a failure that changed something): the simulator itself is then broken, and
+    /// nothing it runs can be judged.
     pub fn note_fault(&mut self, task: u32, fault: &InjectedFault) {
+        assert!(
+            effect_fits(fault.fault, &fault.effect),
+            "storage reported {} on {} with effect {:?}, which that fault cannot have",
+            fault_name(fault.fault),
+            op_name(fault.op),
+            fault.effect
+        );
         if let Some(op) = self.in_flight_of(task) {
             let notes = &mut self.ops[op as usize].notes;
             notes.fault(fault.fault, fault.op, &fault.key, &fault.effect);
@@ -205,7 +221,7 @@ impl Model {
         notes: &OpNotes,
         window: Window,
     ) -> (OpOutcome, Vec<Finding>) {
-        let arguments = argument_errors(call);
+        let arguments = self.ops[op as usize].arguments;
         if !arguments.none() {
             self.ops[op as usize].outcome = OpOutcome::Failed;
             let admitted = matches!(returned, Err(e) if arguments.admits(e.kind()));
@@ -220,7 +236,20 @@ impl Model {
             };
             return (OpOutcome::Failed, findings);
         }
+        let swallowed = notes.crashed.as_ref().or(notes.not_durable.as_ref());
+        let swallowed = swallowed.filter(|fired| fired.fault != FaultType::UnflushedLoss);
         let class = match returned {
+            Ok(_) if swallowed.is_some() => {
+                let fired = swallowed.expect("checked");
+                Some(ErrorClass::Unexplained {
+                    invariant: "error_contract",
+                    reason: format!(
+                        "{} on {} must fail the call, but it succeeded",
+                        fault_name(fired.fault),
+                        op_name(fired.op)
+                    ),
+                })
+            }
             Ok(_) => None,
             Err(e) if matches!(e.kind(), "invalid_argument" | "limit_exceeded") => {
                 Some(ErrorClass::Unexplained {
@@ -231,6 +260,7 @@ impl Model {
             Err(e) => Some(classify(e, detail, notes)),
         };
         let outcome = match &class {
+            _ if returned.is_ok() => OpOutcome::Ok,
             None => OpOutcome::Ok,
             Some(ErrorClass::Unknown) => OpOutcome::Unknown,
             Some(_) => OpOutcome::Failed,
@@ -514,18 +544,16 @@ impl Model {
 
     /// A fault left garbage under `key`: the record there becomes damaged in every candidate.
     fn damage_key(&mut self, key: &[u8]) {
-        match stored_key(key) {
-            Some(StoredKey::Tool(name)) => {
-                self.tool_entity(&name).for_each(|c| *c = damaged_tool())
-            }
+        match parse_key(key) {
+            Some(StoredKey::Tool(name)) => self.tool_entity(name).for_each(|c| *c = damaged_tool()),
             Some(parsed) => {
-                let owner = match &parsed {
-                    StoredKey::Agent(id) => id.clone(),
-                    other => other.owner().expect("a child key has an owner").to_string(),
+                let owner = match parsed {
+                    StoredKey::Agent(id) => id,
+                    other => other.owner().expect("a child key has an owner"),
                 };
-                self.agent_entity(&owner)
+                self.agent_entity(owner)
                     .for_each(|c| damage_agent_record(c, &parsed));
-                self.observe(&owner);
+                self.observe(owner);
             }
             None => {}
         }
@@ -547,7 +575,7 @@ impl Model {
                 start_ms: record.start_ms,
                 end_ms: now_ms,
             };
-            if call.writes() && argument_errors(&call).none() {
+            if call.writes() && record.arguments.none() {
                 self.widen(*op, &call, window);
             }
         }

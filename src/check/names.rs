@@ -2,7 +2,7 @@
 //! names a fault or an operation must use these, and the oracle does not take the names from
 //! the code that reports them.
 
-use crate::kv::{FaultType, KvOp};
+use crate::kv::{FaultEffect, FaultType, KvOp};
 
 /// The documented name of `fault` (as in scenarios, traces and error messages).
 pub fn fault_name(fault: FaultType) -> &'static str {
@@ -53,5 +53,31 @@ pub fn op_name(op: KvOp) -> &'static str {
         KvOp::TxnGet => "txn_get",
         KvOp::TxnScan => "txn_scan",
         KvOp::Commit => "commit",
+    }
+}
+
+/// Whether `effect` is one the documented semantics of `fault` allow: a read fail, write fail
+/// or disk full fails the call with nothing changed; a crash kills the process; latency
+/// delays; corruption corrupts a read; fsync failure and unflushed loss leave writes not
+/// durable; a misdirected or partial write moves or truncates a value. A fault that shapes a
+/// write finds nothing to shape on a refused commit, or a batch without values: inert.
+pub fn effect_fits(fault: FaultType, effect: &FaultEffect) -> bool {
+    match fault {
+        FaultType::StorageReadFail | FaultType::StorageWriteFail | FaultType::DiskFull => {
+            *effect == FaultEffect::Failed
+        }
+        f if fault_crashes(f) => matches!(effect, FaultEffect::Crashed { .. }),
+        FaultType::StorageLatency => matches!(effect, FaultEffect::Delayed { .. }),
+        FaultType::StorageCorruption => *effect == FaultEffect::CorruptedRead,
+        FaultType::FsyncFail | FaultType::UnflushedLoss => {
+            matches!(effect, FaultEffect::NotDurable { .. } | FaultEffect::Inert)
+        }
+        FaultType::MisdirectedWrite => {
+            matches!(effect, FaultEffect::Misdirected { .. } | FaultEffect::Inert)
+        }
+        FaultType::PartialWrite => {
+            matches!(effect, FaultEffect::Truncated { .. } | FaultEffect::Inert)
+        }
+        _ => unreachable!("every fault type is covered above"),
     }
 }

@@ -4,7 +4,8 @@
 
 use super::answers::{judge_agent_read, judge_tool_read, judge_written_block, listed_as, Mismatch};
 use super::call::{Answer, Call};
-use super::damage::{damage_agent_record, revert_agent_record, stored_key};
+use super::damage::{damage_agent_record, revert_agent_record};
+use super::durable::parse_key;
 use super::notes::{Damage, ErrorClass, OpNotes};
 use super::semantics::{
     apply_agent, apply_tool, block_after, predict, predict_tool, Prediction, Window,
@@ -81,12 +82,12 @@ pub fn agent_outcome(
     for damage in &notes.damage {
         match damage {
             Damage::Truncated { key } => {
-                if let Some(key) = stored_key(key) {
+                if let Some(key) = parse_key(key) {
                     damage_agent_record(&mut next, &key);
                 }
             }
             Damage::Misdirected { intended, .. } => {
-                if let Some(key) = stored_key(intended) {
+                if let Some(key) = parse_key(intended) {
                     let before = before.as_ref().expect("kept when a write was damaged");
                     revert_agent_record(&mut next, before, &key, call);
                 }

@@ -19,7 +19,7 @@ Examples:
   dst report t.jsonl -o t.html                      draw the trace as an HTML timeline
 
 Scenarios (built in; or a path to your own JSON file):
-  default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents,
+  default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents, memory,
   lossy-disk (outside the fault envelope: expects a violation, so it passes when the
   checkers find one and fails with expected_violation when they do not)
 

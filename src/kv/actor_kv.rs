@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use crate::agent::StorageError;
+use super::KvError;
 
 /// A stored value, shared: reads hand out the stored bytes, not copies.
 pub type Value = Rc<[u8]>;
@@ -24,11 +24,12 @@ pub struct ActorId {
 
 impl ActorId {
     /// Builds an actor id; refuses empty parts and parts with `:` or `/`.
-    pub fn new(namespace: &str, id: &str) -> Result<Self, StorageError> {
+    pub fn new(namespace: &str, id: &str) -> Result<Self, KvError> {
         for (what, part) in [("namespace", namespace), ("id", id)] {
             if part.is_empty() || part.contains(':') || part.contains('/') {
-                return Err(StorageError::Internal {
-                    reason: format!("invalid actor {what} '{part}'"),
+                return Err(KvError::InvalidActor {
+                    part: what,
+                    value: part.to_string(),
                 });
             }
         }
@@ -171,33 +172,33 @@ pub trait ActorKV {
     type Transaction: ActorTransaction;
 
     /// The value under `key`, or `None`.
-    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError>;
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, KvError>;
     /// Stores `value` under `key`, replacing any previous value.
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), StorageError>;
+    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError>;
     /// Removes `key`; removing an absent key succeeds.
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), StorageError>;
+    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError>;
     /// Whether `key` holds a value.
-    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError>;
+    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, KvError>;
     /// Every key starting with `prefix`, ascending.
-    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, StorageError>;
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, KvError>;
     /// Every (key, value) whose key starts with `prefix`, ascending by key.
     async fn scan_prefix(
         &self,
         actor: &ActorId,
         prefix: &[u8],
-    ) -> Result<Vec<(Key, Value)>, StorageError>;
+    ) -> Result<Vec<(Key, Value)>, KvError>;
     /// The entries of `scan`, in its order. The default reads the whole prefix and selects;
     /// stores override it to read only the range.
     async fn scan_range(
         &self,
         actor: &ActorId,
         scan: RangeScan<'_>,
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         let entries = self.scan_prefix(actor, scan.prefix).await?;
         Ok(scan.select(entries))
     }
     /// Starts an optimistic transaction on `actor`'s keys.
-    async fn begin_transaction(&self, actor: &ActorId) -> Result<Self::Transaction, StorageError>;
+    async fn begin_transaction(&self, actor: &ActorId) -> Result<Self::Transaction, KvError>;
 }
 
 /// An optimistic transaction: reads are recorded (keys with their versions, and scanned
@@ -210,24 +211,24 @@ pub trait ActorKV {
 #[allow(async_fn_in_trait)] // single-threaded simulation: futures are deliberately not `Send`
 pub trait ActorTransaction {
     /// The value under `key` as this transaction sees it.
-    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError>;
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, KvError>;
     /// Buffers a write of `value` under `key`.
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), StorageError>;
+    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError>;
     /// Buffers a delete of `key`.
-    async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError>;
+    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError>;
     /// Every key starting with `prefix` as this transaction sees it, ascending; the prefix joins
     /// the read set, so a concurrent insert or delete under it makes the commit conflict.
-    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, StorageError>;
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, KvError>;
     /// Every (key, value) under `prefix` as this transaction sees it; joins the read set.
-    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, StorageError>;
+    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, KvError>;
     /// The entries of `scan` as this transaction sees it, in the scan's order; the scanned
     /// prefix joins the read set. The default reads the whole prefix and selects.
-    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, StorageError> {
+    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, KvError> {
         let entries = self.scan_prefix(scan.prefix).await?;
         Ok(scan.select(entries))
     }
     /// Validates the read set and applies all buffered writes, or none.
-    async fn commit(self) -> Result<(), StorageError>;
+    async fn commit(self) -> Result<(), KvError>;
     /// Discards all buffered writes.
-    async fn abort(self) -> Result<(), StorageError>;
+    async fn abort(self) -> Result<(), KvError>;
 }

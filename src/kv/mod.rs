@@ -3,6 +3,7 @@
 //! seeded [`FaultInjector`].
 
 mod actor_kv;
+mod error;
 mod fault;
 mod injector;
 mod memory;
@@ -13,6 +14,7 @@ mod store;
 mod txn_buffer;
 
 pub use actor_kv::{ActorId, ActorKV, ActorTransaction, Key, KvOp, RangeScan, Value};
+pub use error::KvError;
 pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent};
 pub use injector::{FaultInjector, FiredFault};
 pub use memory::{MemoryKV, MemoryTransaction};

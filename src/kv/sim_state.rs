@@ -22,8 +22,8 @@
 use std::rc::Rc;
 
 use super::store::{VersionedStore, Write};
+use super::KvError;
 use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp, Value};
-use crate::agent::{display_key, StorageError};
 use crate::bugs::{Bug, BugSet};
 use crate::sim::{DeterministicRng, KillSwitch};
 
@@ -43,11 +43,11 @@ pub(crate) struct SimState {
 }
 
 /// The error a caller sees for `fault` on `op` of the actor-relative `key`.
-pub(crate) fn fault_error(fault: FaultType, op: KvOp, key: &[u8]) -> StorageError {
-    StorageError::FaultInjected {
+pub(crate) fn fault_error(fault: FaultType, op: KvOp, key: &[u8]) -> KvError {
+    KvError::FaultInjected {
         fault,
-        operation: op.name().to_string(),
-        key: display_key(key),
+        op,
+        key: key.to_vec(),
     }
 }
 
@@ -101,7 +101,7 @@ impl SimState {
         actor: &Rc<[u8]>,
         mut writes: Vec<Write>,
         fault: Option<FaultType>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<(), KvError> {
         assert!(op.is_write(), "{} does not write", op.name());
         let first_key = writes
             .first()
@@ -149,20 +149,23 @@ impl SimState {
     }
 
     /// A commit whose read set changed: nothing is written and the caller sees `conflict`.
-    /// A fault that fired on it still has its say: a crash kills the process (nothing applied),
-    /// any other fault is reported as `Failed`.
+    /// A fault that fired on it still has its say: a crash kills the process (nothing applied);
+    /// any other fault (one that shapes a write) finds nothing written and is reported `Inert`.
     pub(crate) fn reject(
         &mut self,
         key: &[u8],
         fault: Option<FaultType>,
-        conflict: StorageError,
-    ) -> StorageError {
-        assert_eq!(conflict.kind(), "transaction_conflict");
+        conflict: KvError,
+    ) -> KvError {
+        assert!(
+            matches!(conflict, KvError::Conflict { .. }),
+            "a refusal is a conflict"
+        );
         self.reports.push(KvEvent::Conflict { key: key.to_vec() });
         match fault {
             Some(fault) if fault.is_crash() => self.crash(fault, KvOp::Commit, key, &[]),
             Some(fault) => {
-                self.report(fault, KvOp::Commit, key, FaultEffect::Failed);
+                self.report(fault, KvOp::Commit, key, FaultEffect::Inert);
                 conflict
             }
             None => conflict,
@@ -244,7 +247,7 @@ impl SimState {
         }
     }
 
-    fn crash(&mut self, fault: FaultType, op: KvOp, key: &[u8], applied: &[Write]) -> StorageError {
+    fn crash(&mut self, fault: FaultType, op: KvOp, key: &[u8], applied: &[Write]) -> KvError {
         assert!(fault.is_crash());
         self.kill_switch.trigger();
         let applied = applied.iter().map(|(k, _)| k.to_vec());

@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::sim_state::{fault_error, SimState};
+use super::KvError;
 use super::SimTransaction;
 use super::{
     ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, Key, KvEvent, KvOp,
     RangeScan, Value,
 };
-use crate::agent::StorageError;
 use crate::bugs::BugSet;
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
 
@@ -176,11 +176,7 @@ impl SimStorage {
     /// call is an I/O boundary where other tasks may run), waits out a dead process, asks the
     /// injector, sleeps out latency, fails read fail / write fail / disk full. Returns the fault
     /// left for the operation itself to apply.
-    pub(crate) async fn admit(
-        &self,
-        op: KvOp,
-        key: &[u8],
-    ) -> Result<Option<FaultType>, StorageError> {
+    pub(crate) async fn admit(&self, op: KvOp, key: &[u8]) -> Result<Option<FaultType>, KvError> {
         yield_now().await;
         self.halt_if_dead().await;
         let fired = self.with_state(|state| {
@@ -217,7 +213,7 @@ impl SimStorage {
         actor: &ActorId,
         key: &[u8],
         value: Option<Value>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<(), KvError> {
         let fault = self.admit(op, key).await?;
         let writes = vec![(Key::from(key), value)];
         self.with_state(|state| state.write(op, actor.key_bytes(), writes, fault))
@@ -231,7 +227,7 @@ impl SimStorage {
         actor: &ActorId,
         scan: RangeScan<'_>,
         with_values: bool,
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         let fault = self.admit(op, scan.prefix).await?;
         self.with_state(|state| {
             let mut entries: Vec<(Key, Value)> = state
@@ -253,7 +249,7 @@ impl SimStorage {
 impl ActorKV for SimStorage {
     type Transaction = SimTransaction;
 
-    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, StorageError> {
+    async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, KvError> {
         let fault = self.admit(KvOp::Get, key).await?;
         self.with_state(|state| {
             let found = state.visible.get(actor.key_bytes(), key);
@@ -264,15 +260,15 @@ impl ActorKV for SimStorage {
         })
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), StorageError> {
+    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError> {
         self.write(KvOp::Set, actor, key, Some(value)).await
     }
 
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), StorageError> {
+    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError> {
         self.write(KvOp::Delete, actor, key, None).await
     }
 
-    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, StorageError> {
+    async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, KvError> {
         let fault = self.admit(KvOp::Exists, key).await?;
         self.with_state(|state| {
             state.corrupt_read(KvOp::Exists, key, fault, Vec::new());
@@ -280,7 +276,7 @@ impl ActorKV for SimStorage {
         })
     }
 
-    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+    async fn list_keys(&self, actor: &ActorId, prefix: &[u8]) -> Result<Vec<Key>, KvError> {
         let scan = RangeScan::prefix(prefix, usize::MAX);
         let entries = self.read_range(KvOp::ListKeys, actor, scan, false).await?;
         Ok(entries.into_iter().map(|(k, _)| k).collect())
@@ -290,7 +286,7 @@ impl ActorKV for SimStorage {
         &self,
         actor: &ActorId,
         prefix: &[u8],
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         let scan = RangeScan::prefix(prefix, usize::MAX);
         self.read_range(KvOp::ScanPrefix, actor, scan, true).await
     }
@@ -299,11 +295,11 @@ impl ActorKV for SimStorage {
         &self,
         actor: &ActorId,
         scan: RangeScan<'_>,
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         self.read_range(KvOp::ScanPrefix, actor, scan, true).await
     }
 
-    async fn begin_transaction(&self, actor: &ActorId) -> Result<SimTransaction, StorageError> {
+    async fn begin_transaction(&self, actor: &ActorId) -> Result<SimTransaction, KvError> {
         self.halt_if_dead().await;
         Ok(SimTransaction::new(self.clone(), actor))
     }

@@ -8,8 +8,8 @@
 use std::rc::Rc;
 
 use super::txn_buffer::TxnBuffer;
+use super::KvError;
 use super::{ActorId, ActorTransaction, Key, KvOp, RangeScan, SimStorage, Value};
-use crate::agent::StorageError;
 use crate::bugs::Bug;
 
 /// A transaction on one actor's keys in a [`SimStorage`]. Reads record versions (and scanned
@@ -33,7 +33,7 @@ impl SimTransaction {
         &mut self,
         scan: RangeScan<'_>,
         with_values: bool,
-    ) -> Result<Vec<(Key, Value)>, StorageError> {
+    ) -> Result<Vec<(Key, Value)>, KvError> {
         let fault = self.storage.admit(KvOp::TxnScan, scan.prefix).await?;
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
@@ -49,7 +49,7 @@ impl SimTransaction {
 }
 
 impl ActorTransaction for SimTransaction {
-    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, StorageError> {
+    async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, KvError> {
         self.storage.halt_if_dead().await;
         if !self.storage.bugs().has(Bug::StaleReadYourWrites) {
             if let Some(buffered) = self.buffer.buffered(key) {
@@ -66,34 +66,34 @@ impl ActorTransaction for SimTransaction {
         })
     }
 
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), StorageError> {
+    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         self.buffer.set(key, value);
         Ok(())
     }
 
-    async fn delete(&mut self, key: &[u8]) -> Result<(), StorageError> {
+    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         self.buffer.delete(key);
         Ok(())
     }
 
-    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, StorageError> {
+    async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, KvError> {
         let entries = self
             .scan(RangeScan::prefix(prefix, usize::MAX), false)
             .await?;
         Ok(entries.into_iter().map(|(k, _)| k).collect())
     }
 
-    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, StorageError> {
+    async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, KvError> {
         self.scan(RangeScan::prefix(prefix, usize::MAX), true).await
     }
 
-    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, StorageError> {
+    async fn scan_range(&mut self, scan: RangeScan<'_>) -> Result<Vec<(Key, Value)>, KvError> {
         self.scan(scan, true).await
     }
 
-    async fn commit(self) -> Result<(), StorageError> {
+    async fn commit(self) -> Result<(), KvError> {
         let actor = Rc::clone(self.buffer.actor());
         let first_key = self.buffer.first_written_key();
         let fault = self.storage.admit(KvOp::Commit, &first_key).await?;
@@ -109,7 +109,7 @@ impl ActorTransaction for SimTransaction {
         })
     }
 
-    async fn abort(self) -> Result<(), StorageError> {
+    async fn abort(self) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         Ok(())
     }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::store::{ReadSet, VersionedStore, Write};
+use super::KvError;
 use super::{ActorId, Key, RangeScan, Value};
-use crate::agent::{display_key, StorageError};
 
 /// The read set and buffered writes of a transaction on one actor. Keys are actor-relative.
 #[derive(Debug)]
@@ -115,13 +115,10 @@ impl TxnBuffer {
 
     /// `Ok` when nothing the transaction read has changed in `store`; otherwise the conflict
     /// error naming the first changed key or prefix.
-    pub(crate) fn validate(&self, store: &VersionedStore) -> Result<(), StorageError> {
+    pub(crate) fn validate(&self, store: &VersionedStore) -> Result<(), KvError> {
         match self.reads.first_changed(store, &self.actor) {
             None => Ok(()),
-            Some(key) => Err(StorageError::TransactionConflict {
-                operation: "commit".to_string(),
-                key: display_key(&key),
-            }),
+            Some(key) => Err(KvError::Conflict { key: key.to_vec() }),
         }
     }
 

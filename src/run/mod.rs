@@ -1,6 +1,7 @@
 //! Running seeds: one seed's full simulation (safety phase, crashes and recovery, liveness
 //! phase, final checks).
 
+mod backend;
 mod expectation;
 mod report;
 mod seed;

@@ -12,23 +12,24 @@ use std::rc::Rc;
 use crate::agent::keys::SERVER_ACTOR;
 use crate::agent::KvAdapter;
 use crate::check::durable::{check_durable, DurableMirror, Scope};
-use crate::kv::{ActorId, KvEvent, SimStorage};
+use crate::kv::{ActorId, KvEvent, MemoryKV, SimStorage};
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
 use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
-use crate::workload::{choose_swarm, IdPool, OpKind, SharedWorld, Task, World};
+use crate::workload::{choose_swarm, IdPool, OpKind, SharedWorld, StoreKind, Task, World};
 
+use super::backend::Backend;
 use super::tagged::{BoxedTask, Tagged};
 use super::{RunConfig, RunReport, SwarmOptions, Verdict};
 
 /// Tool names a run uses.
 const TOOLS: usize = 6;
 
-struct Run {
+struct Run<B: Backend> {
     actor: ActorId,
     world: SharedWorld,
-    storage: SimStorage,
+    storage: B,
     mirror: DurableMirror,
     executor: Executor,
     kill_switch: KillSwitch,
@@ -44,7 +45,14 @@ pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
         .scenario
         .validate()
         .expect("a run gets a validated scenario");
-    let (mut run, swarm) = Run::new(config.clone());
+    match config.scenario.store {
+        StoreKind::Sim => run_on::<SimStorage>(config, sink),
+        StoreKind::Memory => run_on::<MemoryKV>(config, sink),
+    }
+}
+
+fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
+    let (mut run, swarm) = Run::<B>::new(config.clone());
     run.safety(sink);
     run.liveness(sink);
     run.check_state("final", Scope::Everything);
@@ -52,22 +60,23 @@ pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
     run.report(swarm)
 }
 
-impl Run {
-    fn new(config: RunConfig) -> (Run, SwarmOptions) {
+impl<B: Backend> Run<B> {
+    fn new(config: RunConfig) -> (Run<B>, SwarmOptions) {
         let root = DeterministicRng::new(config.seed);
         let scenario = &config.scenario;
         let (swarm, rules) = choose_swarm(scenario, root.fork("swarm"));
         let weights: Vec<u64> = OpKind::ALL.iter().map(|k| swarm.op_weights[k]).collect();
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
-        let storage = SimStorage::seeded(
+        let crashes_max = scenario.crash.crashes_max;
+        let storage = B::create(
             &root,
             clock.clone(),
             rules,
+            crashes_max,
             kill_switch.clone(),
             config.bugs,
         );
-        storage.limit_crashes(scenario.crash.crashes_max);
         let ids = IdPool::new(scenario.agents as usize, TOOLS, swarm.ids);
         let world = World::new(
             clock.clone(),
@@ -79,7 +88,7 @@ impl Run {
         );
         let world = Rc::new(RefCell::new(world));
         let observer_world = world.clone();
-        storage.set_observer(Rc::new(move |event: &KvEvent| {
+        storage.observe(Rc::new(move |event: &KvEvent| {
             observer_world.borrow_mut().on_storage_event(event)
         }));
         let limits = ExecutorLimits {
@@ -209,6 +218,8 @@ impl Run {
         let (mut findings, checks) = check_durable(&mut world.model, &mut self.mirror, scope);
         if scope == Scope::Everything {
             let entries = self.storage.durable_entries(&self.actor);
+            let counted = self.storage.durable_len(&self.actor);
+            assert_eq!(counted, entries.len(), "the store counts what it holds");
             if let Some(key) = self.mirror.unreported_change(&entries) {
                 findings.push(crate::check::Finding::new(
                     "no_phantoms",
@@ -241,7 +252,7 @@ impl Run {
         self.emit(EventKind::Phase {
             phase: Phase::Liveness,
         });
-        self.storage.set_faults_active(false);
+        self.storage.stop_faults();
         self.world.borrow_mut().model.set_faults_off(true);
         self.crash_and_restart();
         self.spawn_tasks(true);
@@ -257,7 +268,7 @@ impl Run {
         assert!(world.events.is_empty(), "every event was flushed");
         let faults = self
             .storage
-            .injector_counts()
+            .fault_counts()
             .into_iter()
             .map(|(f, n)| (f.name().to_string(), n))
             .collect();

@@ -14,7 +14,9 @@ mod world;
 pub use call::{call_with_retries, Attempt, CALL_ATTEMPTS_MAX, CALL_BACKOFF_MS};
 pub use ids::{IdClasses, IdPool};
 pub use op_kind::OpKind;
-pub use scenario::{CrashConfig, Expectation, LatencyConfig, Scenario, ScenarioError, BUILT_IN};
+pub use scenario::{
+    CrashConfig, Expectation, LatencyConfig, Scenario, ScenarioError, StoreKind, BUILT_IN,
+};
 pub use swarm::{choose_swarm, SwarmOptions};
 pub use tally::{OutcomeCounts, Violation};
 pub use task::{Store, Task};

@@ -15,7 +15,7 @@ use crate::kv::{FaultConfig, FaultType, KvOp};
 use super::op_kind::OpKind;
 
 /// The built-in scenarios, by name, in a fixed order. `default` runs when none is named.
-pub const BUILT_IN: [(&str, &str); 8] = [
+pub const BUILT_IN: [(&str, &str); 9] = [
     ("default", include_str!("../../scenarios/default.json")),
     ("no-faults", include_str!("../../scenarios/no-faults.json")),
     (
@@ -34,6 +34,7 @@ pub const BUILT_IN: [(&str, &str); 8] = [
         "corruption",
         include_str!("../../scenarios/corruption.json"),
     ),
+    ("memory", include_str!("../../scenarios/memory.json")),
     (
         "many-agents",
         include_str!("../../scenarios/many-agents.json"),
@@ -52,6 +53,17 @@ pub enum Expectation {
     Pass,
     /// The faults are outside the envelope: the checker must report a violation.
     Violation,
+}
+
+/// The store a scenario runs on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// `SimStorage`: the simulated store, with every fault and crash.
+    #[default]
+    Sim,
+    /// `MemoryKV`: the plain, fault-free store (no faults, no crashes, no latency).
+    Memory,
 }
 
 /// Crash probabilities, turned into crash fault rules.
@@ -108,6 +120,16 @@ pub struct Scenario {
     pub time_ms_max: u64,
     /// Whether the seed also switches fault types and operation kinds on and off (swarm).
     pub swarm: bool,
+    /// The store the workload runs on (`sim` when absent).
+    #[serde(default, skip_serializing_if = "StoreKind::is_sim")]
+    pub store: StoreKind,
+}
+
+impl StoreKind {
+    /// Whether this is the simulated store (the default, left out of serialized scenarios).
+    pub fn is_sim(&self) -> bool {
+        *self == StoreKind::Sim
+    }
 }
 
 /// A scenario that could not be loaded: where, and what is wrong.
@@ -286,6 +308,18 @@ impl Scenario {
                 self.faults.len(),
                 Self::FAULT_RULES_MAX
             ));
+        }
+        let faultless = self.faults.is_empty()
+            && self.crash.per_commit == 0.0
+            && self.crash.per_write == 0.0
+            && self.crash.crashes_max == 0
+            && self.latency.probability == 0.0;
+        if self.store == StoreKind::Memory && !faultless {
+            return Err(
+                "field 'store' is 'memory', which injects no faults: 'faults' must be empty and \
+                 'crash' and 'latency' all 0"
+                    .to_string(),
+            );
         }
         for (i, rule) in self.faults.iter().enumerate() {
             rule.validate().map_err(|e| format!("faults[{i}]: {e}"))?;

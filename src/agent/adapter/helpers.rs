@@ -45,14 +45,18 @@ impl<K: ActorKV> KvAdapter<K> {
         Ok(record)
     }
 
-    /// `record` encoded for `key`, remembered so that reading it back costs no decode.
+    /// `record` encoded for `key`; with `remember`, kept so that reading it back costs no
+    /// decode (worth a copy only for records read many times, like messages).
     fn encode_value<T: Serialize + Clone + 'static>(
         &self,
         key: &[u8],
         record: &T,
+        remember: bool,
     ) -> Result<Value, StorageError> {
         let value = Value::from(encode(key, record)?);
-        self.decoded.insert(key, &value, Rc::new(record.clone()));
+        if remember {
+            self.decoded.insert(key, &value, Rc::new(record.clone()));
+        }
         Ok(value)
     }
 
@@ -71,8 +75,8 @@ impl<K: ActorKV> KvAdapter<K> {
         key: &[u8],
         record: &T,
     ) -> Result<(), StorageError> {
-        let value = self.encode_value(key, record)?;
-        self.kv.set(&self.actor, key, value).await
+        let value = self.encode_value(key, record, true)?;
+        Ok(self.kv.set(&self.actor, key, value).await?)
     }
 
     pub(super) async fn scan_records<T: DeserializeOwned + Clone + 'static>(
@@ -117,8 +121,8 @@ impl<K: ActorKV> KvAdapter<K> {
         key: &[u8],
         record: &T,
     ) -> Result<(), StorageError> {
-        let value = self.encode_value(key, record)?;
-        txn.set(key, value).await
+        let value = self.encode_value(key, record, true)?;
+        Ok(txn.set(key, value).await?)
     }
 
     /// Reads the agent's key inside `txn`: `NotFound` if absent, and a concurrent delete of the
@@ -163,7 +167,8 @@ impl<K: ActorKV> KvAdapter<K> {
         };
         let key = message_key(agent_id, created_at_ms, n);
         assert!(key.starts_with(&bucket), "the message lands in its ms");
-        self.txn_put_record(txn, &key, message).await
+        let value = self.encode_value(&key, message, true)?;
+        Ok(txn.set(&key, value).await?)
     }
 
     /// Runs `attempt` until it does not conflict, at most [`CONFLICT_ATTEMPTS_MAX`] times; the

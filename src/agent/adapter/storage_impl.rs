@@ -148,7 +148,7 @@ impl<K: ActorKV> KvAdapter<K> {
             if let Some(message) = message {
                 self.append_in(&mut txn, message).await?;
             }
-            txn.commit().await
+            Ok(txn.commit().await?)
         })
         .await
     }
@@ -187,7 +187,7 @@ impl<K: ActorKV> KvAdapter<K> {
             if guard {
                 txn.delete(&agent_key(agent_id)).await?;
             }
-            txn.commit().await
+            Ok(txn.commit().await?)
         })
         .await
     }
@@ -226,7 +226,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
 
     async fn agent_exists(&self, id: &str) -> Result<bool, StorageError> {
         check_id("agent id", id)?;
-        self.kv.exists(&self.actor, &agent_key(id)).await
+        Ok(self.kv.exists(&self.actor, &agent_key(id)).await?)
     }
 
     async fn save_blocks(&self, agent_id: &str, blocks: &[Block]) -> Result<(), StorageError> {
@@ -238,7 +238,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
             self.require_agent_in(&mut txn, agent_id).await?;
             self.txn_put_record(&mut txn, &blocks_key(agent_id), blocks)
                 .await?;
-            txn.commit().await
+            Ok(txn.commit().await?)
         })
         .await
     }
@@ -302,7 +302,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
                 state,
             )
             .await?;
-            txn.commit().await
+            Ok(txn.commit().await?)
         })
         .await
     }
@@ -320,9 +320,8 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
     async fn delete_session(&self, agent_id: &str, session_id: &str) -> Result<(), StorageError> {
         check_id("agent id", agent_id)?;
         check_id("session id", session_id)?;
-        self.kv
-            .delete(&self.actor, &session_key(agent_id, session_id))
-            .await
+        let key = session_key(agent_id, session_id);
+        Ok(self.kv.delete(&self.actor, &key).await?)
     }
 
     async fn list_sessions(&self, agent_id: &str) -> Result<Vec<SessionState>, StorageError> {
@@ -354,7 +353,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
                 self.require_agent_in(&mut txn, agent_id).await?;
             }
             self.append_in(&mut txn, message).await?;
-            txn.commit().await
+            Ok(txn.commit().await?)
         })
         .await
     }
@@ -416,7 +415,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
             for key in txn.list_keys(&messages_prefix(agent_id)).await? {
                 txn.delete(&key).await?;
             }
-            txn.commit().await
+            Ok(txn.commit().await?)
         })
         .await
     }
@@ -433,7 +432,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
 
     async fn delete_custom_tool(&self, name: &str) -> Result<(), StorageError> {
         check_id("tool name", name)?;
-        self.kv.delete(&self.actor, &tool_key(name)).await
+        Ok(self.kv.delete(&self.actor, &tool_key(name)).await?)
     }
 
     async fn list_custom_tools(&self) -> Result<Vec<CustomToolRecord>, StorageError> {

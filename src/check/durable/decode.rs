@@ -9,8 +9,9 @@ const CHECKSUM_DIGITS: usize = 8;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Stored<T> {
-    key: String,
+struct Stored<'a, T> {
+    #[serde(borrow)]
+    key: std::borrow::Cow<'a, str>,
     record: T,
 }
 
@@ -32,7 +33,7 @@ pub fn decode_stored<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T,
             "checksum {digits} but the bytes hash to {computed:08x}"
         ));
     }
-    let parsed: Stored<T> =
+    let parsed: Stored<'_, T> =
         serde_json::from_slice(json).map_err(|e| format!("not a record: {e}"))?;
     if parsed.key.as_bytes() != key {
         return Err(format!("written for key '{}'", parsed.key));

@@ -5,32 +5,32 @@
 //! `messages/{agent_id}/{created_at_ms}/{n}` (both numbers exactly 20 decimal digits),
 //! `tools/{name}`; ids are non-empty and contain no `/`.
 
-/// The record a stored key names.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum StoredKey {
+/// The record a stored key names, borrowing the ids from the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StoredKey<'a> {
     /// An agent record.
-    Agent(String),
+    Agent(&'a str),
     /// An agent's blocks.
-    Blocks(String),
+    Blocks(&'a str),
     /// A session of an agent: (agent id, session id).
-    Session(String, String),
+    Session(&'a str, &'a str),
     /// A message of an agent.
     Message {
         /// Owning agent.
-        agent: String,
+        agent: &'a str,
         /// Creation time, ms.
         created_at_ms: u64,
         /// Append number within the ms.
         n: u64,
     },
     /// A custom tool.
-    Tool(String),
+    Tool(&'a str),
 }
 
-impl StoredKey {
+impl<'a> StoredKey<'a> {
     /// The agent that owns the record, if any.
-    pub fn owner(&self) -> Option<&str> {
-        match self {
+    pub fn owner(&self) -> Option<&'a str> {
+        match *self {
             StoredKey::Blocks(agent) | StoredKey::Session(agent, _) => Some(agent),
             StoredKey::Message { agent, .. } => Some(agent),
             StoredKey::Agent(_) | StoredKey::Tool(_) => None,
@@ -39,28 +39,24 @@ impl StoredKey {
 }
 
 /// Reads `key` as the layout documents it; `None` for a key outside the layout.
-pub fn parse_key(key: &[u8]) -> Option<StoredKey> {
+pub fn parse_key(key: &[u8]) -> Option<StoredKey<'_>> {
     let text = std::str::from_utf8(key).ok()?;
-    let mut parts = text.split('/');
-    let family = parts.next()?;
-    let fields: Vec<&str> = parts.collect();
-    if fields.iter().any(|f| f.is_empty()) {
-        return None;
-    }
-    match (family, fields.as_slice()) {
-        ("agents", [id]) => Some(StoredKey::Agent(id.to_string())),
-        ("blocks", [agent]) => Some(StoredKey::Blocks(agent.to_string())),
-        ("sessions", [agent, session]) => {
-            Some(StoredKey::Session(agent.to_string(), session.to_string()))
-        }
-        ("tools", [name]) => Some(StoredKey::Tool(name.to_string())),
-        ("messages", [agent, time, n]) => Some(StoredKey::Message {
-            agent: agent.to_string(),
-            created_at_ms: twenty_digits(time)?,
-            n: twenty_digits(n)?,
-        }),
-        _ => None,
-    }
+    let (family, rest) = text.split_once('/')?;
+    let mut fields = rest.split('/');
+    let mut field = || fields.next().filter(|f| !f.is_empty());
+    let parsed = match family {
+        "agents" => StoredKey::Agent(field()?),
+        "blocks" => StoredKey::Blocks(field()?),
+        "tools" => StoredKey::Tool(field()?),
+        "sessions" => StoredKey::Session(field()?, field()?),
+        "messages" => StoredKey::Message {
+            agent: field()?,
+            created_at_ms: twenty_digits(field()?)?,
+            n: twenty_digits(field()?)?,
+        },
+        _ => return None,
+    };
+    fields.next().is_none().then_some(parsed)
 }
 
 fn twenty_digits(text: &str) -> Option<u64> {
@@ -76,19 +72,16 @@ mod tests {
 
     #[test]
     fn documented_keys_parse_and_others_do_not() {
-        assert_eq!(
-            parse_key(b"agents/a:b#c"),
-            Some(StoredKey::Agent("a:b#c".into()))
-        );
+        assert_eq!(parse_key(b"agents/a:b#c"), Some(StoredKey::Agent("a:b#c")));
         assert_eq!(
             parse_key("sessions/агент/s1".as_bytes()),
-            Some(StoredKey::Session("агент".into(), "s1".into()))
+            Some(StoredKey::Session("агент", "s1"))
         );
         let message = b"messages/a/00000000000000000012/00000000000000000003";
         assert_eq!(
             parse_key(message),
             Some(StoredKey::Message {
-                agent: "a".into(),
+                agent: "a",
                 created_at_ms: 12,
                 n: 3
             })

@@ -5,6 +5,7 @@
 //! decoding anything, that no durable change went unreported.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use xxhash_rust::xxh3::xxh3_64;
@@ -12,6 +13,9 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::decode::decode_stored;
 use super::layout::{parse_key, StoredKey};
 use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
+
+/// One durable change: a key, and its value now (`None`: deleted).
+pub type Change = (Rc<[u8]>, Option<Rc<[u8]>>);
 
 /// A stored value as the checker decoded it.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +65,7 @@ pub struct DurableMirror {
     agents: BTreeMap<String, MirrorAgent>,
     tools: BTreeMap<String, Stored<CustomToolRecord>>,
     outside: BTreeSet<Vec<u8>>,
-    digests: BTreeMap<Vec<u8>, u64>,
+    digests: BTreeMap<Rc<[u8]>, u64>,
     changed_agents: BTreeSet<String>,
     changed_tools: BTreeSet<String>,
     changed_outside: BTreeSet<Vec<u8>>,
@@ -85,14 +89,13 @@ impl DurableMirror {
     }
 
     /// Applies durable changes: each key with its value now (`None`: deleted).
-    pub fn apply<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, changes: Vec<(K, Option<V>)>) {
+    pub fn apply(&mut self, changes: Vec<Change>) {
         for (key, value) in changes {
-            let (key, value) = (key.as_ref(), value.as_ref().map(AsRef::as_ref));
-            match value {
-                Some(bytes) => self.digests.insert(key.to_vec(), xxh3_64(bytes)),
-                None => self.digests.remove(key),
+            match &value {
+                Some(bytes) => self.digests.insert(Rc::clone(&key), xxh3_64(bytes)),
+                None => self.digests.remove(&key),
             };
-            self.apply_one(key, value);
+            self.apply_one(&key, value.as_deref());
         }
     }
 
@@ -105,28 +108,37 @@ impl DurableMirror {
             self.changed_outside.insert(key.to_vec());
             return;
         };
-        if let StoredKey::Tool(name) = &parsed {
+        if let StoredKey::Tool(name) = parsed {
             match value {
-                Some(bytes) => self.tools.insert(name.clone(), Stored::decode(key, bytes)),
+                Some(bytes) => self
+                    .tools
+                    .insert(name.to_string(), Stored::decode(key, bytes)),
                 None => self.tools.remove(name),
             };
-            self.changed_tools.insert(name.clone());
+            if !self.changed_tools.contains(name) {
+                self.changed_tools.insert(name.to_string());
+            }
             return;
         }
-        let id = match &parsed {
-            StoredKey::Agent(id) => id.clone(),
-            child => child.owner().expect("a child key has an owner").to_string(),
+        let id = match parsed {
+            StoredKey::Agent(id) => id,
+            child => child.owner().expect("a child key has an owner"),
         };
-        let agent = self.agents.entry(id.clone()).or_default();
+        if !self.agents.contains_key(id) {
+            self.agents.insert(id.to_string(), MirrorAgent::default());
+        }
+        let agent = self.agents.get_mut(id).expect("just ensured");
         match parsed {
             StoredKey::Agent(_) => agent.record = value.map(|v| Stored::decode(key, v)),
             StoredKey::Blocks(_) => agent.blocks = value.map(|v| Stored::decode(key, v)),
             StoredKey::Session(_, session) => match value {
                 Some(bytes) => {
-                    agent.sessions.insert(session, Stored::decode(key, bytes));
+                    agent
+                        .sessions
+                        .insert(session.to_string(), Stored::decode(key, bytes));
                 }
                 None => {
-                    agent.sessions.remove(&session);
+                    agent.sessions.remove(session);
                 }
             },
             StoredKey::Message {
@@ -144,9 +156,11 @@ impl DurableMirror {
             StoredKey::Tool(_) => unreachable!("tools are handled above"),
         }
         if agent.is_empty() {
-            self.agents.remove(&id);
+            self.agents.remove(id);
         }
-        self.changed_agents.insert(id);
+        if !self.changed_agents.contains(id) {
+            self.changed_agents.insert(id.to_string());
+        }
     }
 
     /// What changed since the last call.
@@ -198,13 +212,10 @@ impl DurableMirror {
         }
         (self.digests.len() != entries.len()).then(|| {
             let durable: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_ref()).collect();
-            let extra = self
-                .digests
-                .keys()
-                .find(|k| !durable.contains(k.as_slice()));
+            let extra = self.digests.keys().find(|k| !durable.contains(k.as_ref()));
             extra
                 .expect("more digests than entries means an extra key")
-                .clone()
+                .to_vec()
         })
     }
 }

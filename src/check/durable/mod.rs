@@ -10,4 +10,4 @@ mod mirror;
 pub use compare::{check_durable, Scope};
 pub use decode::decode_stored;
 pub use layout::{parse_key, StoredKey};
-pub use mirror::{Changed, DurableMirror, MirrorAgent, Stored};
+pub use mirror::{Change, Changed, DurableMirror, MirrorAgent, Stored};

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::agent::AgentStorage;
 use crate::check::{Answer, Call, Id};
+use crate::kv::ActorKV;
 
 use super::super::records;
 use super::{call_with_retries, Attempt, OpKind, Task};
@@ -13,7 +14,7 @@ use super::{call_with_retries, Attempt, OpKind, Task};
 /// class is on.
 const NAME_VARIANTS: u64 = 8;
 
-impl Task {
+impl<K: ActorKV + 'static> Task<K> {
     pub(super) async fn create_agent(&mut self, agent: &Id) {
         let variant = self.draw(NAME_VARIANTS);
         let now_ms = self.now_ms();

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use crate::agent::{AgentStorage, MessageRole};
 use crate::check::{Answer, Call, Id};
+use crate::kv::ActorKV;
 
 use super::super::records;
 use super::{call_with_retries, Attempt, Task};
@@ -17,7 +18,7 @@ const CHECKPOINT_WITHOUT_MESSAGE_ODDS: u64 = 8;
 /// Latest a message is backdated when messages are unordered, ms.
 const BACKDATE_MS_MAX: u64 = 30;
 
-impl Task {
+impl<K: ActorKV + 'static> Task<K> {
     /// Adopts the newest running session of `agent`, if any.
     pub(super) async fn recover(&mut self, agent: &Id) {
         if let Some(session) = self.load_latest_session(agent).await {

@@ -14,30 +14,30 @@ use std::rc::Rc;
 
 use crate::agent::{KvAdapter, SessionState, StorageError};
 use crate::check::{Answer, Call, Id};
-use crate::kv::SimStorage;
+use crate::kv::ActorKV;
 
 use super::call::{call_with_retries, Attempt};
 use super::world::SharedWorld;
 use super::{IdPool, OpKind};
 
-/// The storage a task drives.
-pub type Store = Rc<KvAdapter<SimStorage>>;
+/// The storage a task drives: the adapter over the run's store.
+pub type Store<K> = Rc<KvAdapter<K>>;
 
 /// One in this many id draws picks an invalid id, when the `invalid` class is on.
 const INVALID_ID_ODDS: u64 = 16;
 
 /// One workload task's state. Its sessions live only in memory: a crash loses them and the
 /// task recovers them with `load_latest_session`.
-pub struct Task {
+pub struct Task<K: ActorKV + 'static> {
     id: u32,
     world: SharedWorld,
-    store: Store,
+    store: Store<K>,
     sessions: BTreeMap<Id, Rc<SessionState>>,
 }
 
-impl Task {
+impl<K: ActorKV + 'static> Task<K> {
     /// Task `id` over `store`.
-    pub fn new(id: u32, world: SharedWorld, store: Store) -> Self {
+    pub fn new(id: u32, world: SharedWorld, store: Store<K>) -> Self {
         Task {
             id,
             world,
@@ -102,7 +102,7 @@ impl Task {
     async fn call<'a, Fut>(
         &'a self,
         call: Call,
-        run: impl Fn(&'a Store) -> Fut,
+        run: impl Fn(&'a Store<K>) -> Fut,
     ) -> (u64, Result<Answer, StorageError>)
     where
         Fut: Future<Output = Result<Answer, StorageError>>,
@@ -115,7 +115,7 @@ impl Task {
     }
 
     /// Makes a call whose result only the model needs (it judges every result as it returns).
-    async fn judged<'a, Fut>(&'a self, call: Call, run: impl Fn(&'a Store) -> Fut)
+    async fn judged<'a, Fut>(&'a self, call: Call, run: impl Fn(&'a Store<K>) -> Fut)
     where
         Fut: Future<Output = Result<Answer, StorageError>>,
     {

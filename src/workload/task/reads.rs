@@ -5,13 +5,14 @@ use std::rc::Rc;
 
 use crate::agent::{AgentStorage, SessionState};
 use crate::check::{Answer, Call, Id};
+use crate::kv::ActorKV;
 
 use super::Task;
 
 /// One in this many message loads uses a limit outside 1..=1000, when invalid ids are on.
 const INVALID_LIMIT_ODDS: u64 = 16;
 
-impl Task {
+impl<K: ActorKV + 'static> Task<K> {
     pub(super) async fn load_agent(&mut self, agent: &Id) {
         let call = Call::LoadAgent(agent.clone());
         self.judged(call, |store| async move {
