@@ -298,8 +298,13 @@ pub struct InjectedFault {
 /// What `SimStorage` reports to its observer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KvEvent {
-    /// A fault fired.
-    Fault(InjectedFault),
+    /// A fault fired on the injector's `operation`-th operation (counting from 1).
+    Fault {
+        /// The fault and what it did.
+        fault: InjectedFault,
+        /// How many operations the injector had been asked about when it fired.
+        operation: u64,
+    },
     /// A commit was refused because its read set changed; `key` is the (actor-relative) key
     /// of the commit's first write, or empty when it wrote nothing.
     Conflict {

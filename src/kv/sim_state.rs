@@ -80,12 +80,14 @@ impl SimState {
             fault.name(),
             op.name()
         );
-        self.reports.push(KvEvent::Fault(InjectedFault {
+        let operation = self.injector.operations_seen();
+        let fault = InjectedFault {
             fault,
             op,
             key: key.to_vec(),
             effect,
-        }));
+        };
+        self.reports.push(KvEvent::Fault { fault, operation });
     }
 
     /// Takes the queued reports, oldest first.

@@ -3,6 +3,7 @@
 
 mod backend;
 mod expectation;
+mod fault_ledger;
 mod report;
 mod seed;
 pub mod sweep;

@@ -20,6 +20,7 @@ use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
 use crate::workload::{choose_swarm, IdPool, OpKind, SharedWorld, StoreKind, Task, World};
 
 use super::backend::Backend;
+use super::fault_ledger::FaultLedger;
 use super::tagged::{BoxedTask, Tagged};
 use super::{RunConfig, RunReport, SwarmOptions, Verdict};
 
@@ -69,6 +70,7 @@ impl<B: Backend> Run<B> {
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
         let crashes_max = scenario.crash.crashes_max;
+        let ledger = RefCell::new(FaultLedger::new(rules.clone(), crashes_max));
         let storage = B::create(
             &root,
             clock.clone(),
@@ -89,6 +91,9 @@ impl<B: Backend> Run<B> {
         let world = Rc::new(RefCell::new(world));
         let observer_world = world.clone();
         storage.observe(Rc::new(move |event: &KvEvent| {
+            if let KvEvent::Fault { fault, operation } = event {
+                ledger.borrow_mut().record(fault, *operation);
+            }
             observer_world.borrow_mut().on_storage_event(event)
         }));
         let limits = ExecutorLimits {

@@ -209,7 +209,7 @@ impl World {
     pub fn on_storage_event(&mut self, event: &KvEvent) {
         let task = self.current_task.get();
         match event {
-            KvEvent::Fault(fault) => {
+            KvEvent::Fault { fault, .. } => {
                 if let Some(task) = task {
                     self.model.note_fault(task, fault);
                 }

@@ -35,7 +35,7 @@ impl Sim {
         let seen = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&seen);
         storage.set_observer(Rc::new(move |event: &KvEvent| {
-            if let KvEvent::Fault(fault) = event {
+            if let KvEvent::Fault { fault, .. } = event {
                 sink.borrow_mut().push(fault.clone())
             }
         }));
