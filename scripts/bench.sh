@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
-# Speed benchmark (not a test): seeds per second of the default scenario at --jobs 1 and
-# --jobs 2, cost per storage call of a full seed, and the same for the raw storage work alone
-# (examples/bench_raw.rs: KvAdapter over MemoryKV, no model, trace, faults or checks).
-# Machine noise matters: each figure is the median of RUNS runs; compare ratios from one run.
-# Usage: scripts/bench.sh [SEEDS] [RUNS]    (defaults: 400 seeds, 3 runs)
+# Speed benchmark (not a test): cost per storage call of this checkout and of a baseline commit,
+# built and run side by side in one invocation. Instructions per call from cachegrind (the
+# headline: deterministic on a noisy machine), wall time per call and seeds/s (median, min and
+# max of 5 interleaved runs) for `default` and `contention` at 1x, 2x, 4x and 8x the operations
+# per seed; the full harness against the floor (the same workload with faults, checks and trace
+# off: examples/bench_floor.rs); --jobs 2 over --jobs 1; peak memory over 10,000 seeds.
+# Writes results/bench.json and results/BENCH.md. About 10 minutes on 2 cores (--quick: 3).
+#
+# Usage: scripts/bench.sh [--baseline REV] [--quick]
+#   --baseline REV   the commit to compare with (default 194379e, the last commit before the
+#                    speed work; HEAD~1 compares with the previous landed commit)
+#   --quick          fewer seeds and runs, for a smoke test of the script
+# Installs valgrind (Debian) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds=${1:-400}
-runs=${2:-3}
-cargo build --release --quiet --bin dst --example bench_raw
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
-raw=$(for _ in $(seq "$runs"); do target/release/examples/bench_raw | awk '{print $(NF-1)}'; done | median)
-echo "raw storage work: ${raw} us/call (median of $runs)"
-for jobs in 1 2; do
-  for i in $(seq "$runs"); do
-    target/release/dst sweep --seeds "1..$((seeds + 1))" --jobs "$jobs" --out "$work/j$jobs-$i" >/dev/null 2>&1
-    python3 -c "import json,sys; v=json.load(open(sys.argv[1])); print(v['seeds_per_s'], v['elapsed_s']*1e6*int(sys.argv[2])/v['ops'])" \
-      "$work/j$jobs-$i/summary.json" "$jobs"
-  done >"$work/j$jobs.txt"
-  sps=$(cut -d' ' -f1 "$work/j$jobs.txt" | median)
-  per_call=$(cut -d' ' -f2 "$work/j$jobs.txt" | median)
-  printf 'default, --jobs %s: %.1f seeds/s, %.2f us per storage call per core (median of %s)\n' "$jobs" "$sps" "$per_call" "$runs"
-  [[ $jobs == 1 ]] && harness=$per_call
+baseline=194379e quick=()
+while (($#)); do
+  case $1 in
+    --baseline) baseline=$2; shift 2 ;;
+    --quick) quick=(--quick); shift ;;
+    *) echo "usage: scripts/bench.sh [--baseline REV] [--quick]" >&2; exit 2 ;;
+  esac
 done
-python3 -c "import sys; print(f'harness cost over raw storage work: {float(sys.argv[1])/float(sys.argv[2]):.2f}x')" "$harness" "$raw"
+
+if ! command -v valgrind >/dev/null; then
+  echo "bench: installing valgrind" >&2
+  sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
+  $sudo apt-get install -y -qq valgrind >/dev/null
+fi
+
+rev=$(git rev-parse --short "$baseline^{commit}") || { echo "bench: no commit '$baseline'" >&2; exit 2; }
+tree=$(mktemp -d)
+trap 'git worktree remove --force "$tree" >/dev/null 2>&1 || true' EXIT
+git worktree add --quiet --detach "$tree" "$rev"
+
+echo "bench: building this checkout and $rev" >&2
+cargo build --release --quiet --bin dst --example bench_floor
+# The baseline's build is cached under target/ so a second run does not rebuild it.
+base_target="target/bench-baseline-$rev"
+(cd "$tree" && cargo build --release --quiet --bin dst --target-dir "$OLDPWD/$base_target")
+
+python3 scripts/bench.py target/release/dst "$base_target/release/dst" "$rev" "$tree/scenarios" \
+  target/release/examples/bench_floor "${quick[@]}"

@@ -212,6 +212,22 @@ impl Model {
         findings
     }
 
+    /// Ends op `op` as it returned (`ok` or not) at `now_ms` without judging it or folding its
+    /// effect into the model: the benchmark floor, where nothing is checked. A model ended
+    /// this way knows the calls and their outcomes, not the entities' states.
+    pub fn end_unjudged(&mut self, op: u64, ok: bool, now_ms: u64) {
+        let record = &mut self.ops[op as usize];
+        assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
+        assert_eq!(
+            self.in_flight.remove(&record.task),
+            Some(op),
+            "op {op} was in flight"
+        );
+        record.end_ms = Some(now_ms);
+        record.outcome = if ok { OpOutcome::Ok } else { OpOutcome::Failed };
+        self.unwatch(op);
+    }
+
     fn judge(
         &mut self,
         op: u64,

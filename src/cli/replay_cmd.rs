@@ -7,7 +7,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::run::Verdict;
-use crate::trace::{read_trace, replay, Divergence, HarnessVersion, TraceFile, TraceSummary};
+use crate::run::{replay, Divergence};
+use crate::trace::{read_trace, HarnessVersion, TraceFile, TraceSummary};
 
 use super::exit::Exit;
 use super::render_run::render_violations;

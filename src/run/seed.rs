@@ -27,7 +27,18 @@ use super::{RunConfig, RunReport, SwarmOptions, Verdict};
 /// Tool names a run uses.
 const TOOLS: usize = 6;
 
+/// How much of the harness a run engages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Harness {
+    /// Faults, crashes, the model's judgement of every call, durable checks and the trace.
+    Full,
+    /// The workload alone (the same tasks, operation mix and scheduler), with faults, checks and
+    /// the trace off: what the storage calls cost by themselves.
+    Floor,
+}
+
 struct Run<B: Backend> {
+    harness: Harness,
     actor: ActorId,
     world: SharedWorld,
     storage: B,
@@ -42,18 +53,34 @@ struct Run<B: Backend> {
 /// Runs one seed, passing every event to `sink`, and reports. Deterministic: the same config
 /// gives the same events, report and trace hash on every machine and build.
 pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
+    run_with(config, sink, Harness::Full)
+}
+
+/// Runs one seed's workload alone, for benchmarks: the same tasks, operation mix, identifiers
+/// and scheduler as [`run_seed`], with no fault, no crash but the one before the liveness
+/// phase, no judgement, no durable check and no trace. The report counts the storage calls;
+/// it has no events, no checks and no violations, so it is never evidence that a seed passes.
+pub fn run_floor(config: &RunConfig) -> RunReport {
+    let mut sink = crate::trace::NullSink;
+    let report = run_with(config, &mut sink, Harness::Floor);
+    assert_eq!(report.events, 0, "the floor records no event");
+    assert_eq!(report.checks, 0, "the floor checks nothing");
+    report
+}
+
+fn run_with(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> RunReport {
     config
         .scenario
         .validate()
         .expect("a run gets a validated scenario");
     match config.scenario.store {
-        StoreKind::Sim => run_on::<SimStorage>(config, sink),
-        StoreKind::Memory => run_on::<MemoryKV>(config, sink),
+        StoreKind::Sim => run_on::<SimStorage>(config, sink, harness),
+        StoreKind::Memory => run_on::<MemoryKV>(config, sink, harness),
     }
 }
 
-fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
-    let (mut run, swarm) = Run::<B>::new(config.clone());
+fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> RunReport {
+    let (mut run, swarm) = Run::<B>::new(config.clone(), harness);
     run.safety(sink);
     run.liveness(sink);
     run.check_state("final", Scope::Everything);
@@ -62,14 +89,18 @@ fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport
 }
 
 impl<B: Backend> Run<B> {
-    fn new(config: RunConfig) -> (Run<B>, SwarmOptions) {
+    fn new(config: RunConfig, harness: Harness) -> (Run<B>, SwarmOptions) {
         let root = DeterministicRng::new(config.seed);
         let scenario = &config.scenario;
-        let (swarm, rules) = choose_swarm(scenario, root.fork("swarm"));
+        let (swarm, mut rules) = choose_swarm(scenario, root.fork("swarm"));
+        let mut crashes_max = scenario.crash.crashes_max;
+        if harness == Harness::Floor {
+            rules.clear();
+            crashes_max = 0;
+        }
         let weights: Vec<u64> = OpKind::ALL.iter().map(|k| swarm.op_weights[k]).collect();
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
-        let crashes_max = scenario.crash.crashes_max;
         let ledger = RefCell::new(FaultLedger::new(rules.clone(), crashes_max));
         let storage = B::create(
             &root,
@@ -89,6 +120,9 @@ impl<B: Backend> Run<B> {
             weights,
         );
         let world = Rc::new(RefCell::new(world));
+        if harness == Harness::Floor {
+            world.borrow_mut().stop_judging();
+        }
         let observer_world = world.clone();
         storage.observe(Rc::new(move |event: &KvEvent| {
             if let KvEvent::Fault { fault, operation } = event {
@@ -104,6 +138,7 @@ impl<B: Backend> Run<B> {
         let actor =
             ActorId::new(SERVER_ACTOR.0, SERVER_ACTOR.1).expect("the server actor id is valid");
         let run = Run {
+            harness,
             actor,
             world,
             storage,
@@ -217,6 +252,10 @@ impl<B: Backend> Run<B> {
     /// Checks the durable state against the model: what changed since the last check, or
     /// everything (then also that storage reported every durable change).
     fn check_state(&mut self, at: &str, scope: Scope) {
+        if self.harness == Harness::Floor {
+            self.storage.take_durable_changes(&self.actor);
+            return;
+        }
         self.mirror
             .apply(self.storage.take_durable_changes(&self.actor));
         let mut world = self.world.borrow_mut();

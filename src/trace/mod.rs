@@ -1,11 +1,11 @@
 //! Traces: the events of a run, their canonical encoding and streaming hash, and trace files.
+//! A sink: nothing here runs a seed (replaying a trace is the runner's, in `crate::run`).
 
 mod event;
 mod format;
 mod hash;
 mod output;
 mod reader;
-mod replay;
 mod writer;
 
 pub use event::{Event, EventKind, EventSink, NullSink, Outcome, Phase, VecSink};
@@ -15,5 +15,5 @@ pub use format::{
 pub use hash::{encode_event, TraceHasher};
 pub use output::{write_atomically, write_output};
 pub use reader::{read_trace, TraceError, TraceFile};
-pub use replay::{replay, Divergence, ReplayReport};
+
 pub use writer::TraceWriter;

@@ -149,8 +149,8 @@ pub fn read_trace(path: &Path) -> Result<TraceFile, TraceError> {
 mod tests {
     use super::*;
     use crate::bugs::BugSet;
-    use crate::run::{run_seed, RunConfig};
-    use crate::trace::{replay, TraceWriter};
+    use crate::run::{replay, run_seed, RunConfig};
+    use crate::trace::TraceWriter;
     use crate::workload::Scenario;
 
     #[test]

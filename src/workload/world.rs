@@ -47,6 +47,8 @@ pub struct World {
     pub checks: u64,
     /// The task being polled (set by the task wrapper).
     pub current_task: Rc<Cell<Option<u32>>>,
+    /// Whether operations are judged and events recorded (false: the benchmark floor).
+    judging: bool,
 }
 
 /// Logs an event through `tracing` (`dst -v`): operations and faults at `trace`, crashes,
@@ -100,11 +102,23 @@ impl World {
             violations_total: 0,
             checks: 0,
             current_task: Rc::new(Cell::new(None)),
+            judging: true,
         }
     }
 
+    /// Stops judging operations and recording events for the rest of the run: the benchmark
+    /// floor, the workload alone. Operations are still counted by name and outcome.
+    pub fn stop_judging(&mut self) {
+        assert!(self.events.is_empty(), "the floor records no event at all");
+        self.judging = false;
+    }
+
     /// Appends an event stamped with the next index and the current simulated time.
+    /// Records nothing when the run does not judge (the floor).
     pub fn emit(&mut self, task: Option<u32>, kind: EventKind) {
+        if !self.judging {
+            return;
+        }
         let event = Event {
             index: self.next_index,
             time_ms: self.clock.now_ms(),
@@ -138,6 +152,9 @@ impl World {
 
     /// Starts a storage call: model and event bookkeeping. Returns the op id.
     pub fn begin_op(&mut self, task: u32, call: Call) -> u64 {
+        if !self.judging {
+            return self.model.begin(task, call, self.clock.now_ms());
+        }
         let (name, args) = (call.name(), call.trace_args());
         let op_id = self.model.begin(task, call, self.clock.now_ms());
         self.emit(
@@ -153,6 +170,18 @@ impl World {
 
     /// Ends a storage call with its result: the model judges it, and what it finds is recorded.
     pub fn end_op(&mut self, op_id: u64, result: &Result<Answer, StorageError>) {
+        if !self.judging {
+            let now_ms = self.clock.now_ms();
+            self.model.end_unjudged(op_id, result.is_ok(), now_ms);
+            let name = self.model.op(op_id).call.name();
+            let outcome = if result.is_ok() {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            };
+            self.count(name, outcome);
+            return;
+        }
         let detail = match result {
             Ok(_) => String::new(),
             Err(error) => error.to_string(),

@@ -3,10 +3,9 @@
 
 use serde_json::Value;
 
-use crate::run::{run_judged, RunReport};
+use crate::trace::{Event, EventSink, TraceFile};
 
-use super::event::{Event, EventSink};
-use super::reader::TraceFile;
+use super::{run_judged, RunReport};
 
 /// The first event where a replay and its trace differ. `None` on a side means that side ended.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""The speed benchmark's measurements (run by scripts/bench.sh, which builds the binaries).
+
+Measures, for this checkout and a baseline commit side by side in one invocation:
+  * instructions per storage call (valgrind --tool=cachegrind: deterministic, the headline on a
+    noisy machine) and wall time per call and seeds/s (median, min and max of RUNS runs,
+    baseline and current interleaved) of `dst sweep --jobs 1`, for `default` and `contention`
+    at 1x, 2x, 4x and 8x the operations per seed;
+  * the floor: the same seeds' workload with faults, checks and trace off
+    (examples/bench_floor.rs), and the full harness in the same loop: harness cost per call as
+    a ratio to the floor;
+  * `--jobs 2` over `--jobs 1` (seeds/s);
+  * peak memory (max RSS) of a `--jobs 1` sweep of 1,000 and of 10,000 seeds: flat when equal.
+Writes results/bench.json (every figure) and results/BENCH.md (the table against the targets).
+
+Usage: bench.py CURRENT_DST BASELINE_DST BASELINE_REV BASELINE_SCENARIOS_DIR FLOOR_BIN [--quick]
+"""
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SCALES = (1, 2, 4, 8)
+SCENARIOS = ("default", "contention")
+TARGET_INSTR = 9000
+TARGET_US = 1.5
+TARGET_GROWTH = 1.15
+TARGET_FLOOR_RATIO = 1.5
+TARGET_JOBS_RATIO = 1.85
+
+
+def scaled_scenario(source_dir, name, scale, work, label):
+    """A copy of scenario `name` from `source_dir` with `scale` times the operations (and the
+    step and time budgets), written under `work` as LABEL-NAME-xSCALE.json; returns its path."""
+    with open(os.path.join(source_dir, f"{name}.json")) as f:
+        scenario = json.load(f)
+    scenario["operations"] *= scale
+    for budget in ("steps_max", "time_ms_max"):
+        if budget in scenario:
+            scenario[budget] *= scale
+    path = os.path.join(work, f"{label}-{name}-x{scale}.json")
+    with open(path, "w") as f:
+        json.dump(scenario, f)
+    return path
+
+
+def sweep(binary, scenario, seeds, jobs, work):
+    """Runs `dst sweep` and returns its --json summary."""
+    out = tempfile.mkdtemp(dir=work)
+    result = subprocess.run(
+        [binary, "sweep", "--seeds", f"1..{seeds + 1}", "--scenario", scenario,
+         "--jobs", str(jobs), "--json", "--out", out],
+        capture_output=True, text=True, check=False)
+    if result.returncode not in (0,):
+        sys.exit(f"bench: {binary} sweep of {scenario} exited {result.returncode}:\n"
+                 f"{result.stderr[-2000:]}")
+    return json.loads(result.stdout)
+
+
+def instructions(command):
+    """Instructions the command executes under cachegrind, and its stdout."""
+    with tempfile.NamedTemporaryFile() as out:
+        result = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+             f"--cachegrind-out-file={out.name}", *command],
+            capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            sys.exit(f"bench: cachegrind of {command} exited {result.returncode}:\n"
+                     f"{result.stderr[-2000:]}")
+        with open(out.name) as f:
+            for line in f:
+                if line.startswith("summary:"):
+                    return int(line.split()[1]), result.stdout
+    sys.exit(f"bench: no cachegrind summary for {command}")
+
+
+def marginal_instructions(binary, scenario, seeds, work):
+    """Instructions per storage call of `dst sweep --jobs 1`, marginal: the difference between
+    sweeping 2*SEEDS and SEEDS seeds over the difference in calls, so the process's fixed cost
+    (start-up, output files) does not weigh on short runs more than on long ones. Returns
+    (instructions per call, calls measured)."""
+    measured = []
+    for count in (seeds, 2 * seeds):
+        instr, stdout = instructions(
+            [binary, "sweep", "--seeds", f"{seeds + 1}..{seeds + count + 1}", "--scenario",
+             scenario, "--jobs", "1", "--json", "--out", tempfile.mkdtemp(dir=work)])
+        measured.append((instr, json.loads(stdout)["ops"]))
+    (small_instr, small_calls), (large_instr, large_calls) = measured
+    assert large_calls > small_calls, "twice the seeds make more calls"
+    return (large_instr - small_instr) / (large_calls - small_calls), large_calls - small_calls
+
+
+def spread(values):
+    """Median, min and max of `values`."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def seeds_at(scale, base):
+    """Seeds per measurement at `scale`: the same number of storage calls at every scale."""
+    return max(2, base // scale)
+
+
+def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work):
+    """Per (commit, scenario, scale): instructions per call, wall per call, seeds/s."""
+    figures = {}
+    for name in SCENARIOS:
+        for scale in SCALES:
+            paths = {c: scaled_scenario(scenario_dirs[c], name, scale, work, c.replace("+", "-"))
+                     for c in binaries}
+            for commit, binary in binaries.items():
+                per_call, calls = marginal_instructions(
+                    binary, paths[commit], max(1, cg_seeds // scale), work)
+                figures[(commit, name, scale)] = {
+                    "instructions_per_call": per_call,
+                    "cachegrind_calls": calls,
+                    "us_per_call": [],
+                    "seeds_per_s": [],
+                }
+            for _ in range(runs):
+                for commit, binary in binaries.items():
+                    seeds = seeds_at(scale, wall_seeds)
+                    summary = sweep(binary, paths[commit], seeds, 1, work)
+                    entry = figures[(commit, name, scale)]
+                    entry["us_per_call"].append(summary["elapsed_s"] * 1e6 / summary["ops"])
+                    entry["seeds_per_s"].append(summary["seeds_per_s"])
+                    entry["calls_per_seed"] = summary["ops"] / seeds
+            for commit in binaries:
+                entry = figures[(commit, name, scale)]
+                entry["us_per_call"] = spread(entry["us_per_call"])
+                entry["seeds_per_s"] = spread(entry["seeds_per_s"])
+                print(f"  {commit:>8} {name:<10} x{scale}: "
+                      f"{entry['instructions_per_call']:>8.0f} instr/call, "
+                      f"{entry['us_per_call']['median']:.2f} us/call, "
+                      f"{entry['seeds_per_s']['median']:.1f} seeds/s", file=sys.stderr)
+    return figures
+
+
+def measure_floor(floor_bin, runs, wall_seeds, cg_seeds):
+    """The full harness and the floor in the same loop, on `default` and `contention` at 1x."""
+    floor = {}
+    for name in SCENARIOS:
+        entry = {}
+        for mode in ("full", "floor"):
+            instr, stdout = instructions(
+                [floor_bin, "--mode", mode, "--scenario", name, "--seeds", f"1..{cg_seeds + 1}"])
+            calls = json.loads(stdout)["calls"]
+            walls = []
+            for _ in range(runs):
+                out = subprocess.run(
+                    [floor_bin, "--mode", mode, "--scenario", name,
+                     "--seeds", f"1..{wall_seeds + 1}"],
+                    capture_output=True, text=True, check=True).stdout
+                walls.append(json.loads(out)["us_per_call"])
+            entry[mode] = {"instructions_per_call": instr / calls, "us_per_call": spread(walls),
+                           "calls": calls}
+        entry["instructions_ratio"] = (entry["full"]["instructions_per_call"]
+                                       / entry["floor"]["instructions_per_call"])
+        entry["wall_ratio"] = (entry["full"]["us_per_call"]["median"]
+                               / entry["floor"]["us_per_call"]["median"])
+        print(f"  floor {name}: full {entry['full']['instructions_per_call']:.0f} / floor "
+              f"{entry['floor']['instructions_per_call']:.0f} instr/call = "
+              f"{entry['instructions_ratio']:.2f}x", file=sys.stderr)
+        floor[name] = entry
+    return floor
+
+
+def measure_jobs(binary, runs, seeds, work):
+    """Seeds/s of --jobs 2 over --jobs 1 (interleaved runs)."""
+    rates = {1: [], 2: []}
+    for _ in range(runs):
+        for jobs in (1, 2):
+            rates[jobs].append(sweep(binary, "default", seeds, jobs, work)["seeds_per_s"])
+    entry = {f"jobs{j}_seeds_per_s": spread(r) for j, r in rates.items()}
+    entry["ratio"] = statistics.median(rates[2]) / statistics.median(rates[1])
+    print(f"  --jobs 2 / --jobs 1: {entry['ratio']:.2f}x", file=sys.stderr)
+    return entry
+
+
+def rss_curve(binary, seeds, work):
+    """Resident memory of a `--jobs 1` sweep of `seeds` default seeds, sampled every 0.1 s:
+    the peak in each tenth of the run, in MiB. Flat when the later tenths peak no higher than
+    the early ones (a seed's own peak varies, so a few MiB of wobble is expected)."""
+    child = subprocess.Popen(
+        [binary, "sweep", "--seeds", f"1..{seeds + 1}", "--jobs", "1",
+         "--out", tempfile.mkdtemp(dir=work)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples = []
+    while child.poll() is None:
+        try:
+            with open(f"/proc/{child.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        samples.append(int(line.split()[1]) / 1024)
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    if child.wait() != 0 or len(samples) < 10:
+        sys.exit(f"bench: the {seeds}-seed sweep for memory failed or was too short")
+    tenth = len(samples) / 10
+    return [max(samples[int(i * tenth):max(int((i + 1) * tenth), int(i * tenth) + 1)])
+            for i in range(10)]
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def write_markdown(result, path):
+    cur, base = result["current"], result["baseline"]
+    fig = result["figures"]
+    d1 = fig[f"{cur}/default/x1"]
+    b1 = fig[f"{base}/default/x1"]
+    growth = fig[f"{cur}/default/x8"]["instructions_per_call"] / d1["instructions_per_call"]
+    floor = result["floor"]["default"]
+    memory = result["memory"]
+    lines = [
+        "# Speed benchmark",
+        "",
+        f"`scripts/bench.sh{' --quick' if result['quick'] else ''}` on {result['machine']}, "
+        f"current checkout ({cur}) against {base} built and run in the same invocation. "
+        "Instructions from `valgrind --tool=cachegrind` (deterministic); wall times are the "
+        f"median of {result['runs']} interleaved runs with min-max, on a shared 2-core machine: "
+        "compare ratios from one run, not across runs. Each commit runs its own `default` and "
+        "`contention` scenarios, so the operation mix is the one it shipped; figures are per "
+        "storage call.",
+        "",
+        "## Against the targets",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| at most {TARGET_INSTR:,} instructions per call, `default` 1x | "
+        f"{d1['instructions_per_call']:,.0f} ({base}: {b1['instructions_per_call']:,.0f}; "
+        f"{b1['instructions_per_call'] / d1['instructions_per_call']:.2f}x fewer) | "
+        f"{verdict(d1['instructions_per_call'] <= TARGET_INSTR)} |",
+        f"| at most {TARGET_US} us per call, `default` 1x | "
+        f"{d1['us_per_call']['median']:.2f} us ({d1['us_per_call']['min']:.2f}-"
+        f"{d1['us_per_call']['max']:.2f}; {base}: {b1['us_per_call']['median']:.2f}; "
+        f"{b1['us_per_call']['median'] / d1['us_per_call']['median']:.2f}x faster) | "
+        f"{verdict(d1['us_per_call']['median'] <= TARGET_US)} |",
+        f"| 8x operations: at most {TARGET_GROWTH}x the instructions per call of 1x | "
+        f"{growth:.2f}x | {verdict(growth <= TARGET_GROWTH)} |",
+        f"| full harness at most {TARGET_FLOOR_RATIO}x the floor per call | "
+        f"{floor['instructions_ratio']:.2f}x instructions, {floor['wall_ratio']:.2f}x wall | "
+        f"{verdict(floor['instructions_ratio'] <= TARGET_FLOOR_RATIO)} |",
+        f"| `--jobs 2` at least {TARGET_JOBS_RATIO}x `--jobs 1` | "
+        f"{result['jobs']['ratio']:.2f}x | {verdict(result['jobs']['ratio'] >= TARGET_JOBS_RATIO)} |",
+        f"| memory per worker flat over {memory['seeds']:,} seeds (`--jobs 1`) | resident peak "
+        f"{memory['first_half_peak_mib']:.0f} MiB in the first half, "
+        f"{memory['second_half_peak_mib']:.0f} MiB in the second; by tenths: "
+        f"{' '.join(f'{m:.0f}' for m in memory['rss_mib_peak_per_tenth'])} | "
+        f"{verdict(memory['second_half_peak_mib'] <= 1.1 * memory['first_half_peak_mib'])} |",
+        "",
+        "## Per scenario and length",
+        "",
+        "| commit | scenario | ops | calls/seed | instr/call | growth vs 1x | us/call median (min-max) | seeds/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in SCENARIOS:
+        for commit in (base, cur):
+            one = fig[f"{commit}/{name}/x1"]["instructions_per_call"]
+            for scale in SCALES:
+                e = fig[f"{commit}/{name}/x{scale}"]
+                us = e["us_per_call"]
+                lines.append(
+                    f"| {commit} | {name} | {scale}x | {e['calls_per_seed']:,.0f} | "
+                    f"{e['instructions_per_call']:,.0f} | {e['instructions_per_call'] / one:.2f}x | "
+                    f"{us['median']:.2f} ({us['min']:.2f}-{us['max']:.2f}) | "
+                    f"{e['seeds_per_s']['median']:.1f} |")
+    lines += [
+        "",
+        "## The floor",
+        "",
+        "`examples/bench_floor.rs` runs the same seeds' workload (tasks, operation mix, "
+        "identifiers, scheduler, adapter and `SimStorage`) with faults, checks and the trace "
+        "off, in the same loop as the full harness:",
+        "",
+        "| scenario | full instr/call | floor instr/call | ratio | full us/call | floor us/call | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in SCENARIOS:
+        e = result["floor"][name]
+        lines.append(
+            f"| {name} | {e['full']['instructions_per_call']:,.0f} | "
+            f"{e['floor']['instructions_per_call']:,.0f} | {e['instructions_ratio']:.2f}x | "
+            f"{e['full']['us_per_call']['median']:.2f} | {e['floor']['us_per_call']['median']:.2f} | "
+            f"{e['wall_ratio']:.2f}x |")
+    jobs = result["jobs"]
+    lines += [
+        "",
+        f"`--jobs 2`: {jobs['jobs2_seeds_per_s']['median']:.1f} seeds/s, `--jobs 1`: "
+        f"{jobs['jobs1_seeds_per_s']['median']:.1f} seeds/s ({jobs['ratio']:.2f}x; median of "
+        f"{result['runs']}).",
+        "",
+    ]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    quick = "--quick" in sys.argv[1:]
+    if len(args) != 5:
+        sys.exit(__doc__)
+    current_bin, base_bin, base_rev, base_scenarios, floor_bin = args
+    runs = 3 if quick else 5
+    wall_seeds = 16 if quick else 48
+    cg_seeds = 4 if quick else 8
+    memory_seeds = 2000 if quick else 10000
+    current = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    current += "+dirty" if dirty else ""
+    work = tempfile.mkdtemp()
+    binaries = {base_rev: base_bin, current: current_bin}
+    scenario_dirs = {base_rev: base_scenarios, current: "scenarios"}
+    print("bench: per-call cost by scenario and length", file=sys.stderr)
+    figures = measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work)
+    print("bench: the floor", file=sys.stderr)
+    floor = measure_floor(floor_bin, runs, wall_seeds, cg_seeds)
+    print("bench: --jobs 2 over --jobs 1", file=sys.stderr)
+    jobs = measure_jobs(current_bin, runs, 4 * wall_seeds, work)
+    print(f"bench: memory over {memory_seeds:,} seeds", file=sys.stderr)
+    curve = rss_curve(current_bin, memory_seeds, work)
+    memory = {
+        "seeds": memory_seeds,
+        "rss_mib_peak_per_tenth": curve,
+        "first_half_peak_mib": max(curve[:5]),
+        "second_half_peak_mib": max(curve[5:]),
+    }
+    result = {
+        "current": current,
+        "baseline": base_rev,
+        "quick": quick,
+        "runs": runs,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "figures": {f"{c}/{n}/x{s}": v for (c, n, s), v in figures.items()},
+        "floor": floor,
+        "jobs": jobs,
+        "memory": memory,
+    }
+    os.makedirs("results", exist_ok=True)
+    with open("results/bench.json", "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    write_markdown(result, "results/BENCH.md")
+    print("bench: wrote results/bench.json and results/BENCH.md", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    main()
