@@ -2,7 +2,9 @@
 //! scenario's rules as the scenario documents them, independently of the injector: a fault
 //! fires only where an enabled rule for it allows it (its operations, the operations the fault
 //! can hit, after its `after_operations`), no rule's fault fires more often than its
-//! `max_triggers` allow, and crashes stay within `crash.crashes_max`. A breach means the
+//! `max_triggers` allow (summed over the rules of its type, and per rule for a fault only one
+//! rule can have fired), crashes stay within `crash.crashes_max`, and at the end the counts
+//! storage reports are the faults it reported one by one. A breach means the
 //! simulator itself is broken, so it panics (reported as a `panic` with the seed).
 
 use std::collections::BTreeMap;
@@ -14,6 +16,8 @@ pub struct FaultLedger {
     rules: Vec<FaultConfig>,
     crashes_max: u64,
     fired: BTreeMap<FaultType, u64>,
+    /// Faults only one rule allowed, by that rule's index.
+    fired_by_rule: BTreeMap<usize, u64>,
     crashes: u64,
 }
 
@@ -49,6 +53,7 @@ impl FaultLedger {
             rules,
             crashes_max,
             fired: BTreeMap::new(),
+            fired_by_rule: BTreeMap::new(),
             crashes: 0,
         }
     }
@@ -57,10 +62,11 @@ impl FaultLedger {
     /// rule allows it.
     pub fn record(&mut self, fault: &InjectedFault, operation: u64) {
         let kind = fault.fault;
-        let allowing: Vec<&FaultConfig> = self
+        let allowing: Vec<(usize, &FaultConfig)> = self
             .rules
             .iter()
-            .filter(|rule| {
+            .enumerate()
+            .filter(|(_, rule)| {
                 rule.enabled
                     && rule.fault == kind
                     && (rule.operations.is_empty() || rule.operations.contains(&fault.op))
@@ -74,12 +80,26 @@ impl FaultLedger {
         );
         let fired = self.fired.entry(kind).or_insert(0);
         *fired += 1;
-        let limited: Option<u64> = allowing.iter().map(|rule| rule.max_triggers).sum();
+        let limited: Option<u64> = self
+            .rules
+            .iter()
+            .filter(|rule| rule.enabled && rule.fault == kind)
+            .map(|rule| rule.max_triggers)
+            .sum();
         assert!(
             limited.is_none_or(|max| *fired <= max),
             "{kind:?} fired {} times, over its rules' max_triggers",
             *fired
         );
+        if let [(index, rule)] = allowing[..] {
+            let by_rule = self.fired_by_rule.entry(index).or_insert(0);
+            *by_rule += 1;
+            assert!(
+                rule.max_triggers.is_none_or(|max| *by_rule <= max),
+                "rule {index} ({kind:?}) fired {} times, over its max_triggers",
+                *by_rule
+            );
+        }
         if crashes(kind) {
             self.crashes += 1;
             assert!(
@@ -89,6 +109,22 @@ impl FaultLedger {
                 self.crashes_max
             );
         }
+    }
+}
+
+impl FaultLedger {
+    /// Panics unless `reported` (storage's count of each fault that fired, faults that never
+    /// fired absent or zero) is what the ledger recorded one fault at a time.
+    pub fn assert_counts(&self, reported: &BTreeMap<FaultType, u64>) {
+        let reported: BTreeMap<FaultType, u64> = reported
+            .iter()
+            .filter(|(_, &count)| count > 0)
+            .map(|(&fault, &count)| (fault, count))
+            .collect();
+        assert_eq!(
+            reported, self.fired,
+            "storage's fault counts differ from the faults it reported"
+        );
     }
 }
 
@@ -131,6 +167,50 @@ mod tests {
         for _ in 0..2 {
             ledger.record(&fired(FaultType::DiskFull, KvOp::Set), 1);
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "rule 1 (StorageReadFail) fired 2 times")]
+    fn a_rule_only_one_fault_fits_is_held_to_its_own_max_triggers() {
+        let rules = vec![
+            FaultConfig::new(FaultType::StorageReadFail, 0.5).on(&[KvOp::Get]),
+            FaultConfig::new(FaultType::StorageReadFail, 0.5)
+                .on(&[KvOp::ScanPrefix])
+                .max_triggers(1),
+        ];
+        let mut ledger = FaultLedger::new(rules, 0);
+        for _ in 0..2 {
+            ledger.record(&fired(FaultType::StorageReadFail, KvOp::ScanPrefix), 1);
+        }
+    }
+
+    #[test]
+    fn faults_of_a_type_are_bounded_by_all_its_rules_together() {
+        let rules = vec![
+            FaultConfig::new(FaultType::StorageReadFail, 0.5)
+                .on(&[KvOp::Get])
+                .max_triggers(1),
+            FaultConfig::new(FaultType::StorageReadFail, 0.5)
+                .on(&[KvOp::ScanPrefix])
+                .max_triggers(1),
+        ];
+        let mut ledger = FaultLedger::new(rules, 0);
+        ledger.record(&fired(FaultType::StorageReadFail, KvOp::ScanPrefix), 1);
+        ledger.record(&fired(FaultType::StorageReadFail, KvOp::Get), 2);
+    }
+
+    #[test]
+    fn storage_counts_must_match_the_faults_reported() {
+        let rules = vec![FaultConfig::new(FaultType::DiskFull, 0.5)];
+        let mut ledger = FaultLedger::new(rules, 0);
+        ledger.record(&fired(FaultType::DiskFull, KvOp::Set), 1);
+        ledger.assert_counts(&BTreeMap::from([
+            (FaultType::DiskFull, 1),
+            (FaultType::StorageLatency, 0),
+        ]));
+        let wrong = BTreeMap::from([(FaultType::DiskFull, 2)]);
+        let caught = std::panic::catch_unwind(|| ledger.assert_counts(&wrong));
+        assert!(caught.is_err(), "a count storage did not report is refused");
     }
 
     #[test]

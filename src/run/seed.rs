@@ -39,6 +39,7 @@ enum Harness {
 
 struct Run<B: Backend> {
     harness: Harness,
+    ledger: Rc<RefCell<FaultLedger>>,
     actor: ActorId,
     world: SharedWorld,
     storage: B,
@@ -101,7 +102,8 @@ impl<B: Backend> Run<B> {
         let weights: Vec<u64> = OpKind::ALL.iter().map(|k| swarm.op_weights[k]).collect();
         let clock = SimClock::new();
         let kill_switch = KillSwitch::new();
-        let ledger = RefCell::new(FaultLedger::new(rules.clone(), crashes_max));
+        let ledger = Rc::new(RefCell::new(FaultLedger::new(rules.clone(), crashes_max)));
+        let observer_ledger = ledger.clone();
         let storage = B::create(
             &root,
             clock.clone(),
@@ -126,7 +128,7 @@ impl<B: Backend> Run<B> {
         let observer_world = world.clone();
         storage.observe(Rc::new(move |event: &KvEvent| {
             if let KvEvent::Fault { fault, operation } = event {
-                ledger.borrow_mut().record(fault, *operation);
+                observer_ledger.borrow_mut().record(fault, *operation);
             }
             observer_world.borrow_mut().on_storage_event(event)
         }));
@@ -139,6 +141,7 @@ impl<B: Backend> Run<B> {
             ActorId::new(SERVER_ACTOR.0, SERVER_ACTOR.1).expect("the server actor id is valid");
         let run = Run {
             harness,
+            ledger,
             actor,
             world,
             storage,
@@ -310,9 +313,9 @@ impl<B: Backend> Run<B> {
     fn report(self, swarm: SwarmOptions) -> RunReport {
         let world = self.world.borrow();
         assert!(world.events.is_empty(), "every event was flushed");
-        let faults = self
-            .storage
-            .fault_counts()
+        let counts = self.storage.fault_counts();
+        self.ledger.borrow().assert_counts(&counts);
+        let faults = counts
             .into_iter()
             .map(|(f, n)| (f.name().to_string(), n))
             .collect();
