@@ -3,14 +3,45 @@
 //! scenario that expects a violation (outside the fault envelope) must find one in some seed;
 //! and every regression seed of `seeds/regressions.txt` must still do what it pins (a planted
 //! bug's seed fails with its invariant, so a mutant that defuses a bug switch is seen too).
+//! Every fault rule of a scenario must also have fired with an effect (not inert) on an
+//! operation it targets somewhere in the sweep: a mutant that silences a fault, or makes it
+//! do nothing, leaves the system correct but the sweep blind, and is caught here.
 //! Ignored by `cargo test` (the determinism gate sweeps the same scenarios); run it with
 //! `cargo test --test mutation_sweep -- --ignored`. `DST_MUTATION_SEEDS` sets the seeds per
 //! scenario (default 24).
 
+use std::collections::BTreeSet;
+
+use dst::kv::{FaultConfig, FaultType, KvOp};
 use dst::run::{run_seed, RunConfig, Verdict};
-use dst::trace::NullSink;
+use dst::trace::{Event, EventKind, EventSink, NullSink};
 use dst::workload::{Expectation, Scenario, BUILT_IN};
 use dst::{Bug, BugSet};
+
+/// The (fault, operation) pairs that fired with an effect.
+#[derive(Default)]
+struct EffectiveFaults(BTreeSet<(FaultType, KvOp)>);
+
+impl EventSink for EffectiveFaults {
+    fn record(&mut self, event: &Event) {
+        if let EventKind::Fault {
+            fault, op, effect, ..
+        } = &event.kind
+        {
+            if effect != "Inert" {
+                self.0.insert((*fault, *op));
+            }
+        }
+    }
+}
+
+/// Whether `rule` fired with an effect on one of the operations it targets.
+fn rule_fired(rule: &FaultConfig, fired: &EffectiveFaults) -> bool {
+    fired
+        .0
+        .iter()
+        .any(|(fault, op)| *fault == rule.fault && rule.matches(*op))
+}
 
 fn seeds_per_scenario() -> u64 {
     match std::env::var("DST_MUTATION_SEEDS") {
@@ -29,13 +60,14 @@ fn every_shipped_scenario_holds_its_expectation() {
     for (name, _) in BUILT_IN {
         let scenario = Scenario::built_in(name).expect("built-in scenarios are valid");
         let mut failed = 0;
+        let mut fired = EffectiveFaults::default();
         for seed in 1..=seeds {
             let config = RunConfig {
                 seed,
                 scenario: scenario.clone(),
                 bugs: BugSet::none(),
             };
-            let report = run_seed(&config, &mut NullSink);
+            let report = run_seed(&config, &mut fired);
             if report.verdict == Verdict::Fail {
                 failed += 1;
                 assert_ne!(
@@ -45,6 +77,14 @@ fn every_shipped_scenario_holds_its_expectation() {
                     report.violations.first()
                 );
             }
+        }
+        for rule in scenario.fault_rules() {
+            assert!(
+                !rule.enabled || rule.probability == 0.0 || rule_fired(&rule, &fired),
+                "{name}: the {:?} rule on {:?} never fired with an effect in {seeds} seeds",
+                rule.fault,
+                rule.operations
+            );
         }
         if scenario.expect == Expectation::Violation {
             assert!(
