@@ -19,6 +19,7 @@ mod sweep_cmd;
 mod sweep_dir;
 mod sweep_files;
 mod text;
+mod triage;
 
 pub use args::Cli;
 pub use exit::Exit;

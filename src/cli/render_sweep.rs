@@ -13,6 +13,8 @@ use serde::Serialize;
 use crate::run::sweep::{Budget, SeedSet, Shard, StopReason, SweepStats};
 use crate::run::Violation;
 
+use super::triage::{group, FailureGroup};
+
 use super::repro::repro_line;
 use super::request::Origin;
 use super::sweep_dir::SeedLines;
@@ -136,6 +138,7 @@ pub struct SweepJson<'a> {
     crashes: u64,
     failures: Vec<FailureJson>,
     failures_kept: usize,
+    groups: Vec<FailureGroup>,
     traces_written: usize,
     traces_max: usize,
     latency_ms: BTreeMap<&'a str, Percentiles>,
@@ -212,7 +215,7 @@ impl SweepOutcome<'_> {
     /// The sweep document.
     pub fn json(&self) -> SweepJson<'_> {
         let (context, stats) = (self.context, self.stats);
-        let failures = stats
+        let failures: Vec<FailureJson> = stats
             .failures
             .iter()
             .map(|f| {
@@ -229,6 +232,10 @@ impl SweepOutcome<'_> {
             })
             .collect();
         let elapsed_s = stats.elapsed.as_secs_f64();
+        let groups = group(failures.iter().filter_map(|f| {
+            let first = f.violations.first()?;
+            Some((f.seed, first, f.repro.as_str()))
+        }));
         SweepJson {
             total: stats.seeds,
             passed: stats.passed,
@@ -249,6 +256,7 @@ impl SweepOutcome<'_> {
             crashes: stats.crashes,
             failures,
             failures_kept: stats.failures.len(),
+            groups,
             traces_written: self.traces.iter().filter(|t| t.path.is_some()).count(),
             traces_max: FAILURE_TRACES_MAX,
             latency_ms: stats
@@ -301,7 +309,36 @@ impl SweepOutcome<'_> {
     }
 
     fn failure_lines(&self, w: &mut String, json: &SweepJson) {
-        for failure in json.failures.iter().take(FAILURES_SHOWN_MAX) {
+        if !json.groups.is_empty() {
+            let kept = json.failures_kept;
+            let over = match kept < self.stats.failed as usize {
+                true => format!(" (over the first {kept} kept)"),
+                false => String::new(),
+            };
+            let count = json.groups.len();
+            let plural = if count == 1 { "" } else { "s" };
+            writeln!(
+                w,
+                "failures by signature{over}: {count} signature{plural}; the first seed of each:"
+            )
+            .unwrap();
+        }
+        for group in json.groups.iter().take(FAILURES_SHOWN_MAX) {
+            let signature = &group.signature;
+            let fault = signature.fault.map_or(String::new(), |f| format!(" · {f}"));
+            writeln!(
+                w,
+                "  {} · {}{fault}: {} seeds",
+                escape_controls(&signature.invariant),
+                escape_controls(&signature.operation),
+                group.seeds
+            )
+            .unwrap();
+            let failure = json
+                .failures
+                .iter()
+                .find(|f| f.seed == group.first_seed)
+                .expect("a group's first seed is a kept failure");
             writeln!(
                 w,
                 "  FAIL seed {} [{}]: {}",
@@ -315,12 +352,19 @@ impl SweepOutcome<'_> {
                 writeln!(w, "       trace: {}", escape_controls(problem)).unwrap();
             }
         }
-        let failed = self.stats.failed as usize;
-        if failed > FAILURES_SHOWN_MAX {
+        if json.groups.len() > FAILURES_SHOWN_MAX {
             writeln!(
                 w,
-                "  ... and {} more failing seeds (the first {} in summary.json, all in seeds.jsonl)",
-                failed - FAILURES_SHOWN_MAX,
+                "  ... and {} more signatures (all in summary.json)",
+                json.groups.len() - FAILURES_SHOWN_MAX
+            )
+            .unwrap();
+        }
+        let failed = self.stats.failed as usize;
+        if failed > json.groups.len() {
+            writeln!(
+                w,
+                "  {failed} failing seeds in all (the first {} in summary.json, all in seeds.jsonl)",
                 json.failures_kept
             )
             .unwrap();

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Writes results/reports/mutants.md from a cargo-mutants run (target/mutants-run) and the notes
+in scripts/mutants-notes.tsv. Run by scripts/mutants.sh; by hand after an interrupted script:
+    python3 scripts/mutants_report.py SHARD SEEDS ELAPSED_S FILES COMMIT
+"""
+import json, re, sys
+shard, seeds, elapsed, files, commit = sys.argv[1:]
+elapsed = int(elapsed)
+outcomes = json.load(open("target/mutants-run/mutants.out/outcomes.json"))["outcomes"]
+notes = {}
+for line in open("scripts/mutants-notes.tsv"):
+    if line.startswith("#") or not line.strip():
+        continue
+    file, mutation, verdict, reason = line.rstrip("\n").split("\t")
+    notes[(file, mutation)] = (verdict, reason)
+by = {}
+for o in outcomes:
+    if o["scenario"] == "Baseline":
+        continue
+    by.setdefault(o["summary"], []).append(o["scenario"]["Mutant"])
+caught, missed = by.get("CaughtMutant", []), by.get("MissedMutant", [])
+unviable, timeout = by.get("Unviable", []), by.get("Timeout", [])
+viable = len(caught) + len(missed) + len(timeout)
+pct = lambda n, d: 100.0 * n / d if d else 0.0
+mutation = lambda m: re.sub(r"^.*?:\d+:\d+: ", "", m["name"])
+note = lambda m: notes.get((m["file"], mutation(m)))
+verdicts = [note(m)[0] if note(m) else "open" for m in missed]
+fixed, equivalent = verdicts.count("fixed"), verdicts.count("equivalent")
+lines = [
+    f"caught: {pct(len(caught) + len(timeout), viable):.1f}% of viable mutants",
+    "",
+    f"Run: `scripts/mutants.sh{' --shard ' + shard if shard else ''} --seeds {seeds}` over {files} at commit {commit}; "
+    + (f"shard {shard} of the mutants (round-robin, a fixed sample: {viable + len(unviable)} of them); " if shard else "")
+    + f"test command: `cargo test --test mutation_sweep -- --ignored` only (a sweep of {seeds} seeds of "
+    f"every shipped scenario), {elapsed // 60} min on this machine. Timeouts count as caught "
+    "(the mutant made the sweep hang).",
+    "",
+    "| outcome | mutants |",
+    "|---|---|",
+    f"| caught | {len(caught)} |",
+    f"| missed | {len(missed)} |",
+    f"| unviable (does not build) | {len(unviable)} |",
+    f"| timeout | {len(timeout)} |",
+    "",
+    f"Of the missed: {fixed} caught since by a change to the oracle or workload (re-applied by hand "
+    f"after the run), {equivalent} equivalent, {verdicts.count('gap')} known gaps, "
+    f"{verdicts.count('open')} without a note. Counting the fixed ones as caught: "
+    f"{pct(len(caught) + len(timeout) + fixed, viable):.1f}%; of the viable mutants that are not "
+    f"equivalent: {pct(len(caught) + len(timeout) + fixed, viable - equivalent):.1f}%.",
+    "",
+    "## Missed",
+    "",
+    "Each with its note from `scripts/mutants-notes.tsv`.",
+    "",
+]
+for m in missed:
+    verdict, reason = note(m) or ("open", "no note: a gap to close or explain")
+    lines.append(f"- `{m['name']}` — **{verdict}**: {reason}")
+if not missed:
+    lines.append("none")
+open("results/reports/mutants.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines[:16]))
