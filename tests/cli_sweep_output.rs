@@ -97,16 +97,29 @@ fn failures_are_counted_by_invariant_with_one_header_and_the_trace_cap_stated() 
         run.stdout
     );
     assert!(
-        run.stdout.contains("... and 20 more failing seeds"),
-        "{}",
+        run.stdout
+            .contains("failures by invariant, then by signature")
+            && run
+                .stdout
+                .contains("  acknowledged_durability: 37 seeds, first seed 1\n")
+            && run.stdout.contains("40 failing seeds in all"),
+        "one group per invariant, each with its first seed's repro: {}",
         run.stdout
     );
+    let fails = run.stdout.lines().filter(|l| l.starts_with("  FAIL seed "));
+    assert_eq!(fails.count(), 2, "one repro line per invariant");
     assert_eq!(std::fs::read_dir(dir.join("o/traces")).unwrap().count(), 32);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("o/summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["traces_written"], 32);
     assert_eq!(summary["failures"].as_array().unwrap().len(), 40);
+    let groups = summary["groups"].as_array().unwrap();
+    let grouped: u64 = groups.iter().map(|g| g["seeds"].as_u64().unwrap()).sum();
+    assert_eq!(grouped, 40, "every failing seed is in one signature group");
+    assert!(groups
+        .iter()
+        .all(|g| g["repro"].as_str().unwrap().starts_with("dst run --seed ")));
     assert!(
         summary.get("results").is_none(),
         "summary.json keeps no per-seed list"

@@ -68,6 +68,20 @@ pub struct FailureJson {
     trace_problem: Option<String>,
 }
 
+/// Signature groups by invariant, the invariant with the most failing seeds first (ties by
+/// name); each invariant's groups keep their order (largest first).
+fn by_invariant(groups: &[FailureGroup]) -> Vec<(&str, Vec<&FailureGroup>)> {
+    let mut by: BTreeMap<&str, Vec<&FailureGroup>> = BTreeMap::new();
+    for group in groups {
+        by.entry(&group.signature.invariant)
+            .or_default()
+            .push(group);
+    }
+    let mut by: Vec<(&str, Vec<&FailureGroup>)> = by.into_iter().collect();
+    by.sort_by_key(|(_, groups)| std::cmp::Reverse(groups.iter().map(|g| g.seeds).sum::<u64>()));
+    by
+}
+
 /// Percentiles of a histogram.
 #[derive(Serialize)]
 pub struct Percentiles {
@@ -315,29 +329,26 @@ impl SweepOutcome<'_> {
                 true => format!(" (over the first {kept} kept)"),
                 false => String::new(),
             };
-            let count = json.groups.len();
-            let plural = if count == 1 { "" } else { "s" };
             writeln!(
                 w,
-                "failures by signature{over}: {count} signature{plural}; the first seed of each:"
+                "failures by invariant{over}, then by signature (operation · fault):"
             )
             .unwrap();
         }
-        for group in json.groups.iter().take(FAILURES_SHOWN_MAX) {
-            let signature = &group.signature;
-            let fault = signature.fault.map_or(String::new(), |f| format!(" · {f}"));
+        let by_invariant = by_invariant(&json.groups);
+        for (invariant, groups) in by_invariant.iter().take(FAILURES_SHOWN_MAX) {
+            let seeds: u64 = groups.iter().map(|g| g.seeds).sum();
+            let first_seed = groups.iter().map(|g| g.first_seed).min().expect("a group");
             writeln!(
                 w,
-                "  {} · {}{fault}: {} seeds",
-                escape_controls(&signature.invariant),
-                escape_controls(&signature.operation),
-                group.seeds
+                "  {}: {seeds} seeds, first seed {first_seed}",
+                escape_controls(invariant)
             )
             .unwrap();
             let failure = json
                 .failures
                 .iter()
-                .find(|f| f.seed == group.first_seed)
+                .find(|f| f.seed == first_seed)
                 .expect("a group's first seed is a kept failure");
             writeln!(
                 w,
@@ -351,12 +362,24 @@ impl SweepOutcome<'_> {
             if let Some(problem) = &failure.trace_problem {
                 writeln!(w, "       trace: {}", escape_controls(problem)).unwrap();
             }
+            let signatures: Vec<String> = groups
+                .iter()
+                .map(|g| {
+                    let fault = g
+                        .signature
+                        .fault
+                        .map_or(String::new(), |f| format!(" · {f}"));
+                    let operation = escape_controls(&g.signature.operation);
+                    format!("{operation}{fault} {} (seed {})", g.seeds, g.first_seed)
+                })
+                .collect();
+            writeln!(w, "       by signature: {}", signatures.join(", ")).unwrap();
         }
-        if json.groups.len() > FAILURES_SHOWN_MAX {
+        if by_invariant.len() > FAILURES_SHOWN_MAX {
             writeln!(
                 w,
-                "  ... and {} more signatures (all in summary.json)",
-                json.groups.len() - FAILURES_SHOWN_MAX
+                "  ... and {} more invariants (all in summary.json)",
+                by_invariant.len() - FAILURES_SHOWN_MAX
             )
             .unwrap();
         }
