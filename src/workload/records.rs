@@ -142,6 +142,13 @@ pub fn stopped_session(previous: &SessionState, op: u64, now_ms: u64) -> Session
     }
 }
 
+/// An owner id that is not `agent`: what a message stored under `agent` must never name.
+pub fn foreign_owner(agent: &str) -> String {
+    let foreign = format!("{agent}-other");
+    assert_ne!(foreign, agent, "a foreign owner differs");
+    foreign
+}
+
 /// The message `id` of `agent_id`, written by `role`, created at `created_at_ms`.
 pub fn message(agent_id: &str, id: &str, role: MessageRole, created_at_ms: u64) -> Message {
     Message {

@@ -13,6 +13,9 @@ use super::{call_with_retries, Attempt, Task};
 
 /// Session-id variants drawn per start: the first few are adversarial when their class is on.
 const SESSION_ID_VARIANTS: u64 = 8;
+/// One in this many appended messages (by op id) names another agent as its owner, when
+/// invalid ids are on: the call must be refused with `invalid_argument`.
+const FOREIGN_MESSAGE_ODDS: u64 = 32;
 /// One in this many iterations checkpoints without a message.
 const CHECKPOINT_WITHOUT_MESSAGE_ODDS: u64 = 8;
 /// Latest a message is backdated when messages are unordered, ms.
@@ -71,13 +74,13 @@ impl<K: ActorKV + 'static> Task<K> {
         let now_ms = self.now_ms();
         let (store, world) = (&self.store, &self.world);
         let (_, appended) = call_with_retries(world, self.id, |op| {
-            let id = world.borrow().ids.message_id(op);
-            let message = Rc::new(records::message(
-                agent,
-                &id,
-                MessageRole::User,
-                created_at_ms,
-            ));
+            let ids = &world.borrow().ids;
+            let id = ids.message_id(op);
+            let mut message = records::message(agent, &id, MessageRole::User, created_at_ms);
+            if ids.classes.invalid && op.is_multiple_of(FOREIGN_MESSAGE_ODDS) {
+                message.agent_id = records::foreign_owner(agent);
+            }
+            let message = Rc::new(message);
             Attempt {
                 call: Call::AppendMessage {
                     agent: agent.clone(),

@@ -9,8 +9,12 @@ use crate::kv::ActorKV;
 
 use super::Task;
 
-/// One in this many message loads uses a limit outside 1..=1000, when invalid ids are on.
+/// One in this many message loads uses a limit outside 1..=1000, when invalid ids are on, and
+/// one in this many the largest legal limit, when ids at the length limits are on.
 const INVALID_LIMIT_ODDS: u64 = 16;
+
+/// The largest legal `load_messages` limit (the contract's, REFERENCE.md).
+const MESSAGE_LOAD_LIMIT_MAX: usize = 1000;
 
 impl<K: ActorKV + 'static> Task<K> {
     pub(super) async fn load_agent(&mut self, agent: &Id) {
@@ -86,12 +90,16 @@ impl<K: ActorKV + 'static> Task<K> {
         .await;
     }
 
-    /// `load_messages` with a random limit: 1..=60, or now and then one outside 1..=1000.
+    /// `load_messages` with a random limit: 1..=60, or now and then one outside 1..=1000 (when
+    /// invalid ids are on) or exactly 1000 (when ids at the length limits are on).
     pub(super) async fn load_messages(&mut self, agent: &Id) {
         let odds = self.draw(INVALID_LIMIT_ODDS);
         let mut limit = 1 + self.draw(60) as usize;
-        if odds == 0 && self.world.borrow().ids.classes.invalid {
+        let classes = self.world.borrow().ids.classes;
+        if odds == 0 && classes.invalid {
             limit = if limit.is_multiple_of(2) { 0 } else { 1001 };
+        } else if odds == 1 && classes.at_length_limit {
+            limit = MESSAGE_LOAD_LIMIT_MAX;
         }
         let call = Call::LoadMessages {
             agent: agent.clone(),
