@@ -5,12 +5,11 @@ mod backend;
 mod expectation;
 mod fault_ledger;
 mod replay;
-mod report;
 mod seed;
 pub mod sweep;
 mod tagged;
 
+pub use crate::trace::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
 pub use replay::{replay, Divergence, ReplayReport};
-pub use report::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use seed::{run_floor, run_seed};

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::run_record::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 use crate::bugs::{Bug, BugSet};
-use crate::run::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 use crate::workload::Scenario;
 
 /// The trace format version this harness writes and reads.

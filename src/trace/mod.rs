@@ -6,6 +6,7 @@ mod format;
 mod hash;
 mod output;
 mod reader;
+mod run_record;
 mod writer;
 
 pub use event::{Event, EventKind, EventSink, NullSink, Outcome, Phase, VecSink};
@@ -16,4 +17,5 @@ pub use hash::{encode_event, TraceHasher};
 pub use output::{write_atomically, write_output};
 pub use reader::{read_trace, TraceError, TraceFile};
 
+pub use run_record::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use writer::TraceWriter;

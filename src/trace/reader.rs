@@ -144,32 +144,3 @@ pub fn read_trace(path: &Path) -> Result<TraceFile, TraceError> {
         ),
     ))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bugs::BugSet;
-    use crate::run::{replay, run_seed, RunConfig};
-    use crate::trace::TraceWriter;
-    use crate::workload::Scenario;
-
-    #[test]
-    fn a_written_trace_reads_back_intact_and_replays_identical() {
-        let config = RunConfig {
-            seed: 42,
-            scenario: Scenario::built_in("contention").unwrap(),
-            bugs: BugSet::none(),
-        };
-        let mut writer = TraceWriter::new();
-        let report = run_seed(&config, &mut writer);
-        let path = std::env::temp_dir().join(format!("dst-reader-{}.jsonl", std::process::id()));
-        writer.finish(&config, &report, &path).unwrap();
-        let trace = read_trace(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        assert!(trace.integrity_problems().is_empty());
-        assert_eq!(trace.events.len() as u64, report.events);
-        assert_eq!(trace.header.run_config().unwrap().seed, 42);
-        let replayed = replay(&trace).unwrap();
-        assert!(replayed.identical(&trace));
-    }
-}

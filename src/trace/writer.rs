@@ -8,7 +8,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::run::{RunConfig, RunReport};
+use super::run_record::{RunConfig, RunReport};
 
 use super::event::{Event, EventSink};
 use super::format::{header_hash, SummaryLine, TraceHeader, TraceSummary};

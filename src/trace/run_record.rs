@@ -1,4 +1,6 @@
-//! What one seed's run is given and what it reports.
+//! What one seed's run is given and what it reports: the records a trace's header and summary
+//! hold. They live with the trace, below the runner that produces them (`crate::run` re-exports
+//! them), so the trace never imports the runner.
 
 use std::collections::BTreeMap;
 
