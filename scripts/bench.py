@@ -5,12 +5,14 @@ Measures, for this checkout and a baseline commit side by side in one invocation
   * instructions per storage call (valgrind --tool=cachegrind: deterministic, the headline on a
     noisy machine) and wall time per call and seeds/s (median, min and max of RUNS runs,
     baseline and current interleaved) of `dst sweep --jobs 1`, for `default` and `contention`
-    at 1x, 2x, 4x and 8x the operations per seed;
+    at 1x, 2x, 4x and 8x the operations per seed, over the same seeds at every length (each
+    seed's swarm options shape its mix, so only the same seeds compare);
   * the floor: the same seeds' workload with faults, checks and trace off
     (examples/bench_floor.rs), and the full harness in the same loop: harness cost per call as
     a ratio to the floor;
   * `--jobs 2` over `--jobs 1` (seeds/s);
-  * peak memory (max RSS) of a `--jobs 1` sweep of 1,000 and of 10,000 seeds: flat when equal.
+  * resident memory of a `--jobs 1` sweep of 10,000 seeds, sampled: flat when the second half
+    peaks no higher than the first.
 Writes results/bench.json (every figure) and results/BENCH.md (the table against the targets).
 
 Usage: bench.py CURRENT_DST BASELINE_DST BASELINE_REV BASELINE_SCENARIOS_DIR FLOOR_BIN [--quick]
@@ -80,30 +82,37 @@ def instructions(command):
     sys.exit(f"bench: no cachegrind summary for {command}")
 
 
-def marginal_instructions(binary, scenario, seeds, work):
-    """Instructions per storage call of `dst sweep --jobs 1`, marginal: the difference between
-    sweeping 2*SEEDS and SEEDS seeds over the difference in calls, so the process's fixed cost
-    (start-up, output files) does not weigh on short runs more than on long ones. Returns
-    (instructions per call, calls measured)."""
+def tiny_scenario(path, work):
+    """A copy of the scenario at `path` with one operation: what a sweep costs besides its
+    seeds' work (start-up, output files)."""
+    with open(path) as f:
+        scenario = json.load(f)
+    scenario["operations"] = 1
+    tiny = path[:-len(".json")] + "-tiny.json"
+    with open(tiny, "w") as f:
+        json.dump(scenario, f)
+    return tiny
+
+
+def instructions_per_call(binary, scenario, seeds, work):
+    """Instructions per storage call of `dst sweep --jobs 1` over seeds 1..=SEEDS, less the
+    sweep's fixed cost (a sweep of one seed of a one-operation copy of the scenario), so the
+    same seeds are measured at every length and start-up does not weigh on short runs more
+    than on long ones. Returns (instructions per call, calls measured)."""
     measured = []
-    for count in (seeds, 2 * seeds):
+    for path, count in ((tiny_scenario(scenario, work), 1), (scenario, seeds)):
         instr, stdout = instructions(
-            [binary, "sweep", "--seeds", f"{seeds + 1}..{seeds + count + 1}", "--scenario",
-             scenario, "--jobs", "1", "--json", "--out", tempfile.mkdtemp(dir=work)])
+            [binary, "sweep", "--seeds", f"1..{count + 1}", "--scenario", path,
+             "--jobs", "1", "--json", "--out", tempfile.mkdtemp(dir=work)])
         measured.append((instr, json.loads(stdout)["ops"]))
-    (small_instr, small_calls), (large_instr, large_calls) = measured
-    assert large_calls > small_calls, "twice the seeds make more calls"
-    return (large_instr - small_instr) / (large_calls - small_calls), large_calls - small_calls
+    (fixed_instr, fixed_calls), (instr, calls) = measured
+    assert calls > fixed_calls, "the seeds make more calls than the one-operation run"
+    return (instr - fixed_instr) / (calls - fixed_calls), calls
 
 
 def spread(values):
     """Median, min and max of `values`."""
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
-def seeds_at(scale, base):
-    """Seeds per measurement at `scale`: the same number of storage calls at every scale."""
-    return max(2, base // scale)
 
 
 def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work):
@@ -114,8 +123,7 @@ def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work):
             paths = {c: scaled_scenario(scenario_dirs[c], name, scale, work, c.replace("+", "-"))
                      for c in binaries}
             for commit, binary in binaries.items():
-                per_call, calls = marginal_instructions(
-                    binary, paths[commit], max(1, cg_seeds // scale), work)
+                per_call, calls = instructions_per_call(binary, paths[commit], cg_seeds, work)
                 figures[(commit, name, scale)] = {
                     "instructions_per_call": per_call,
                     "cachegrind_calls": calls,
@@ -124,7 +132,7 @@ def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work):
                 }
             for _ in range(runs):
                 for commit, binary in binaries.items():
-                    seeds = seeds_at(scale, wall_seeds)
+                    seeds = wall_seeds
                     summary = sweep(binary, paths[commit], seeds, 1, work)
                     entry = figures[(commit, name, scale)]
                     entry["us_per_call"].append(summary["elapsed_s"] * 1e6 / summary["ops"])
@@ -228,7 +236,9 @@ def write_markdown(result, path):
         f"median of {result['runs']} interleaved runs with min-max, on a shared 2-core machine: "
         "compare ratios from one run, not across runs. Each commit runs its own `default` and "
         "`contention` scenarios, so the operation mix is the one it shipped; figures are per "
-        "storage call.",
+        "storage call, over the same seeds at every length (instructions: seeds 1-"
+        f"{result['cachegrind_seeds']}, less the sweep's fixed cost; wall: seeds 1-"
+        f"{result['wall_seeds']}).",
         "",
         "## Against the targets",
         "",
@@ -309,8 +319,8 @@ def main():
         sys.exit(__doc__)
     current_bin, base_bin, base_rev, base_scenarios, floor_bin = args
     runs = 3 if quick else 5
-    wall_seeds = 16 if quick else 48
-    cg_seeds = 4 if quick else 8
+    wall_seeds = 8 if quick else 24
+    cg_seeds = 2 if quick else 3
     memory_seeds = 2000 if quick else 10000
     current = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, check=True).stdout.strip()
@@ -323,9 +333,9 @@ def main():
     print("bench: per-call cost by scenario and length", file=sys.stderr)
     figures = measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work)
     print("bench: the floor", file=sys.stderr)
-    floor = measure_floor(floor_bin, runs, wall_seeds, cg_seeds)
+    floor = measure_floor(floor_bin, runs, 2 * wall_seeds, 2 * cg_seeds)
     print("bench: --jobs 2 over --jobs 1", file=sys.stderr)
-    jobs = measure_jobs(current_bin, runs, 4 * wall_seeds, work)
+    jobs = measure_jobs(current_bin, runs, 8 * wall_seeds, work)
     print(f"bench: memory over {memory_seeds:,} seeds", file=sys.stderr)
     curve = rss_curve(current_bin, memory_seeds, work)
     memory = {
@@ -339,6 +349,8 @@ def main():
         "baseline": base_rev,
         "quick": quick,
         "runs": runs,
+        "cachegrind_seeds": cg_seeds,
+        "wall_seeds": wall_seeds,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "figures": {f"{c}/{n}/x{s}": v for (c, n, s), v in figures.items()},
         "floor": floor,
