@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Writes results/reports/mutants.md from a cargo-mutants run (target/mutants-run) and the notes
 in scripts/mutants-notes.tsv. Run by scripts/mutants.sh; by hand after an interrupted script:
-    python3 scripts/mutants_report.py SHARD SEEDS ELAPSED_S FILES COMMIT
+    python3 scripts/mutants_report.py SHARD SEEDS ELAPSED_S FILES COMMIT [RERUN_DIR RERUN_COMMIT]
+With RERUN_DIR (the output of a cargo-mutants run, at a later RERUN_COMMIT, of the mutants the
+scored run missed and the notes call `fixed`), the headline counts a missed mutant the re-run
+caught as caught, and one the notes say was removed as no longer viable; mutants the scored run
+caught are counted as caught (the oracle only gains checks between the two commits).
 """
 import json, re, sys
-shard, seeds, elapsed, files, commit = sys.argv[1:]
+shard, seeds, elapsed, files, commit = sys.argv[1:6]
+rerun_dir, rerun_commit = (sys.argv[6:8] + [None, None])[:2]
 elapsed = int(elapsed)
 outcomes = json.load(open("target/mutants-run/mutants.out/outcomes.json"))["outcomes"]
 notes = {}
@@ -26,8 +31,25 @@ mutation = lambda m: re.sub(r"^.*?:\d+:\d+: ", "", m["name"])
 note = lambda m: notes.get((m["file"], mutation(m)))
 verdicts = [note(m)[0] if note(m) else "open" for m in missed]
 fixed, equivalent = verdicts.count("fixed"), verdicts.count("equivalent")
-lines = [
-    f"caught: {pct(len(caught) + len(timeout), viable):.1f}% of viable mutants",
+scored = f"caught: {pct(len(caught) + len(timeout), viable):.1f}% of viable mutants"
+headline = [scored]
+if rerun_dir:
+    rerun = json.load(open(f"{rerun_dir}/mutants.out/outcomes.json"))["outcomes"]
+    caught_later = {(o["scenario"]["Mutant"]["file"], mutation(o["scenario"]["Mutant"]))
+                    for o in rerun if o["scenario"] != "Baseline"
+                    and o["summary"] in ("CaughtMutant", "Timeout")}
+    recaught = [m for m in missed if (m["file"], mutation(m)) in caught_later]
+    removed = [m for m in missed if note(m) and note(m)[0] == "fixed"
+               and "removed" in note(m)[1] and m not in recaught]
+    now = pct(len(caught) + len(timeout) + len(recaught), viable - len(removed))
+    headline = [
+        f"caught: {now:.1f}% of viable mutants (the sample scored at {commit}, its missed "
+        f"mutants re-run at {rerun_commit}: {len(recaught)} caught there, {len(removed)} removed "
+        f"from the code)",
+        "",
+        f"The scored run alone: {scored}.",
+    ]
+lines = headline + [
     "",
     f"Run: `scripts/mutants.sh{' --shard ' + shard if shard else ''} --seeds {seeds}` over {files} at commit {commit}; "
     + (f"shard {shard} of the mutants (round-robin, a fixed sample: {viable + len(unviable)} of them); " if shard else "")
