@@ -7,24 +7,29 @@
 # Not part of .ci/run: the full set takes about two hours on 2 cores, half with --shard 0/2.
 #
 # Usage: scripts/mutants.sh [--shard K/N] [--seeds N] [--jobs N] [--file GLOB]...
+#        scripts/mutants.sh --rerun-missed [--jobs N]
 #   --shard K/N   score a fixed sample: shard K of N (round-robin, so every file is sampled)
 #   --seeds N     seeds per scenario in the sweep (default 24)
 #   --jobs N      mutants built and swept at once (default 2)
 #   --file GLOB   mutate only files matching GLOB (repeatable; default src/agent/** src/kv/**)
+#   --rerun-missed  after fixing the oracle or workload: re-run, at HEAD, only the mutants the
+#                 last scored run (target/mutants-run) missed, and rewrite the report with them
+#                 (the scored run's figure stays in it beside the updated one)
 # Installs cargo-mutants (a crate) when missing. Mutates a clean checkout of HEAD (a git
 # worktree), so the working tree may change while it runs; uncommitted changes are not scored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-shard="" seeds=24 jobs=2 files=()
+shard="" seeds=24 jobs=2 files=() rerun=0
 while (($#)); do
   case $1 in
+    --rerun-missed) rerun=1; shift ;;
     --shard) shard=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --file) files+=("$2"); shift 2 ;;
-    *) echo "usage: scripts/mutants.sh [--shard K/N] [--seeds N] [--jobs N] [--file GLOB]..." >&2; exit 2 ;;
+    *) echo "usage: scripts/mutants.sh [--shard K/N] [--seeds N] [--jobs N] [--file GLOB]... | --rerun-missed [--jobs N]" >&2; exit 2 ;;
   esac
 done
 ((${#files[@]})) || files=("src/agent/**" "src/kv/**")
@@ -35,6 +40,23 @@ tree=$(mktemp -d)
 trap 'git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true' EXIT
 git worktree add --quiet --detach "$tree" HEAD
 commit=$(git rev-parse --short HEAD)
+
+if ((rerun)); then
+  scored=target/mutants-run/run.args
+  [[ -f $scored && -f target/mutants-run/mutants.out/missed.txt ]] \
+    || { echo "mutants: no scored run in target/mutants-run to re-run the missed mutants of" >&2; exit 2; }
+  args=(--dir "$tree" --profile mutants --jobs "$jobs" --output "$root/target/mutants-rerun" --timeout-multiplier 3)
+  # Each missed mutant by its description (line and column dropped: the code may have moved).
+  while IFS= read -r name; do
+    description=$(sed -E 's/^[^:]*:[0-9]+:[0-9]+: //' <<<"$name")
+    args+=(--re "$(python3 -c 'import re,sys; print(re.sub(r"([][\\.+*?(){}|^$])", r"\\\1", sys.argv[1]) + "$")' "$description")")
+  done < target/mutants-run/mutants.out/missed.txt
+  read -r shard seeds elapsed files_text scored_commit < "$scored"
+  DST_MUTATION_SEEDS=$seeds cargo mutants "${args[@]}" -C --test=mutation_sweep -- -- --ignored || true
+  python3 scripts/mutants_report.py "${shard//-/}" "$seeds" "$elapsed" "${files_text//,/ }" "$scored_commit" target/mutants-rerun "$commit"
+  exit 0
+fi
+
 args=(--dir "$tree" --profile mutants --jobs "$jobs" --output "$root/target/mutants-run" --timeout-multiplier 3)
 for glob in "${files[@]}"; do args+=(--file "$glob"); done
 [[ -n $shard ]] && args+=(--shard "$shard" --sharding round-robin)
@@ -43,4 +65,6 @@ started=$(date +%s)
 DST_MUTATION_SEEDS=$seeds cargo mutants "${args[@]}" -C --test=mutation_sweep -- -- --ignored || true
 elapsed=$(( $(date +%s) - started ))
 
+files_text=$(IFS=,; echo "${files[*]}")
+echo "${shard:--} $seeds $elapsed $files_text $commit" > target/mutants-run/run.args
 python3 scripts/mutants_report.py "$shard" "$seeds" "$elapsed" "${files[*]}" "$commit"

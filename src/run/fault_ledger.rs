@@ -1,11 +1,12 @@
 //! [`FaultLedger`]: the run's own account of the faults storage injected, checked against the
 //! scenario's rules as the scenario documents them, independently of the injector: a fault
 //! fires only where an enabled rule for it allows it (its operations, the operations the fault
-//! can hit, after its `after_operations`), no rule's fault fires more often than its
-//! `max_triggers` allow (summed over the rules of its type, and per rule for a fault only one
-//! rule can have fired), crashes stay within `crash.crashes_max`, and at the end the counts
-//! storage reports are the faults it reported one by one. A breach means the
-//! simulator itself is broken, so it panics (reported as a `panic` with the seed).
+//! can hit, after its `after_operations`, on an operation count that never goes back); no
+//! rule's fault fires more often than its `max_triggers` allow (summed over the rules of its
+//! type, and per rule for a fault only one rule can have fired); crashes stay within
+//! `crash.crashes_max`; and at the end the counts storage reports are the faults it reported
+//! one by one. A breach means the simulator itself is broken, so it panics (reported as a
+//! `panic` with the seed).
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,8 @@ pub struct FaultLedger {
     /// Faults only one rule allowed, by that rule's index.
     fired_by_rule: BTreeMap<usize, u64>,
     crashes: u64,
+    /// The operation the last fault fired on: operations are counted from 1 and never go back.
+    last_operation: u64,
 }
 
 /// Whether a KV operation writes, as the fault vocabulary documents it.
@@ -55,6 +58,7 @@ impl FaultLedger {
             fired: BTreeMap::new(),
             fired_by_rule: BTreeMap::new(),
             crashes: 0,
+            last_operation: 0,
         }
     }
 
@@ -62,6 +66,12 @@ impl FaultLedger {
     /// rule allows it.
     pub fn record(&mut self, fault: &InjectedFault, operation: u64) {
         let kind = fault.fault;
+        assert!(
+            operation >= self.last_operation.max(1),
+            "{kind:?} fired on operation {operation}, after a fault on operation {}: the injector's count went back",
+            self.last_operation
+        );
+        self.last_operation = operation;
         let allowing: Vec<(usize, &FaultConfig)> = self
             .rules
             .iter()
@@ -197,6 +207,16 @@ mod tests {
         let mut ledger = FaultLedger::new(rules, 0);
         ledger.record(&fired(FaultType::StorageReadFail, KvOp::ScanPrefix), 1);
         ledger.record(&fired(FaultType::StorageReadFail, KvOp::Get), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "went back")]
+    fn operations_never_go_back() {
+        let rules = vec![FaultConfig::new(FaultType::DiskFull, 0.5)];
+        let mut ledger = FaultLedger::new(rules, 0);
+        ledger.record(&fired(FaultType::DiskFull, KvOp::Set), 7);
+        ledger.record(&fired(FaultType::DiskFull, KvOp::Set), 7);
+        ledger.record(&fired(FaultType::DiskFull, KvOp::Set), 6);
     }
 
     #[test]
