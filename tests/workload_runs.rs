@@ -78,7 +78,7 @@ fn lossy_disk_reports_lost_acknowledged_writes() {
 #[test]
 fn an_exhausted_budget_is_a_liveness_violation_not_a_hang() {
     let mut scenario = Scenario::built_in("default").unwrap();
-    scenario.time_ms_max = 50;
+    scenario.time_ms_max = 5;
     let config = RunConfig {
         seed: 5,
         scenario,

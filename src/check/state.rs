@@ -146,6 +146,19 @@ pub struct ModelMessage {
     pub order: u64,
 }
 
+impl ModelMessage {
+    /// Whether `self` and `other` are the same message at the same place: equal as values,
+    /// checked by pointer first.
+    fn same(&self, other: &ModelMessage) -> bool {
+        let message = match (&self.message, &other.message) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b) || a == b,
+            (None, None) => true,
+            _ => false,
+        };
+        self.created_at_ms == other.created_at_ms && self.order == other.order && message
+    }
+}
+
 /// Everything stored for one agent id.
 #[derive(Clone, Debug)]
 pub struct AgentState {
@@ -188,18 +201,31 @@ impl AgentState {
         }
     }
 
-    /// Whether `self` and `other` hold the same records.
+    /// Whether `self` and `other` hold the same records. Cheapest comparisons first; shared
+    /// records compare by pointer before by value.
     pub fn same(&self, other: &AgentState) -> bool {
-        let sessions = Rc::ptr_eq(&self.sessions, &other.sessions)
-            || (self.sessions.len() == other.sessions.len()
-                && self
-                    .sessions
-                    .iter()
-                    .zip(other.sessions.iter())
-                    .all(|((a, x), (b, y))| a == b && x.same(y)));
-        let messages =
-            Rc::ptr_eq(&self.messages, &other.messages) || self.messages == other.messages;
-        self.record.same(&other.record) && self.blocks.same(&other.blocks) && sessions && messages
+        let sessions = || {
+            Rc::ptr_eq(&self.sessions, &other.sessions)
+                || (self.sessions.len() == other.sessions.len()
+                    && self
+                        .sessions
+                        .iter()
+                        .zip(other.sessions.iter())
+                        .all(|((a, x), (b, y))| a == b && x.same(y)))
+        };
+        let messages = || {
+            Rc::ptr_eq(&self.messages, &other.messages)
+                || (self.messages.len() == other.messages.len()
+                    && self
+                        .messages
+                        .iter()
+                        .zip(other.messages.iter())
+                        .all(|(a, b)| a.same(b)))
+        };
+        self.record.same(&other.record)
+            && self.blocks.same(&other.blocks)
+            && sessions()
+            && messages()
     }
 
     /// Inserts `message` at its place: after every message created no later than it.
