@@ -30,6 +30,24 @@ fn report_is_complete(stdout: &str) {
 }
 
 #[test]
+fn a_trace_to_dev_stdout_goes_down_the_pipe() {
+    let scratch = Scratch::new("hostile-stdout");
+    let run = dst(
+        &scratch.path,
+        &["run", "--seed", "3", "--trace", "/dev/stdout"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("{\"trace_format\"")),
+        "the trace's header is on stdout: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
+}
+
+#[test]
 fn trace_paths_that_are_symlinks_fifos_or_devices_are_written_through() {
     let scratch = Scratch::new("hostile-paths");
     let dir = &scratch.path;

@@ -65,18 +65,23 @@ fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
 /// Writes `bytes` to a path the user named: a symlink is followed to its target; a FIFO or a
 /// character device is opened and written; a regular file (or nothing) is written atomically;
 /// a directory, socket or block device is refused with an error saying so.
+///
+/// What the path is comes from the system's own resolution (so `/dev/stdout`, a link to a pipe
+/// with no name, is a FIFO); only a regular file is written next to its resolved name.
 pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let target = resolve_symlinks(path)?;
-    let kind = match fs::metadata(&target) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return write_atomically(&target, bytes),
+    let kind = match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return write_atomically(&resolve_symlinks(path)?, bytes)
+        }
         Err(e) => return Err(e),
         Ok(meta) => meta.file_type(),
     };
     if kind.is_file() {
-        return write_atomically(&target, bytes);
+        return write_atomically(&resolve_symlinks(path)?, bytes);
     }
+    let target = path;
     if kind.is_fifo() || kind.is_char_device() {
-        let mut file = OpenOptions::new().write(true).open(&target)?;
+        let mut file = OpenOptions::new().write(true).open(target)?;
         file.write_all(bytes)?;
         return file.flush();
     }
