@@ -21,7 +21,6 @@ Usage: bench.py CURRENT_DST BASELINE_DST BASELINE_REV BASELINE_SCENARIOS_DIR FLO
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,19 +36,27 @@ TARGET_FLOOR_RATIO = 1.5
 TARGET_JOBS_RATIO = 1.85
 
 
+def edited_scenario(source, target, edit):
+    """Writes to `target` the scenario JSON at `source` changed by `edit` (a function of the
+    parsed scenario, changing it in place); returns `target`."""
+    with open(source) as f:
+        scenario = json.load(f)
+    edit(scenario)
+    with open(target, "w") as f:
+        json.dump(scenario, f)
+    return target
+
+
 def scaled_scenario(source_dir, name, scale, work, label):
     """A copy of scenario `name` from `source_dir` with `scale` times the operations (and the
     step and time budgets), written under `work` as LABEL-NAME-xSCALE.json; returns its path."""
-    with open(os.path.join(source_dir, f"{name}.json")) as f:
-        scenario = json.load(f)
-    scenario["operations"] *= scale
-    for budget in ("steps_max", "time_ms_max"):
-        if budget in scenario:
-            scenario[budget] *= scale
-    path = os.path.join(work, f"{label}-{name}-x{scale}.json")
-    with open(path, "w") as f:
-        json.dump(scenario, f)
-    return path
+    def scale_up(scenario):
+        scenario["operations"] *= scale
+        for budget in ("steps_max", "time_ms_max"):
+            if budget in scenario:
+                scenario[budget] *= scale
+    return edited_scenario(os.path.join(source_dir, f"{name}.json"),
+                           os.path.join(work, f"{label}-{name}-x{scale}.json"), scale_up)
 
 
 def sweep(binary, scenario, seeds, jobs, work):
@@ -82,16 +89,11 @@ def instructions(command):
     sys.exit(f"bench: no cachegrind summary for {command}")
 
 
-def tiny_scenario(path, work):
+def tiny_scenario(path):
     """A copy of the scenario at `path` with one operation: what a sweep costs besides its
     seeds' work (start-up, output files)."""
-    with open(path) as f:
-        scenario = json.load(f)
-    scenario["operations"] = 1
-    tiny = path[:-len(".json")] + "-tiny.json"
-    with open(tiny, "w") as f:
-        json.dump(scenario, f)
-    return tiny
+    return edited_scenario(path, path[:-len(".json")] + "-tiny.json",
+                           lambda scenario: scenario.update(operations=1))
 
 
 def instructions_per_call(binary, scenario, seeds, work):
@@ -100,7 +102,7 @@ def instructions_per_call(binary, scenario, seeds, work):
     same seeds are measured at every length and start-up does not weigh on short runs more
     than on long ones. Returns (instructions per call, calls measured)."""
     measured = []
-    for path, count in ((tiny_scenario(scenario, work), 1), (scenario, seeds)):
+    for path, count in ((tiny_scenario(scenario), 1), (scenario, seeds)):
         instr, stdout = instructions(
             [binary, "sweep", "--seeds", f"1..{count + 1}", "--scenario", path,
              "--jobs", "1", "--json", "--out", tempfile.mkdtemp(dir=work)])
@@ -366,5 +368,4 @@ def main():
 
 
 if __name__ == "__main__":
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     main()
