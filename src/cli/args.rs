@@ -188,6 +188,10 @@ pub struct SweepArgs {
     /// Stop at the first failing seed (--until-failures 1).
     #[arg(long)]
     pub fail_fast: bool,
+    /// Fail (exit 1) when a coverage mark never fired in the whole sweep, naming each one
+    /// (marks: see the README; `coverage` in --json and summary.json counts them all).
+    #[arg(long)]
+    pub require_coverage: bool,
 }
 
 /// `dst merge`.

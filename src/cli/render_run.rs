@@ -13,6 +13,8 @@ use super::text::{escape_controls, path_text};
 
 /// Most violations a human report shows with their evidence.
 const VIOLATIONS_SHOWN: usize = 3;
+/// Most unfired coverage marks a human report names.
+pub const COVERAGE_UNFIRED_SHOWN: usize = 8;
 
 /// The `dst run --json` document. `seed`, `scenario`, `verdict`, `trace_hash`, `ops`, `faults`,
 /// `crashes`, `violations` and `repro` are stable; the rest may grow.
@@ -35,6 +37,7 @@ pub struct RunJson<'a> {
     swarm: &'a SwarmOptions,
     violations: &'a [Violation],
     violations_total: u64,
+    coverage: BTreeMap<String, u64>,
     trace: Option<String>,
     repro: &'a str,
     harness: String,
@@ -68,6 +71,7 @@ pub fn run_json<'a>(
         swarm: &report.swarm,
         violations: &report.violations,
         violations_total: report.violations_total,
+        coverage: crate::workload::every_mark(&report.coverage),
         trace: trace.map(|p| p.display().to_string()),
         repro,
         harness: HarnessVersion::current().to_string(),
@@ -167,6 +171,8 @@ pub fn render_run(
     )
     .unwrap();
     writeln!(out, "trace hash: {}", report.trace_hash).unwrap();
+    let line = crate::workload::summary_line(&report.coverage, COVERAGE_UNFIRED_SHOWN);
+    writeln!(out, "{line}").unwrap();
     if !report.violations.is_empty() {
         let counts = super::render_sweep::invariant_counts(&report.violations);
         let kept = report.violations.len();

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::run::sweep::{Budget, SeedSet, Shard, StopReason, SweepStats};
 use crate::run::Violation;
 
+use super::render_run::COVERAGE_UNFIRED_SHOWN;
 use super::triage::{group, FailureGroup};
 
 use super::repro::repro_line;
@@ -150,6 +151,8 @@ pub struct SweepJson<'a> {
     faults: u64,
     faults_by_type: &'a BTreeMap<String, u64>,
     crashes: u64,
+    coverage: BTreeMap<String, u64>,
+    coverage_unfired: Vec<String>,
     failures: Vec<FailureJson>,
     failures_kept: usize,
     groups: Vec<FailureGroup>,
@@ -268,6 +271,8 @@ impl SweepOutcome<'_> {
             faults: stats.faults_total(),
             faults_by_type: &stats.faults,
             crashes: stats.crashes,
+            coverage: crate::workload::every_mark(&stats.coverage),
+            coverage_unfired: crate::workload::unfired(&stats.coverage),
             failures,
             failures_kept: stats.failures.len(),
             groups,
@@ -430,6 +435,8 @@ impl SweepOutcome<'_> {
         for (fault, count) in &stats.faults {
             writeln!(w, "  {:<26} {count:>8}", escape_controls(fault)).unwrap();
         }
+        let coverage = crate::workload::summary_line(&stats.coverage, COVERAGE_UNFIRED_SHOWN);
+        writeln!(w, "{coverage}").unwrap();
         let wall = &json.wall_us;
         writeln!(
             w,

@@ -64,6 +64,8 @@ pub struct SweepRequest {
     pub html: Option<PathBuf>,
     /// JSON output.
     pub json: bool,
+    /// Fail (exit 1) when a coverage mark never fired.
+    pub require_coverage: bool,
 }
 
 /// A validated `dst merge`.
@@ -321,6 +323,7 @@ fn sweep_request(args: &SweepArgs) -> Result<SweepRequest, String> {
         manifest,
         resume: args.resume,
         json: args.json,
+        require_coverage: args.require_coverage,
         jobs_warning,
     })
 }

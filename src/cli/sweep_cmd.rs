@@ -215,12 +215,27 @@ pub fn run(request: &SweepRequest) -> Result<Exit, String> {
         &mut warnings,
         results_whole,
     );
+    let uncovered = request.require_coverage && !coverage_complete(&stats);
     Ok(match received {
         Some((signal, _)) => Exit::Interrupted { signal },
-        None if stats.failed > 0 => Exit::Failure,
+        None if stats.failed > 0 || uncovered => Exit::Failure,
         None if warnings.output_failed => Exit::BadInput,
         None => Exit::Pass,
     })
+}
+
+/// Whether every coverage mark fired in the sweep; when not, says which did not on stderr.
+fn coverage_complete(stats: &SweepStats) -> bool {
+    let unfired = crate::workload::unfired(&stats.coverage);
+    if !unfired.is_empty() {
+        eprintln!(
+            "coverage: --require-coverage: {} of {} marks never fired: {}",
+            unfired.len(),
+            crate::workload::mark_names().len(),
+            unfired.join(", ")
+        );
+    }
+    unfired.is_empty()
 }
 
 /// Writes `summary.json` into the context's folder and prints the summary (a write failure

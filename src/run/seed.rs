@@ -343,6 +343,7 @@ impl<B: Backend> Run<B> {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
+            coverage: world.coverage.coverage.report(),
         }
     }
 }

@@ -64,6 +64,9 @@ pub struct RunReport {
     pub violations_total: u64,
     /// Simulated latency of each storage call, by call name (ms).
     pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
+    /// The coverage marks that fired, by name, with how often (marks that never fired are
+    /// left out).
+    pub coverage: BTreeMap<String, u64>,
 }
 
 impl RunReport {

@@ -141,6 +141,31 @@ impl IdPool {
         id.into()
     }
 
+    /// Whether `id` is a prefix of another valid agent or tool id of the pool.
+    pub fn is_prefix_of_another(&self, id: &str) -> bool {
+        self.agents
+            .iter()
+            .chain(&self.tools)
+            .any(|other| other.len() > id.len() && other.starts_with(id))
+    }
+
+    /// Whether `id` holds anything but ASCII letters, digits, `-` and `_`.
+    pub fn is_unusual(id: &str) -> bool {
+        !id.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }
+
+    /// Whether `id` is exactly at the length limit of an agent or tool id (`session`: false)
+    /// or of a session id (`session`: true).
+    pub fn is_at_length_limit(id: &str, session: bool) -> bool {
+        let limit = if session {
+            SESSION_ID_BYTES_MAX
+        } else {
+            ID_BYTES_MAX
+        };
+        id.len() == limit
+    }
+
     /// The id of the message appended by op `op`: `m-{op:012}` (sorting in append order), or
     /// scrambled when messages are unordered.
     pub fn message_id(&self, op: u64) -> String {

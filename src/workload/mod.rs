@@ -2,6 +2,8 @@
 //! the tasks that drive `AgentStorage` while the model judges every call.
 
 mod call;
+mod coverage;
+mod coverage_watch;
 mod ids;
 mod op_kind;
 pub mod records;
@@ -12,6 +14,8 @@ mod task;
 mod world;
 
 pub use call::{call_with_retries, Attempt, CALL_ATTEMPTS_MAX, CALL_BACKOFF_MS};
+pub use coverage::{every_mark, mark_names, summary_line, unfired, Coverage, Mark};
+pub use coverage_watch::CoverageWatch;
 pub use ids::{IdClasses, IdPool};
 pub use op_kind::OpKind;
 pub use scenario::{

@@ -11,6 +11,7 @@ use crate::kv::KvEvent;
 use crate::sim::{DeterministicRng, SimClock};
 use crate::trace::{Event, EventKind, Outcome};
 
+use super::coverage_watch::CoverageWatch;
 use super::{IdPool, OpKind, OutcomeCounts, Violation};
 
 /// Most violations one run keeps with their evidence (and emits into the trace).
@@ -47,6 +48,8 @@ pub struct World {
     pub checks: u64,
     /// The task being polled (set by the task wrapper).
     pub current_task: Rc<Cell<Option<u32>>>,
+    /// Which coverage marks fired, and the state that decides them.
+    pub coverage: CoverageWatch,
     /// Whether operations are judged and events recorded (false: the benchmark floor).
     judging: bool,
 }
@@ -102,6 +105,7 @@ impl World {
             violations_total: 0,
             checks: 0,
             current_task: Rc::new(Cell::new(None)),
+            coverage: CoverageWatch::new(tasks),
             judging: true,
         }
     }
@@ -156,6 +160,12 @@ impl World {
             return self.model.begin(task, call, self.clock.now_ms());
         }
         let (name, args) = (call.name(), call.trace_args());
+        let model = &self.model;
+        let in_flight = (0..self.task_rngs.len() as u32)
+            .filter(|&other| other != task)
+            .filter_map(|other| model.in_flight_of(other))
+            .map(|op| &model.op(op).call);
+        self.coverage.on_begin(&call, in_flight);
         let op_id = self.model.begin(task, call, self.clock.now_ms());
         self.emit(
             Some(task),
@@ -190,6 +200,8 @@ impl World {
         let findings = self.model.end(op_id, result.as_ref(), &detail, now_ms);
         let op = self.model.op(op_id);
         let (name, task, started_ms, outcome) = (op.call.name(), op.task, op.start_ms, op.outcome);
+        self.coverage
+            .on_end(task, &op.call, result.as_ref(), &self.ids);
         let outcome = match outcome {
             OpOutcome::Ok => Outcome::Ok,
             OpOutcome::Failed => Outcome::Failed,
@@ -226,6 +238,7 @@ impl World {
     /// many there were.
     pub fn crash(&mut self) -> u32 {
         let ended = self.model.crash(self.clock.now_ms());
+        self.coverage.on_crash();
         for id in &ended {
             let name = self.model.op(*id).call.name();
             self.count(name, Outcome::Indeterminate);
@@ -242,6 +255,7 @@ impl World {
                 if let Some(task) = task {
                     self.model.note_fault(task, fault);
                 }
+                self.coverage.on_fault(task, fault);
                 let effect = format!("{:?}", fault.effect);
                 let key = String::from_utf8_lossy(&fault.key).into_owned();
                 self.emit(
@@ -257,6 +271,7 @@ impl World {
             KvEvent::Conflict { .. } => {
                 if let Some(task) = task {
                     self.model.note_conflict(task);
+                    self.coverage.on_conflict(task);
                 }
             }
         }

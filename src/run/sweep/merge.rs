@@ -149,6 +149,7 @@ mod tests {
                     violations: Vec::new(),
                     violations_total: 0,
                     wall_us: 0,
+                    coverage: BTreeMap::new(),
                 })
             })
             .collect();

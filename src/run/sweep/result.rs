@@ -30,6 +30,9 @@ pub struct SeedResult {
     pub violations_total: u64,
     /// Wall time of the run, microseconds (the one field that varies between runs).
     pub wall_us: u64,
+    /// The coverage marks that fired, with how often (absent when none did).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub coverage: BTreeMap<String, u64>,
 }
 
 impl SeedResult {
@@ -46,6 +49,7 @@ impl SeedResult {
             violations: report.violations.clone(),
             violations_total: report.violations_total,
             wall_us,
+            coverage: report.coverage.clone(),
         }
     }
 
@@ -65,6 +69,7 @@ impl SeedResult {
             }],
             violations_total: 1,
             wall_us,
+            coverage: BTreeMap::new(),
         }
     }
 }

@@ -80,6 +80,9 @@ pub struct SweepStats {
     pub events: u64,
     /// Injected faults by type name, over all seeds.
     pub faults: BTreeMap<String, u64>,
+    /// Coverage marks by name, with how often they fired over all seeds (marks that never
+    /// fired are left out).
+    pub coverage: BTreeMap<String, u64>,
     /// Crashes over all seeds.
     pub crashes: u64,
     /// The first [`FAILURES_KEPT_MAX`] failing seeds, in seed order.
@@ -104,6 +107,7 @@ impl SweepStats {
             ops: 0,
             events: 0,
             faults: BTreeMap::new(),
+            coverage: BTreeMap::new(),
             crashes: 0,
             failures: Vec::new(),
             wall_us: new_histogram(),
@@ -129,6 +133,9 @@ impl SweepStats {
         self.events += result.events;
         for (fault, count) in &result.faults {
             *self.faults.entry(fault.clone()).or_default() += count;
+        }
+        for (mark, count) in &result.coverage {
+            *self.coverage.entry(mark.clone()).or_default() += count;
         }
         self.crashes += u64::from(result.crashes);
         assert_eq!(self.seeds, self.passed + self.failed);
@@ -195,6 +202,7 @@ mod tests {
             violations: Vec::new(),
             violations_total: 0,
             wall_us: 5,
+            coverage: BTreeMap::from([("ids.prefixes".to_string(), 2)]),
         }
     }
 
@@ -230,6 +238,7 @@ mod tests {
         assert_eq!(totals.failed, FAILURES_KEPT_MAX as u64 + 5);
         assert_eq!(totals.failures.len(), FAILURES_KEPT_MAX);
         assert_eq!(totals.faults["disk_full"], totals.seeds);
+        assert_eq!(totals.coverage["ids.prefixes"], 2 * totals.seeds);
         assert_eq!(totals.crashes, totals.seeds);
     }
 }
