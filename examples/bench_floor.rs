@@ -74,6 +74,7 @@ fn main() -> ExitCode {
             seed,
             scenario: args.scenario.clone(),
             bugs: BugSet::default(),
+            decisions: None,
         };
         let report = match args.floor {
             true => run_floor(&config),

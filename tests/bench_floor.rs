@@ -12,6 +12,7 @@ fn config(scenario: &str, seed: u64) -> RunConfig {
         seed,
         scenario: Scenario::built_in(scenario).unwrap(),
         bugs: BugSet::none(),
+        decisions: None,
     }
 }
 

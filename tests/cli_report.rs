@@ -154,6 +154,7 @@ fn write_adversarial_trace(path: &Path) {
         seed: 1,
         scenario: Scenario::built_in("no-faults").unwrap(),
         bugs: BugSet::none(),
+        decisions: None,
     };
     let report = run_seed(&config, &mut VecSink::default());
     let mut header = TraceHeader::new(&config, &report);

@@ -17,6 +17,7 @@ fn fired(scenario: &str, seeds: std::ops::Range<u64>) -> BTreeMap<String, u64> {
             seed,
             scenario: Scenario::built_in(scenario).unwrap(),
             bugs: BugSet::none(),
+            decisions: None,
         };
         for (mark, count) in run_seed(&config, &mut NullSink).coverage {
             *total.entry(mark).or_default() += count;

@@ -66,6 +66,7 @@ fn every_shipped_scenario_holds_its_expectation() {
                 seed,
                 scenario: scenario.clone(),
                 bugs: BugSet::none(),
+                decisions: None,
             };
             let report = run_seed(&config, &mut fired);
             if report.verdict == Verdict::Fail {
@@ -116,6 +117,7 @@ fn every_regression_seed_still_does_what_it_pins() {
             seed,
             scenario,
             bugs,
+            decisions: None,
         };
         let report = run_seed(&config, &mut NullSink);
         match words.get(3) {

@@ -11,6 +11,7 @@ fn run(scenario: &str, seed: u64, bugs: BugSet) -> RunReport {
         seed,
         scenario: Scenario::built_in(scenario).unwrap(),
         bugs,
+        decisions: None,
     };
     run_seed(&config, &mut NullSink)
 }

@@ -11,6 +11,7 @@ fn a_written_trace_reads_back_intact_and_replays_identical() {
         seed: 42,
         scenario: Scenario::built_in("contention").unwrap(),
         bugs: BugSet::none(),
+        decisions: None,
     };
     let mut writer = TraceWriter::new();
     let report = run_seed(&config, &mut writer);

@@ -11,6 +11,7 @@ fn run(scenario: &str, seed: u64) -> RunReport {
         seed,
         scenario: Scenario::built_in(scenario).unwrap(),
         bugs: BugSet::none(),
+        decisions: None,
     };
     run_seed(&config, &mut NullSink)
 }
@@ -83,6 +84,7 @@ fn an_exhausted_budget_is_a_liveness_violation_not_a_hang() {
         seed: 5,
         scenario,
         bugs: BugSet::none(),
+        decisions: None,
     };
     let report = run_seed(&config, &mut NullSink);
     assert_eq!(report.verdict, Verdict::Fail);

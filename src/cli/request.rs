@@ -126,6 +126,7 @@ fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin)
             seed,
             scenario,
             bugs,
+            decisions: None,
         },
         origin,
     ))

@@ -5,6 +5,7 @@
 //! sequence is a pure function of the seed, the rules and the sequence of operations.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::{FaultConfig, FaultType, KvOp};
 use crate::sim::DeterministicRng;
@@ -17,6 +18,24 @@ pub struct FiredFault {
     pub fault: FaultType,
     /// The injected delay in simulated ms (latency only).
     pub delay_ms: u64,
+}
+
+/// Where fault decisions come from besides the dice: given the operation and the index of the
+/// rule the dice chose (`None`: no fault), returns the index of the rule that fires. A decider
+/// that returns what it is given records; one that returns something else replays a script.
+/// A decided rule still fires only where the rule allows it (operation filter, after_operations,
+/// max_triggers, the crash budget): only the dice are overridden.
+pub type FaultDecider = Rc<dyn Fn(KvOp, Option<usize>) -> Option<usize>>;
+
+/// The optional decider, printable for `Debug`.
+#[derive(Clone, Default)]
+struct Decider(Option<FaultDecider>);
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.is_some() { "set" } else { "none" };
+        write!(f, "Decider({state})")
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +58,7 @@ pub struct FaultInjector {
     triggered: BTreeMap<FaultType, u64>,
     /// Crash faults that may still fire, whatever their kind; `None` is unlimited.
     crashes_left: Option<u64>,
+    decider: Decider,
 }
 
 impl FaultInjector {
@@ -68,6 +88,7 @@ impl FaultInjector {
             operations_seen: 0,
             triggered: BTreeMap::new(),
             crashes_left: None,
+            decider: Decider::default(),
         }
     }
 
@@ -83,7 +104,7 @@ impl FaultInjector {
         }
         let seen = self.operations_seen;
         let crashes_spent = self.crashes_left == Some(0);
-        let index = self.rules.iter().position(|rule| {
+        let admits = |rule: &Rule| {
             rule.config.matches(op)
                 && !(crashes_spent && rule.config.fault.is_crash())
                 && seen > rule.config.after_operations
@@ -91,8 +112,18 @@ impl FaultInjector {
                     .config
                     .max_triggers
                     .is_none_or(|max| rule.triggers < max)
-                && self.faults_rng.chance(rule.config.probability)
-        })?;
+        };
+        let drawn = self
+            .rules
+            .iter()
+            .position(|rule| admits(rule) && self.faults_rng.chance(rule.config.probability));
+        let index = match &self.decider.0 {
+            Some(decide) => decide(op, drawn),
+            None => drawn,
+        }?;
+        if !self.rules.get(index).is_some_and(admits) {
+            return None;
+        }
         let rule = &mut self.rules[index];
         rule.triggers += 1;
         assert!(rule
@@ -137,6 +168,11 @@ impl FaultInjector {
     /// Turns all injection on or off (the liveness phase turns it off).
     pub fn set_active(&mut self, active: bool) {
         self.active = active;
+    }
+
+    /// Lets `decider` decide which rule fires from now on (see [`FaultDecider`]).
+    pub fn set_decider(&mut self, decider: FaultDecider) {
+        self.decider = Decider(Some(decider));
     }
 
     /// How many operations the injector has been asked about.
@@ -254,6 +290,33 @@ mod tests {
         let resumed = fired_on(&mut paused, 100, KvOp::Get);
         assert_eq!(resumed, fired_on(&mut fresh, 100, KvOp::Get));
         assert_eq!(paused.operations_seen(), 150);
+    }
+
+    #[test]
+    fn a_decider_overrides_the_dice_but_not_the_rules() {
+        let once = |fault| FaultConfig {
+            max_triggers: Some(1),
+            ..FaultConfig::new(fault, 1.0)
+        };
+        let rules = vec![once(FaultType::StorageReadFail), once(FaultType::DiskFull)];
+        let mut injector = injector(3, rules);
+        injector.set_decider(Rc::new(|op, drawn| match op {
+            KvOp::Get => None,
+            _ => drawn.or(Some(1)),
+        }));
+        assert_eq!(injector.check(KvOp::Get), None, "the decider said no");
+        let fired = injector.check(KvOp::Set).map(|f| f.fault);
+        assert_eq!(fired, Some(FaultType::DiskFull), "the decider fired rule 1");
+        assert_eq!(
+            injector.check(KvOp::Set),
+            None,
+            "rule 1 spent its one trigger"
+        );
+        assert_eq!(
+            injector.check(KvOp::Exists).map(|f| f.fault),
+            Some(FaultType::StorageReadFail)
+        );
+        assert_eq!(injector.check(KvOp::Exists), None, "both rules are spent");
     }
 
     #[test]

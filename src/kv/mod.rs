@@ -16,7 +16,7 @@ mod txn_buffer;
 pub use actor_kv::{ActorId, ActorKV, ActorTransaction, Key, KvOp, RangeScan, Value};
 pub use error::KvError;
 pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent};
-pub use injector::{FaultInjector, FiredFault};
+pub use injector::{FaultDecider, FaultInjector, FiredFault};
 pub use memory::{MemoryKV, MemoryTransaction};
 pub use sim_storage::{KvObserver, SimStorage};
 pub use sim_transaction::SimTransaction;

@@ -15,8 +15,8 @@ use super::sim_state::{fault_error, SimState};
 use super::KvError;
 use super::SimTransaction;
 use super::{
-    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, Key, KvEvent, KvOp,
-    RangeScan, Value,
+    ActorId, ActorKV, FaultConfig, FaultDecider, FaultEffect, FaultInjector, FaultType, Key,
+    KvEvent, KvOp, RangeScan, Value,
 };
 use crate::bugs::BugSet;
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
@@ -138,6 +138,11 @@ impl SimStorage {
     /// Lets at most `crashes` crash faults fire from now on, whatever their kind (0: none).
     pub fn limit_crashes(&self, crashes: u64) {
         self.state.borrow_mut().injector.limit_crashes(crashes);
+    }
+
+    /// Lets `decider` override which fault fires on each operation (see [`FaultDecider`]).
+    pub fn set_fault_decider(&self, decider: FaultDecider) {
+        self.state.borrow_mut().injector.set_decider(decider);
     }
 
     /// Turns fault injection on or off (off for the liveness phase).

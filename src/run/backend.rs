@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::bugs::BugSet;
 use crate::kv::{
-    ActorId, ActorKV, FaultConfig, FaultType, Key, KvObserver, MemoryKV, SimStorage, Value,
+    ActorId, ActorKV, FaultConfig, FaultDecider, FaultType, Key, KvObserver, MemoryKV, SimStorage,
+    Value,
 };
 use crate::sim::{DeterministicRng, KillSwitch, SimClock};
 
@@ -39,6 +40,11 @@ pub trait Backend: ActorKV + Clone + 'static {
     fn stop_faults(&self);
     /// How many times each fault fired.
     fn fault_counts(&self) -> BTreeMap<FaultType, u64>;
+    /// Lets `decider` record or override which fault rule fires on each operation. A store
+    /// that injects no faults has nothing to decide and ignores it.
+    fn decide_faults(&self, decider: FaultDecider) {
+        let _ = decider;
+    }
 }
 
 impl Backend for SimStorage {
@@ -81,6 +87,10 @@ impl Backend for SimStorage {
 
     fn fault_counts(&self) -> BTreeMap<FaultType, u64> {
         self.injector_counts()
+    }
+
+    fn decide_faults(&self, decider: FaultDecider) {
+        self.set_fault_decider(decider);
     }
 }
 

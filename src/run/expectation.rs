@@ -61,6 +61,7 @@ mod tests {
             seed: 3,
             scenario: scenario.clone(),
             bugs: BugSet::none(),
+            decisions: None,
         };
         let raw = run_seed(&config, &mut NullSink);
         assert_eq!(raw.verdict, Verdict::Pass);

@@ -6,10 +6,11 @@ mod expectation;
 mod fault_ledger;
 mod replay;
 mod seed;
+mod steering;
 pub mod sweep;
 mod tagged;
 
 pub use crate::trace::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
 pub use replay::{replay, Divergence, ReplayReport};
-pub use seed::{run_floor, run_seed};
+pub use seed::{run_floor, run_recorded, run_seed};

@@ -17,10 +17,13 @@ use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
 use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
-use crate::workload::{choose_swarm, IdPool, OpKind, SharedWorld, StoreKind, Task, World};
+use crate::workload::{
+    choose_swarm, Decisions, IdPool, OpKind, SharedWorld, StoreKind, Task, World,
+};
 
 use super::backend::Backend;
 use super::fault_ledger::FaultLedger;
+use super::steering::{self, FaultLog};
 use super::tagged::{BoxedTask, Tagged};
 use super::{RunConfig, RunReport, SwarmOptions, Verdict};
 
@@ -39,6 +42,9 @@ enum Harness {
 
 struct Run<B: Backend> {
     harness: Harness,
+    tasks: u32,
+    /// The faults seen fire, when the run is recorded.
+    fault_log: Option<FaultLog>,
     ledger: Rc<RefCell<FaultLedger>>,
     actor: ActorId,
     world: SharedWorld,
@@ -54,7 +60,18 @@ struct Run<B: Backend> {
 /// Runs one seed, passing every event to `sink`, and reports. Deterministic: the same config
 /// gives the same events, report and trace hash on every machine and build.
 pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
-    run_with(config, sink, Harness::Full)
+    run_with(config, sink, Harness::Full, None)
+}
+
+/// Runs one seed like [`run_seed`] and also returns its decisions: a config with them as its
+/// `decisions` replays the same run, event for event.
+pub fn run_recorded(config: &RunConfig, sink: &mut dyn EventSink) -> (RunReport, Decisions) {
+    let mut decisions = None;
+    let report = run_with(config, sink, Harness::Full, Some(&mut decisions));
+    (
+        report,
+        decisions.expect("a recorded run returns its decisions"),
+    )
 }
 
 /// Runs one seed's workload alone, for benchmarks: the same tasks, operation mix, identifiers
@@ -63,37 +80,64 @@ pub fn run_seed(config: &RunConfig, sink: &mut dyn EventSink) -> RunReport {
 /// it has no events, no checks and no violations, so it is never evidence that a seed passes.
 pub fn run_floor(config: &RunConfig) -> RunReport {
     let mut sink = crate::trace::NullSink;
-    let report = run_with(config, &mut sink, Harness::Floor);
+    let report = run_with(config, &mut sink, Harness::Floor, None);
     assert_eq!(report.events, 0, "the floor records no event");
     assert_eq!(report.checks, 0, "the floor checks nothing");
     report
 }
 
-fn run_with(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> RunReport {
+/// Where a recorded run leaves its decisions (`None`: the run is not recorded).
+type Recording<'a> = Option<&'a mut Option<Decisions>>;
+
+fn run_with(
+    config: &RunConfig,
+    sink: &mut dyn EventSink,
+    harness: Harness,
+    recording: Recording,
+) -> RunReport {
     config
         .scenario
         .validate()
         .expect("a run gets a validated scenario");
     match config.scenario.store {
-        StoreKind::Sim => run_on::<SimStorage>(config, sink, harness),
-        StoreKind::Memory => run_on::<MemoryKV>(config, sink, harness),
+        StoreKind::Sim => run_on::<SimStorage>(config, sink, harness, recording),
+        StoreKind::Memory => run_on::<MemoryKV>(config, sink, harness, recording),
     }
 }
 
-fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> RunReport {
-    let (mut run, swarm) = Run::<B>::new(config.clone(), harness);
+fn run_on<B: Backend>(
+    config: &RunConfig,
+    sink: &mut dyn EventSink,
+    harness: Harness,
+    recording: Recording,
+) -> RunReport {
+    let record = recording.is_some();
+    let (mut run, swarm) = Run::<B>::new(config.clone(), harness, record);
     run.safety(sink);
     run.liveness(sink);
     run.check_state("final", Scope::Everything);
     run.flush(sink);
+    if let Some(slot) = recording {
+        *slot = Some(run.decisions(&swarm));
+    }
     run.report(swarm)
 }
 
 impl<B: Backend> Run<B> {
-    fn new(config: RunConfig, harness: Harness) -> (Run<B>, SwarmOptions) {
+    fn new(config: RunConfig, harness: Harness, record: bool) -> (Run<B>, SwarmOptions) {
+        assert!(
+            !(record && config.decisions.is_some()),
+            "a scripted run is not recorded again"
+        );
         let root = DeterministicRng::new(config.seed);
         let scenario = &config.scenario;
-        let (swarm, mut rules) = choose_swarm(scenario, root.fork("swarm"));
+        let (mut swarm, mut rules) = choose_swarm(scenario, root.fork("swarm"));
+        let script = config.decisions.as_ref();
+        let tasks = script.map_or(scenario.tasks, |d| d.tasks);
+        let agents = script.map_or(scenario.agents, |d| d.agents);
+        if let Some(decisions) = script {
+            swarm.ids = decisions.ids;
+        }
         let mut crashes_max = scenario.crash.crashes_max;
         if harness == Harness::Floor {
             rules.clear();
@@ -112,11 +156,11 @@ impl<B: Backend> Run<B> {
             kill_switch.clone(),
             config.bugs,
         );
-        let ids = IdPool::new(scenario.agents as usize, TOOLS, swarm.ids);
+        let ids = IdPool::new(agents as usize, TOOLS, swarm.ids);
         let world = World::new(
             clock.clone(),
             &root.fork("workload"),
-            scenario.tasks,
+            tasks,
             ids,
             scenario.operations,
             weights,
@@ -136,11 +180,26 @@ impl<B: Backend> Run<B> {
             steps_max: scenario.steps_max,
             time_ms_max: scenario.time_ms_max,
         };
-        let executor = Executor::new(root.fork("scheduler"), clock, kill_switch.clone(), limits);
+        let mut executor =
+            Executor::new(root.fork("scheduler"), clock, kill_switch.clone(), limits);
+        let mut fault_log = None;
+        if let Some(decisions) = script {
+            world.borrow_mut().script_actions(decisions.actions.clone());
+            executor.script_picks(decisions.picks.clone());
+            storage.decide_faults(steering::scripted(world.clone(), &decisions.faults));
+        } else if record {
+            world.borrow_mut().record_actions();
+            executor.record_picks();
+            let log = FaultLog::default();
+            storage.decide_faults(steering::recording(world.clone(), log.clone()));
+            fault_log = Some(log);
+        }
         let actor =
             ActorId::new(SERVER_ACTOR.0, SERVER_ACTOR.1).expect("the server actor id is valid");
         let run = Run {
             harness,
+            tasks,
+            fault_log,
             ledger,
             actor,
             world,
@@ -172,7 +231,7 @@ impl<B: Backend> Run<B> {
         let adapter = KvAdapter::new(self.storage.clone(), self.executor.clock().clone())
             .with_bugs(self.config.bugs);
         let store = Rc::new(adapter);
-        for id in 0..self.config.scenario.tasks {
+        for id in 0..self.tasks {
             let task = Task::new(id, self.world.clone(), store.clone());
             let current = self.world.borrow().current_task.clone();
             let inner: BoxedTask = if liveness {
@@ -308,6 +367,20 @@ impl<B: Backend> Run<B> {
             phase: Phase::Final,
         });
         self.flush(sink);
+    }
+
+    /// The decisions a recorded run took (its id classes and counts, as `swarm` chose them).
+    fn decisions(&mut self, swarm: &SwarmOptions) -> Decisions {
+        let log = self.fault_log.take().expect("the run was recorded");
+        let faults = std::mem::take(&mut *log.borrow_mut());
+        Decisions {
+            tasks: self.tasks,
+            agents: self.config.scenario.agents,
+            ids: swarm.ids,
+            actions: self.world.borrow_mut().take_recorded_actions(),
+            faults,
+            picks: self.executor.take_recorded_picks(),
+        }
     }
 
     fn report(self, swarm: SwarmOptions) -> RunReport {

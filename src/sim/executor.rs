@@ -198,10 +198,23 @@ impl Spawner {
     }
 }
 
+/// Where the scheduler's choices among two or more ready tasks come from besides the dice.
+#[derive(Debug)]
+enum Picks {
+    /// The dice alone.
+    Dice,
+    /// The dice, each choice recorded (its index in the ready queue).
+    Record(Vec<u32>),
+    /// Recorded choices, in order (taken modulo the ready tasks); once spent, the first ready
+    /// task. The dice are still thrown, so an unchanged script replays its run exactly.
+    Script { picks: Vec<u32>, next: usize },
+}
+
 /// A single-threaded, deterministic executor with simulated time.
 pub struct Executor {
     id: u32,
     rng: DeterministicRng,
+    picks: Picks,
     clock: SimClock,
     kill_switch: KillSwitch,
     limits: ExecutorLimits,
@@ -234,6 +247,7 @@ impl Executor {
         Executor {
             id,
             rng: scheduler_rng,
+            picks: Picks::Dice,
             clock,
             kill_switch,
             limits,
@@ -243,6 +257,26 @@ impl Executor {
             queue: Rc::new(RefCell::new(queue)),
             spawner: Spawner::default(),
         }
+    }
+
+    /// Records every choice among two or more ready tasks from now on (see
+    /// [`Executor::take_recorded_picks`]).
+    pub fn record_picks(&mut self) {
+        self.picks = Picks::Record(Vec::new());
+    }
+
+    /// The choices recorded since [`Executor::record_picks`] (empty when not recording).
+    pub fn take_recorded_picks(&mut self) -> Vec<u32> {
+        match &mut self.picks {
+            Picks::Record(picks) => std::mem::take(picks),
+            Picks::Dice | Picks::Script { .. } => Vec::new(),
+        }
+    }
+
+    /// Makes each choice among two or more ready tasks from `picks`, in order (modulo the
+    /// number of ready tasks); once they are spent, the first ready task is chosen.
+    pub fn script_picks(&mut self, picks: Vec<u32>) {
+        self.picks = Picks::Script { picks, next: 0 };
     }
 
     /// The clock this executor drives.
@@ -346,7 +380,19 @@ impl Executor {
         if queue.ready.is_empty() {
             return None;
         }
-        let index = self.rng.index(queue.ready.len());
+        let ready = queue.ready.len();
+        let mut index = self.rng.index(ready);
+        if ready > 1 {
+            match &mut self.picks {
+                Picks::Dice => {}
+                Picks::Record(picks) => picks.push(index as u32),
+                Picks::Script { picks, next } => {
+                    index = picks.get(*next).map_or(0, |&pick| pick as usize % ready);
+                    *next += 1;
+                }
+            }
+        }
+        assert!(index < ready, "a pick names a ready task");
         let task = queue.ready.swap_remove(index);
         queue.queued[task.0 as usize] = false;
         Some(task)

@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::run_record::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 use crate::bugs::{Bug, BugSet};
-use crate::workload::Scenario;
+use crate::workload::{Decisions, Scenario};
 
 /// The trace format version this harness writes and reads.
 pub const TRACE_FORMAT: u32 = 1;
@@ -61,6 +61,9 @@ pub struct TraceHeader {
     pub bugs: Vec<String>,
     /// What swarm testing chose for the seed (derived; checked again on replay).
     pub swarm: SwarmOptions,
+    /// The decisions that drove the run in place of the dice, if any (a shrunk run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Decisions>,
 }
 
 impl TraceHeader {
@@ -74,6 +77,7 @@ impl TraceHeader {
             scenario: config.scenario.clone(),
             bugs: config.bugs.iter().map(|b| b.name().to_string()).collect(),
             swarm: report.swarm.clone(),
+            decisions: config.decisions.clone(),
         }
     }
 
@@ -86,10 +90,16 @@ impl TraceHeader {
         self.scenario
             .validate()
             .map_err(|e| format!("embedded scenario '{}': {e}", self.scenario.name))?;
+        if let Some(decisions) = &self.decisions {
+            let scenario = &self.scenario;
+            let rules = scenario.fault_rules().len();
+            decisions.validate(scenario.tasks, scenario.agents, rules)?;
+        }
         Ok(RunConfig {
             seed: self.seed,
             scenario: self.scenario.clone(),
             bugs,
+            decisions: self.decisions.clone(),
         })
     }
 }

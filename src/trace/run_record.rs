@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::bugs::BugSet;
-use crate::workload::Scenario;
+use crate::workload::{Decisions, Scenario};
 pub use crate::workload::{OutcomeCounts, SwarmOptions, Violation};
 
 /// Everything that determines a run: the same config always gives the same run.
@@ -19,6 +19,9 @@ pub struct RunConfig {
     pub scenario: Scenario,
     /// Planted bugs (none for the correct system).
     pub bugs: BugSet,
+    /// Recorded decisions that drive the run in place of the dice (a shrunk run); `None`: the
+    /// dice decide everything.
+    pub decisions: Option<Decisions>,
 }
 
 /// The verdict of a run: `pass` when no invariant was violated.

@@ -4,6 +4,7 @@
 mod call;
 mod coverage;
 mod coverage_watch;
+mod decisions;
 mod ids;
 mod op_kind;
 pub mod records;
@@ -16,6 +17,7 @@ mod world;
 pub use call::{call_with_retries, Attempt, CALL_ATTEMPTS_MAX, CALL_BACKOFF_MS};
 pub use coverage::{every_mark, mark_names, summary_line, unfired, Coverage, Mark};
 pub use coverage_watch::CoverageWatch;
+pub use decisions::{Decisions, OpPoint, ScriptedFault};
 pub use ids::{IdClasses, IdPool};
 pub use op_kind::OpKind;
 pub use scenario::{

@@ -12,7 +12,7 @@ use crate::sim::{DeterministicRng, SimClock};
 use crate::trace::{Event, EventKind, Outcome};
 
 use super::coverage_watch::CoverageWatch;
-use super::{IdPool, OpKind, OutcomeCounts, Violation};
+use super::{IdPool, OpKind, OpPoint, OutcomeCounts, Violation};
 
 /// Most violations one run keeps with their evidence (and emits into the trace).
 pub const VIOLATIONS_KEPT_MAX: usize = 16;
@@ -32,6 +32,12 @@ pub struct World {
     /// Actions each task has left in the safety phase. Budgets are per task, so the kinds of
     /// action a task draws never depend on how fast other tasks (or faults) make it run.
     actions_left: Vec<u64>,
+    /// Each task's scripted actions still to take, when a script drives the run.
+    scripted_actions: Option<Vec<std::vec::IntoIter<OpKind>>>,
+    /// Each task's actions so far, when the run is recorded.
+    recorded_actions: Option<Vec<Vec<OpKind>>>,
+    /// Each task's actions drawn so far and storage operations issued since the latest.
+    cursors: Vec<(u32, u32)>,
     task_rngs: Vec<DeterministicRng>,
     weights: Vec<u64>,
     /// The identifiers of the run.
@@ -94,6 +100,9 @@ impl World {
             actions_left: (0..u64::from(tasks))
                 .map(|t| actions / u64::from(tasks) + u64::from(t < actions % u64::from(tasks)))
                 .collect(),
+            scripted_actions: None,
+            recorded_actions: None,
+            cursors: vec![(0, 0); tasks as usize],
             task_rngs: (0..tasks)
                 .map(|t| workload_rng.fork(&format!("task-{t}")))
                 .collect(),
@@ -140,18 +149,68 @@ impl World {
     }
 
     /// Spends one action of `task`'s budget and draws its kind from the task's stream; `None`
-    /// when the budget is spent.
+    /// when the budget is spent. Under a script, the next scripted action instead (the kind is
+    /// still drawn, so an unchanged script replays its run exactly); `None` when spent.
     pub fn next_action(&mut self, task: u32) -> Option<OpKind> {
-        let left = &mut self.actions_left[task as usize];
-        if *left == 0 {
-            return None;
-        }
-        *left -= 1;
-        let rng = &mut self.task_rngs[task as usize];
-        let index = rng
+        let slot = task as usize;
+        let scripted = match &mut self.scripted_actions {
+            Some(script) => Some(script[slot].next()?),
+            None => {
+                let left = &mut self.actions_left[slot];
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                None
+            }
+        };
+        let index = self.task_rngs[slot]
             .weighted_index(&self.weights)
             .expect("some op kind has weight");
-        Some(OpKind::ALL[index])
+        let action = scripted.unwrap_or(OpKind::ALL[index]);
+        if let Some(recorded) = &mut self.recorded_actions {
+            recorded[slot].push(action);
+        }
+        let cursor = &mut self.cursors[slot];
+        *cursor = (cursor.0 + 1, 0);
+        Some(action)
+    }
+
+    /// Takes each task's actions from `actions` (one list per task) instead of its budget.
+    pub fn script_actions(&mut self, actions: Vec<Vec<OpKind>>) {
+        assert_eq!(
+            actions.len(),
+            self.task_rngs.len(),
+            "one action list per task"
+        );
+        self.scripted_actions = Some(actions.into_iter().map(Vec::into_iter).collect());
+    }
+
+    /// Records each task's actions from now on (see [`World::take_recorded_actions`]).
+    pub fn record_actions(&mut self) {
+        self.recorded_actions = Some(vec![Vec::new(); self.task_rngs.len()]);
+    }
+
+    /// Each task's actions since [`World::record_actions`] (empty lists when not recording).
+    pub fn take_recorded_actions(&mut self) -> Vec<Vec<OpKind>> {
+        let tasks = self.task_rngs.len();
+        self.recorded_actions
+            .take()
+            .unwrap_or_else(|| vec![Vec::new(); tasks])
+    }
+
+    /// Where the storage operation the task being polled is about to issue stands (and counts
+    /// it); `None` outside any task.
+    pub fn next_op_point(&mut self) -> Option<OpPoint> {
+        let task = self.current_task.get()?;
+        let cursor = &mut self.cursors[task as usize];
+        let point = OpPoint {
+            task,
+            action: cursor.0,
+            step: cursor.1,
+        };
+        cursor.1 += 1;
+        Some(point)
     }
 
     /// Starts a storage call: model and event bookkeeping. Returns the op id.

@@ -1,0 +1,142 @@
+//! [`Decisions`]: a run's choices written down, so the same engine can be driven by them
+//! instead of the dice (shuttle's design): which actions each task takes, which fault fires
+//! where, how the scheduler picks. A recorded run replays exactly from its decisions; a
+//! shrinker edits them (drops tasks, actions, faults, picks; simplifies identifiers) and keeps
+//! what still fails.
+
+use serde::{Deserialize, Serialize};
+
+use super::{IdClasses, OpKind};
+
+/// Where a storage operation stands in the run, independent of the other tasks: the task, how
+/// many actions it had drawn (0 before its first), and how many storage operations it had
+/// issued since (its recovery after a crash counts on from the interrupted action).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OpPoint {
+    /// The task.
+    pub task: u32,
+    /// Actions the task had drawn.
+    pub action: u32,
+    /// Storage operations the task had issued since drawing its latest action, counting from 0.
+    pub step: u32,
+}
+
+/// One fault of a script: fault rule number `rule` (in the scenario's rule order) fires on the
+/// storage operation at `at`, where that rule allows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ScriptedFault {
+    /// Where it fires.
+    pub at: OpPoint,
+    /// Which rule fires.
+    pub rule: u32,
+}
+
+/// The choices that drive a run in place of the dice. Invariant: `actions.len() == tasks`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decisions {
+    /// Tasks spawned: the first `tasks` of the scenario's.
+    pub tasks: u32,
+    /// Agent ids in the pool: the first `agents` of the scenario's.
+    pub agents: u32,
+    /// The adversarial identifier classes in force.
+    pub ids: IdClasses,
+    /// Each task's actions in the safety phase, in order.
+    pub actions: Vec<Vec<OpKind>>,
+    /// The faults that fire, in the order they fired.
+    pub faults: Vec<ScriptedFault>,
+    /// The scheduler's choices among two or more ready tasks, in order.
+    pub picks: Vec<u32>,
+}
+
+impl Decisions {
+    /// Actions over all tasks.
+    pub fn action_count(&self) -> usize {
+        self.actions.iter().map(Vec::len).sum()
+    }
+
+    /// Checks the invariants against a scenario of `tasks` tasks, `agents` agents and `rules`
+    /// fault rules; the error names the offending field and value.
+    pub fn validate(&self, tasks: u32, agents: u32, rules: usize) -> Result<(), String> {
+        if self.tasks == 0 || self.tasks > tasks {
+            return Err(format!(
+                "decisions.tasks is {}, must be 1..={tasks}",
+                self.tasks
+            ));
+        }
+        if self.agents == 0 || self.agents > agents {
+            return Err(format!(
+                "decisions.agents is {}, must be 1..={agents}",
+                self.agents
+            ));
+        }
+        if self.actions.len() != self.tasks as usize {
+            return Err(format!(
+                "decisions.actions lists {} tasks, decisions.tasks is {}",
+                self.actions.len(),
+                self.tasks
+            ));
+        }
+        if let Some(fault) = self.faults.iter().find(|f| f.rule as usize >= rules) {
+            return Err(format!(
+                "decisions.faults names rule {}, the scenario has {rules}",
+                fault.rule
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decisions() -> Decisions {
+        Decisions {
+            tasks: 2,
+            agents: 3,
+            ids: IdClasses::default(),
+            actions: vec![vec![OpKind::CreateAgent], vec![]],
+            faults: vec![ScriptedFault {
+                at: OpPoint {
+                    task: 0,
+                    action: 1,
+                    step: 0,
+                },
+                rule: 1,
+            }],
+            picks: vec![1, 0],
+        }
+    }
+
+    #[test]
+    fn valid_decisions_round_trip_through_json() {
+        let d = decisions();
+        assert_eq!(d.validate(4, 3, 2), Ok(()));
+        assert_eq!(d.action_count(), 1);
+        let text = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Decisions>(&text).unwrap(), d);
+    }
+
+    #[test]
+    fn each_broken_invariant_is_named() {
+        let d = decisions();
+        assert!(d
+            .validate(1, 3, 2)
+            .unwrap_err()
+            .contains("decisions.tasks is 2"));
+        assert!(d
+            .validate(4, 2, 2)
+            .unwrap_err()
+            .contains("decisions.agents is 3"));
+        assert!(d.validate(4, 3, 1).unwrap_err().contains("rule 1"));
+        let short = Decisions {
+            actions: vec![vec![]],
+            ..d
+        };
+        assert!(short
+            .validate(4, 3, 2)
+            .unwrap_err()
+            .contains("lists 1 tasks"));
+    }
+}
