@@ -16,6 +16,8 @@ Examples:
   dst merge s1 s2 s3 --out merged                   join the shards into one sweep's output
   dst sweep --for 10m                               fresh seeds for ten minutes (nightly)
   dst replay t.jsonl                                re-run a trace and compare event by event
+  dst shrink --seed 7 --scenario crash-heavy --bug non-atomic-checkpoint
+                                                    the smallest run that still fails
   dst report t.jsonl -o t.html                      draw the trace as an HTML timeline
 
 Scenarios (built in; or a path to your own JSON file):
@@ -94,6 +96,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Re-execute a trace from its header and compare event by event.
     Replay(ReplayArgs),
+    /// Shrink a failing seed (or trace) to a small run that fails the same invariant.
+    #[command(long_about = SHRINK_ABOUT, after_help = SHRINK_AFTER_HELP)]
+    Shrink(ShrinkArgs),
     /// Draw a trace (or a sweep's output folder) as one self-contained HTML page.
     #[command(long_about = REPORT_ABOUT, after_help = REPORT_AFTER_HELP)]
     Report(ReportArgs),
@@ -194,6 +199,40 @@ pub struct SweepArgs {
     pub require_coverage: bool,
 }
 
+/// `dst shrink`.
+#[derive(Debug, Args)]
+pub struct ShrinkArgs {
+    /// A trace to shrink (its header names the seed, scenario, bugs and any decisions);
+    /// or give --seed instead.
+    #[arg(
+        value_name = "TRACE",
+        required_unless_present = "seed",
+        conflicts_with = "seed"
+    )]
+    pub trace: Option<PathBuf>,
+    /// The failing seed to shrink (with --scenario and --bug as in `dst run`).
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// The scenario and planted bugs (with --seed).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Keep this invariant failing (default: the run's first violation's).
+    #[arg(long, value_name = "NAME")]
+    pub invariant: Option<String>,
+    /// Where to write the minimal trace (default: results/shrunk/SCENARIO[+BUG..]-seed-N.jsonl).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Most runs to try.
+    #[arg(long, value_name = "N", default_value = "3000")]
+    pub max_attempts: String,
+    /// Most time to search: `90s`, `10m`; the best run found so far is kept.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub max_seconds: String,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `dst merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
@@ -214,6 +253,30 @@ pub struct ReplayArgs {
     /// The trace file.
     pub trace: PathBuf,
 }
+
+/// What `dst shrink --help` says first.
+const SHRINK_ABOUT: &str = "\
+Shrink a failing run to a small run that still fails the same invariant, and write it as a
+trace that `dst replay` reproduces exactly.
+
+The run's decisions are recorded (each task's actions, each fault with the operation it hit,
+the scheduler's choices, the identifiers) and delta-debugged: whole tasks, actions, faults and
+crashes are dropped, the schedule cut, adversarial identifier classes switched off and fewer
+agents used, keeping each change that still fails. Every attempt is a whole run driven by the
+candidate decisions through the same engine. Deterministic: the same input shrinks to the same
+output, unless --max-attempts or --max-seconds cuts the search short (then it says so).";
+
+/// What `dst shrink --help` adds after the flags.
+const SHRINK_AFTER_HELP: &str = "\
+Examples:
+  dst shrink --seed 7 --scenario crash-heavy --bug non-atomic-checkpoint
+  dst shrink results/traces/default-seed-3.jsonl -o min.jsonl --json
+  dst replay min.jsonl                  re-runs the minimal run: exit 1, the same violation
+
+Output: before and after sizes (operations, actions, faults, crashes, events), the minimal
+run's operations and faults, and the replay line. --json prints invariant, original_events,
+shrunk_events, original_ops, shrunk_ops, trace and repro (and more).
+Exit codes: 0 shrunk (the minimal trace is written), 2 bad input or a run that does not fail.";
 
 /// What `dst report --help` says first.
 const REPORT_ABOUT: &str = "\

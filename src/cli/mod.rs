@@ -8,12 +8,14 @@ mod logging;
 mod merge_cmd;
 mod progress;
 mod render_run;
+mod render_shrink;
 mod render_sweep;
 mod replay_cmd;
 mod report_cmd;
 pub mod repro;
 pub mod request;
 mod run_cmd;
+mod shrink_cmd;
 mod signals;
 mod sweep_cmd;
 mod sweep_dir;
@@ -36,6 +38,7 @@ pub fn execute(cli: &Cli) -> Exit {
             sweep_cmd::run(sweep).map(|exit| report_cmd::sweep_html(sweep, exit))
         }
         Request::Replay(replay) => replay_cmd::run(replay),
+        Request::Shrink(shrink) => shrink_cmd::run(shrink),
         Request::Report(report) => report_cmd::run(report),
         Request::Merge(merge) => merge_cmd::run(merge),
     });

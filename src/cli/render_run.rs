@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::run::{OutcomeCounts, RunReport, SwarmOptions, Verdict, Violation};
 use crate::trace::HarnessVersion;
 
+use super::repro::shrink_line;
 use super::request::Origin;
 use super::text::{escape_controls, path_text};
 
@@ -37,9 +38,11 @@ pub struct RunJson<'a> {
     swarm: &'a SwarmOptions,
     violations: &'a [Violation],
     violations_total: u64,
+    violations_by_invariant: &'a BTreeMap<String, u64>,
     coverage: BTreeMap<String, u64>,
     trace: Option<String>,
     repro: &'a str,
+    shrink: Option<String>,
     harness: String,
     warnings: &'a [String],
 }
@@ -71,9 +74,11 @@ pub fn run_json<'a>(
         swarm: &report.swarm,
         violations: &report.violations,
         violations_total: report.violations_total,
+        violations_by_invariant: &report.violated,
         coverage: crate::workload::every_mark(&report.coverage),
         trace: trace.map(|p| p.display().to_string()),
         repro,
+        shrink: (report.verdict == Verdict::Fail).then(|| shrink_line(report.seed, origin)),
         harness: HarnessVersion::current().to_string(),
         warnings,
     }
@@ -186,6 +191,7 @@ pub fn render_run(
     }
     if report.verdict == Verdict::Fail {
         writeln!(out, "repro: {repro}").unwrap();
+        writeln!(out, "shrink: {}", shrink_line(report.seed, origin)).unwrap();
     }
     out
 }

@@ -16,7 +16,7 @@ use crate::run::Violation;
 use super::render_run::COVERAGE_UNFIRED_SHOWN;
 use super::triage::{group, FailureGroup};
 
-use super::repro::repro_line;
+use super::repro::{repro_line, shrink_line};
 use super::request::Origin;
 use super::sweep_dir::SeedLines;
 use super::sweep_files::{FailureTrace, FAILURE_TRACES_MAX};
@@ -65,6 +65,7 @@ pub struct FailureJson {
     violations: Vec<Violation>,
     violations_total: u64,
     repro: String,
+    shrink: String,
     trace: Option<String>,
     trace_problem: Option<String>,
 }
@@ -243,6 +244,7 @@ impl SweepOutcome<'_> {
                     violations: f.violations.clone(),
                     violations_total: f.violations_total,
                     repro: repro_line(f.seed, context.origin),
+                    shrink: shrink_line(f.seed, context.origin),
                     trace: trace.and_then(|t| t.path.as_deref()).map(path_text),
                     trace_problem: trace.and_then(|t| t.problem.clone()),
                 }
@@ -251,7 +253,7 @@ impl SweepOutcome<'_> {
         let elapsed_s = stats.elapsed.as_secs_f64();
         let groups = group(failures.iter().filter_map(|f| {
             let first = f.violations.first()?;
-            Some((f.seed, first, f.repro.as_str()))
+            Some((f.seed, first, f.repro.as_str(), f.shrink.as_str()))
         }));
         SweepJson {
             total: stats.seeds,
@@ -361,6 +363,7 @@ impl SweepOutcome<'_> {
                 failure.seed, failure.invariants, failure.repro
             )
             .unwrap();
+            writeln!(w, "       shrink: {}", failure.shrink).unwrap();
             if let Some(trace) = &failure.trace {
                 writeln!(w, "       trace: {trace}").unwrap();
             }

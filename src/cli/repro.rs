@@ -33,10 +33,10 @@ pub fn shell_quote(text: &str) -> String {
     }
 }
 
-/// `dst run --seed N --scenario S [--bug B]...`: re-runs exactly the seed's configuration.
-pub fn repro_line(seed: u64, origin: &Origin) -> String {
+/// `dst VERB --seed N --scenario S [--bug B]...`.
+fn seed_command(verb: &str, seed: u64, origin: &Origin) -> String {
     let mut line = format!(
-        "dst run --seed {seed} --scenario {}",
+        "dst {verb} --seed {seed} --scenario {}",
         shell_quote(&origin.scenario_arg)
     );
     for bug in origin.bugs.iter() {
@@ -44,6 +44,16 @@ pub fn repro_line(seed: u64, origin: &Origin) -> String {
         line.push_str(bug.name());
     }
     line
+}
+
+/// `dst run --seed N --scenario S [--bug B]...`: re-runs exactly the seed's configuration.
+pub fn repro_line(seed: u64, origin: &Origin) -> String {
+    seed_command("run", seed, origin)
+}
+
+/// `dst shrink --seed N --scenario S [--bug B]...`: shrinks the seed's failing run.
+pub fn shrink_line(seed: u64, origin: &Origin) -> String {
+    seed_command("shrink", seed, origin)
 }
 
 /// Where a failing run writes its trace when no `--trace` was given:
@@ -58,6 +68,14 @@ pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
     PathBuf::from("results")
         .join("traces")
         .join(format!("{}-seed-{seed}.jsonl", path_component(&name)))
+}
+
+/// Where `dst shrink` writes the minimal trace when no `-o` was given:
+/// `results/shrunk/SCENARIO[+BUG..]-seed-N.jsonl`.
+pub fn default_shrunk_path(seed: u64, origin: &Origin) -> PathBuf {
+    let traces = default_trace_path(seed, origin);
+    let name = traces.file_name().expect("a trace path names a file");
+    PathBuf::from("results").join("shrunk").join(name)
 }
 
 #[cfg(test)]
@@ -80,6 +98,14 @@ mod tests {
             default_trace_path(7, &origin),
             PathBuf::from("results/traces/x+occ-disabled-seed-7.jsonl")
         );
+        assert_eq!(
+            default_shrunk_path(7, &origin),
+            PathBuf::from("results/shrunk/x+occ-disabled-seed-7.jsonl")
+        );
         assert_eq!(shell_quote("a\nb'c"), "$'a\\u000ab\\'c'");
+        assert_eq!(
+            shrink_line(7, &origin),
+            "dst shrink --seed 7 --scenario 'my scenarios/x.json' --bug occ-disabled"
+        );
     }
 }

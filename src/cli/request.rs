@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use crate::bugs::{Bug, BugSet};
 use crate::run::sweep::{parse_seed, Budget, SeedSet, Shard, SweepSpec, JOBS_MAX};
 use crate::run::RunConfig;
+use crate::trace::read_trace;
 use crate::workload::Scenario;
 
-use super::args::{Command, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs};
+use super::args::{Command, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, ShrinkArgs, SweepArgs};
 use super::duration::parse_duration;
+use super::repro::default_shrunk_path;
 use super::sweep_dir::Manifest;
 
 /// The variable `--shard-index-from-env` reads (0-based), as a Kubernetes Indexed Job sets it.
@@ -86,6 +88,25 @@ pub struct ReplayRequest {
     pub trace: PathBuf,
 }
 
+/// A validated `dst shrink`.
+#[derive(Clone, Debug)]
+pub struct ShrinkRequest {
+    /// The failing run to shrink (with any decisions its trace recorded).
+    pub config: RunConfig,
+    /// How it was named (for the default output path).
+    pub origin: Origin,
+    /// The invariant to keep failing, if named.
+    pub invariant: Option<String>,
+    /// Where the minimal trace goes.
+    pub output: PathBuf,
+    /// Most runs to try (at least 1).
+    pub max_attempts: u64,
+    /// Most seconds to search (at least 1).
+    pub max_seconds: u64,
+    /// JSON output.
+    pub json: bool,
+}
+
 /// A validated `dst report`.
 #[derive(Clone, Debug)]
 pub struct ReportRequest {
@@ -104,6 +125,8 @@ pub enum Request {
     Sweep(SweepRequest),
     /// `dst replay`.
     Replay(ReplayRequest),
+    /// `dst shrink`.
+    Shrink(ShrinkRequest),
     /// `dst merge`.
     Merge(MergeRequest),
     /// `dst report`.
@@ -337,6 +360,60 @@ fn merge_request(args: &MergeArgs) -> MergeRequest {
     }
 }
 
+/// Seconds in `text`: a plain number of seconds or a duration such as `10m`.
+fn seconds(text: &str) -> Result<u64, String> {
+    let seconds = match text.trim().parse::<u64>() {
+        Ok(seconds) => seconds,
+        Err(_) => parse_duration(text)?,
+    };
+    if seconds == 0 {
+        return Err(format!("--max-seconds '{text}' must be at least 1 second"));
+    }
+    Ok(seconds)
+}
+
+fn shrink_request(args: &ShrinkArgs) -> Result<ShrinkRequest, String> {
+    let (config, origin) = match (&args.trace, &args.seed) {
+        (Some(path), _) => {
+            let trace = read_trace(path).map_err(|e| e.to_string())?;
+            let config = trace.header.run_config()?;
+            let origin = Origin {
+                scenario_arg: config.scenario.name.clone(),
+                scenario_name: config.scenario.name.clone(),
+                bugs: config.bugs,
+            };
+            (config, origin)
+        }
+        (None, Some(seed)) => scenario_config(&args.scenario, parse_seed(seed)?)?,
+        (None, None) => return Err("dst shrink needs a TRACE or --seed N".to_string()),
+    };
+    let max_attempts = args
+        .max_attempts
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!(
+                "--max-attempts '{}' is not a whole number of runs, at least 1",
+                args.max_attempts
+            )
+        })?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_shrunk_path(config.seed, &origin));
+    Ok(ShrinkRequest {
+        config,
+        origin,
+        invariant: args.invariant.clone(),
+        output,
+        max_attempts,
+        max_seconds: seconds(&args.max_seconds)?,
+        json: args.json,
+    })
+}
+
 fn replay_request(args: &ReplayArgs) -> ReplayRequest {
     ReplayRequest {
         trace: args.trace.clone(),
@@ -350,6 +427,7 @@ impl Request {
             Command::Run(args) => Request::Run(run_request(args)?),
             Command::Sweep(args) => Request::Sweep(sweep_request(args)?),
             Command::Replay(args) => Request::Replay(replay_request(args)),
+            Command::Shrink(args) => Request::Shrink(shrink_request(args)?),
             Command::Merge(args) => Request::Merge(merge_request(args)),
             Command::Report(args) => Request::Report(ReportRequest {
                 input: args.input.clone(),

@@ -35,6 +35,8 @@ pub struct FailureGroup {
     pub first_seed: u64,
     /// The repro line of the first seed.
     pub repro: String,
+    /// The command that shrinks the first seed's run.
+    pub shrink: String,
 }
 
 /// The operation an evidence text names: the word after `op#N `, up to `(`.
@@ -70,14 +72,15 @@ pub fn signature(violation: &Violation) -> Signature {
     }
 }
 
-/// Groups failing seeds (seed, first violation, repro line) by signature: the largest group
-/// first, ties by first seed. Every seed lands in exactly one group.
-pub fn group<'a>(
-    failures: impl IntoIterator<Item = (u64, &'a Violation, &'a str)>,
-) -> Vec<FailureGroup> {
+/// A failing seed as triage sees it: the seed, its first violation, its repro and shrink lines.
+pub type FailingSeed<'a> = (u64, &'a Violation, &'a str, &'a str);
+
+/// Groups failing seeds by signature: the largest group first, ties by first seed. Every seed
+/// lands in exactly one group.
+pub fn group<'a>(failures: impl IntoIterator<Item = FailingSeed<'a>>) -> Vec<FailureGroup> {
     let mut groups: BTreeMap<Signature, FailureGroup> = BTreeMap::new();
     let mut seen = 0;
-    for (seed, violation, repro) in failures {
+    for (seed, violation, repro, shrink) in failures {
         seen += 1;
         let signature = signature(violation);
         let group = groups
@@ -87,11 +90,13 @@ pub fn group<'a>(
                 seeds: 0,
                 first_seed: seed,
                 repro: repro.to_string(),
+                shrink: shrink.to_string(),
             });
         group.seeds += 1;
         if seed < group.first_seed {
             group.first_seed = seed;
             group.repro = repro.to_string();
+            group.shrink = shrink.to_string();
         }
     }
     let mut groups: Vec<FailureGroup> = groups.into_values().collect();
@@ -142,15 +147,16 @@ mod tests {
         let a = violation("read_consistency", "op#1 load_agent('a') ok");
         let b = violation("no_orphans", "final: message of agent 'x'");
         let failures = vec![
-            (9, &a, "dst run --seed 9"),
-            (4, &b, "dst run --seed 4"),
-            (3, &a, "dst run --seed 3"),
+            (9, &a, "dst run --seed 9", "dst shrink --seed 9"),
+            (4, &b, "dst run --seed 4", "dst shrink --seed 4"),
+            (3, &a, "dst run --seed 3", "dst shrink --seed 3"),
         ];
         let groups = group(failures);
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].signature.invariant, "read_consistency");
         assert_eq!((groups[0].seeds, groups[0].first_seed), (2, 3));
         assert_eq!(groups[0].repro, "dst run --seed 3");
+        assert_eq!(groups[0].shrink, "dst shrink --seed 3");
         assert_eq!((groups[1].seeds, groups[1].first_seed), (1, 4));
     }
 }

@@ -37,6 +37,7 @@ pub fn judge(mut report: RunReport, scenario: &Scenario) -> RunReport {
                 ),
             });
             report.violations_total += 1;
+            report.violated.insert(EXPECTED_VIOLATION.to_string(), 1);
         }
     }
     report

@@ -6,6 +6,7 @@ mod expectation;
 mod fault_ledger;
 mod replay;
 mod seed;
+mod shrink;
 mod steering;
 pub mod sweep;
 mod tagged;
@@ -14,3 +15,4 @@ pub use crate::trace::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdic
 pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
 pub use replay::{replay, Divergence, ReplayReport};
 pub use seed::{run_floor, run_recorded, run_seed};
+pub use shrink::{headline_invariant, shrink, ShrinkOutcome, ShrinkProgress};

@@ -411,6 +411,7 @@ impl<B: Backend> Run<B> {
             swarm,
             violations: world.violations.clone(),
             violations_total: world.violations_total,
+            violated: world.violated.clone(),
             latency_ms: world
                 .latency_ms
                 .iter()

@@ -65,6 +65,8 @@ pub struct RunReport {
     pub violations: Vec<Violation>,
     /// Violations found in all, including those not kept.
     pub violations_total: u64,
+    /// Violations found by invariant, including those not kept.
+    pub violated: BTreeMap<String, u64>,
     /// Simulated latency of each storage call, by call name (ms).
     pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
     /// The coverage marks that fired, by name, with how often (marks that never fired are

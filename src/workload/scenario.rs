@@ -120,6 +120,10 @@ pub struct Scenario {
     pub time_ms_max: u64,
     /// Whether the seed also switches fault types and operation kinds on and off (swarm).
     pub swarm: bool,
+    /// Operation kinds swarm never switches off in this scenario: the ones its purpose needs
+    /// (each must weigh more than 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub swarm_keeps: Vec<OpKind>,
     /// The store the workload runs on (`sim` when absent).
     #[serde(default, skip_serializing_if = "StoreKind::is_sim")]
     pub store: StoreKind,
@@ -282,6 +286,12 @@ impl Scenario {
             return Err("field 'op_weights' gives every operation weight 0".to_string());
         }
         let weight = |kind: &OpKind| self.op_weights.get(kind).copied().unwrap_or(0);
+        if let Some(kind) = self.swarm_keeps.iter().find(|k| weight(k) == 0) {
+            return Err(format!(
+                "field 'swarm_keeps' names {}, which weighs 0 in 'op_weights'",
+                kind.name()
+            ));
+        }
         if self.swarm && SWARM_KEEPS.iter().all(|k| weight(k) == 0) {
             return Err(format!(
                 "field 'op_weights': with swarm on, one of {} must weigh more than 0 (swarm may switch every other operation off)",

@@ -59,7 +59,8 @@ pub fn choose_swarm(
     rules.retain(|r| !options.faults_off.contains(&r.fault));
     for (kind, weight) in options.op_weights.iter_mut() {
         let multiplier = rng.range_inclusive_u64(1, 3);
-        if !ALWAYS_ON.contains(kind) && *weight > 0 && rng.chance(0.2) {
+        let drawn_off = !ALWAYS_ON.contains(kind) && *weight > 0 && rng.chance(0.2);
+        if drawn_off && !scenario.swarm_keeps.contains(kind) {
             options.ops_off.push(*kind);
             *weight = 0;
         } else {

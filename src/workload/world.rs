@@ -50,6 +50,8 @@ pub struct World {
     pub violations: Vec<Violation>,
     /// Violations found so far, kept or not.
     pub violations_total: u64,
+    /// Violations found so far by invariant, kept or not.
+    pub violated: BTreeMap<String, u64>,
     /// Checks run so far, besides the model's judgement of each operation.
     pub checks: u64,
     /// The task being polled (set by the task wrapper).
@@ -112,6 +114,7 @@ impl World {
             latency_ms: BTreeMap::new(),
             violations: Vec::new(),
             violations_total: 0,
+            violated: BTreeMap::new(),
             checks: 0,
             current_task: Rc::new(Cell::new(None)),
             coverage: CoverageWatch::new(tasks),
@@ -356,6 +359,7 @@ impl World {
     /// Records one violation; past [`VIOLATIONS_KEPT_MAX`] only the count grows.
     pub fn violation(&mut self, invariant: &str, evidence: String) {
         self.violations_total += 1;
+        *self.violated.entry(invariant.to_string()).or_default() += 1;
         if self.violations.len() >= VIOLATIONS_KEPT_MAX {
             return;
         }
