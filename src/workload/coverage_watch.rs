@@ -25,7 +25,7 @@ pub struct CoverageWatch {
     recovering: Vec<bool>,
     /// Keys (as the trace prints them) a fault left damaged, with the mark a read of them proves.
     damaged: BTreeMap<String, Mark>,
-    /// Latest message timestamp stored per agent, ms.
+    /// Latest message timestamp stored per agent, ms (only while messages may be unordered).
     newest_message_ms: BTreeMap<String, u64>,
 }
 
@@ -155,10 +155,11 @@ impl CoverageWatch {
             Scope::Agent(id) | Scope::Tool(id) => id,
             Scope::AllAgents | Scope::AllTools => return,
         };
-        if ids.classes.prefixes && ids.is_prefix_of_another(id) {
+        let classes = ids.classes;
+        if classes.prefixes && ids.is_prefix_of_another(id) {
             self.coverage.hit(Mark::IdPrefixSucceeded);
         }
-        if IdPool::is_unusual(id) {
+        if classes.unusual_chars && IdPool::is_unusual(id) {
             self.coverage.hit(Mark::IdUnusualCharsSucceeded);
         }
         let session_at_limit = match call {
@@ -167,7 +168,8 @@ impl CoverageWatch {
             }
             _ => false,
         };
-        if session_at_limit || IdPool::is_at_length_limit(id, false) {
+        let at_limit = session_at_limit || IdPool::is_at_length_limit(id, false);
+        if classes.at_length_limit && at_limit {
             self.coverage.hit(Mark::IdAtLengthLimitSucceeded);
         }
         let message = match call {
@@ -175,7 +177,7 @@ impl CoverageWatch {
             Call::Checkpoint { message, .. } => message.as_ref(),
             _ => None,
         };
-        if let Some(message) = message {
+        if let Some(message) = message.filter(|_| classes.unordered_messages) {
             let newest = self.newest_message_ms.entry(id.to_string()).or_insert(0);
             if message.created_at_ms < *newest {
                 self.coverage.hit(Mark::UnorderedMessageAppended);
