@@ -57,7 +57,9 @@ impl ArgumentErrors {
         self.over(session.session_id.len(), SESSION_ID_BYTES_MAX);
         self.over(session.pending_tool_calls.len(), PENDING_TOOL_CALLS_MAX);
         for call in &session.pending_tool_calls {
-            self.over(json_len(&call.tool_input), TOOL_INPUT_BYTES_MAX);
+            if json_len_bound(&call.tool_input) > TOOL_INPUT_BYTES_MAX {
+                self.over(json_len(&call.tool_input), TOOL_INPUT_BYTES_MAX);
+            }
         }
     }
 
@@ -135,6 +137,28 @@ pub fn json_len(value: &Value) -> usize {
     }
 }
 
+/// Longest `value`'s JSON encoding can be, from its shape and its strings' byte lengths alone
+/// (every byte escaped as `\u00XX`, every number at its longest): a bound that costs nothing
+/// per byte, so only values near a limit are measured exactly.
+fn json_len_bound(value: &Value) -> usize {
+    /// Longest JSON number serde_json writes (an f64 in scientific notation, signed).
+    const NUMBER_CHARS_MAX: usize = 32;
+    let string = |text: &str| 2 + 6 * text.len();
+    match value {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => NUMBER_CHARS_MAX,
+        Value::String(text) => string(text),
+        Value::Array(items) => 2 + items.len() + items.iter().map(json_len_bound).sum::<usize>(),
+        Value::Object(fields) => {
+            let pairs: usize = fields
+                .iter()
+                .map(|(k, v)| string(k) + 1 + json_len_bound(v))
+                .sum();
+            2 + fields.len() + pairs
+        }
+    }
+}
+
 /// Length of `text` as a JSON string: quotes, and escapes for `"`, `\` and control characters.
 /// Counts the bytes that need escaping in one branch-free pass (tool inputs reach a megabyte),
 /// then sizes only those.
@@ -172,8 +196,12 @@ mod tests {
             json!({}),
         ];
         for value in samples {
-            assert_eq!(json_len(&value), serde_json::to_vec(&value).unwrap().len());
+            let encoded = serde_json::to_vec(&value).unwrap().len();
+            assert_eq!(json_len(&value), encoded);
+            assert!(json_len_bound(&value) >= encoded, "{value}");
         }
+        let worst = json!({"\u{1}": ["\u{0}\u{1f}", -1.7976931348623157e308, null, false]});
+        assert!(json_len_bound(&worst) >= serde_json::to_vec(&worst).unwrap().len());
     }
 
     #[test]
