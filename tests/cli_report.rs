@@ -321,7 +321,13 @@ fn a_sweep_draws_its_failures_histograms_and_coverage_when_recorded() {
     assert!(html.contains("Failing seeds per invariant"));
     assert!(html.contains("class=\"chart histogram\""));
     assert!(html.contains("Simulated latency per operation"));
-    assert!(!html.contains("Coverage marks"));
+    let marks = dst::workload::mark_names().len();
+    assert!(html.contains("Coverage marks"));
+    assert!(
+        html.contains(&format!("<p>{marks} marks, ")),
+        "every mark is drawn"
+    );
+    assert!(html.contains("fault.crash_during_transaction.commit"));
     summary["coverage"] = serde_json::json!({"crash_mid_checkpoint": 3, "<never>": 0});
     std::fs::write(&summary_path, summary.to_string()).unwrap();
     let html = report(&scratch, &["sw", "-o", "with-coverage.html"]);
