@@ -131,6 +131,10 @@ pub struct RunArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The store: `sim` (the scenario's own) or `redb` (a real database file in a temporary
+    /// directory, with only the faults that can be injected above it).
+    #[arg(long, value_name = "sim|redb", default_value = "sim")]
+    pub backend: String,
 }
 
 /// `dst sweep`.

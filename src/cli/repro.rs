@@ -43,17 +43,23 @@ pub fn repro_line(seed: u64, origin: &Origin) -> String {
         line.push_str(" --bug ");
         line.push_str(bug.name());
     }
+    if origin.on_redb {
+        line.push_str(" --backend redb");
+    }
     line
 }
 
 /// Where a failing run writes its trace when no `--trace` was given:
-/// `results/traces/SCENARIO[+BUG..]-seed-N.jsonl`.
+/// `results/traces/SCENARIO[+BUG..][-on-redb]-seed-N.jsonl`.
 /// The scenario's name is made a safe path component first: no name steers a path.
 pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
     let mut name = origin.scenario_name.clone();
     for bug in origin.bugs.iter() {
         name.push('+');
         name.push_str(bug.name());
+    }
+    if origin.on_redb {
+        name.push_str("-on-redb");
     }
     PathBuf::from("results")
         .join("traces")
@@ -71,6 +77,7 @@ mod tests {
             scenario_arg: "my scenarios/x.json".to_string(),
             scenario_name: "x".to_string(),
             bugs: BugSet::of(&[Bug::OccDisabled]),
+            on_redb: false,
         };
         assert_eq!(
             repro_line(7, &origin),

@@ -28,6 +28,8 @@ pub struct Origin {
     pub scenario_name: String,
     /// The planted bugs.
     pub bugs: BugSet,
+    /// Whether the workload runs on redb (`--backend redb`) instead of the scenario's store.
+    pub on_redb: bool,
 }
 
 /// A validated `dst run`.
@@ -43,6 +45,8 @@ pub struct RunRequest {
     pub html: Option<PathBuf>,
     /// JSON output.
     pub json: bool,
+    /// What the user should know before the run (faults left out on redb), one line each.
+    pub notes: Vec<String>,
 }
 
 /// A validated `dst sweep`.
@@ -118,6 +122,7 @@ fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin)
         scenario_arg: args.scenario.clone(),
         scenario_name: scenario.name.clone(),
         bugs,
+        on_redb: false,
     };
     Ok((
         RunConfig {
@@ -131,14 +136,53 @@ fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin)
 
 fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
     let seed = parse_seed(&args.seed)?;
-    let (config, origin) = scenario_config(&args.scenario, seed)?;
+    let (mut config, mut origin) = scenario_config(&args.scenario, seed)?;
+    let mut notes = Vec::new();
+    match args.backend.as_str() {
+        "sim" => {}
+        "redb" => {
+            notes = redb_config(&mut config)?;
+            origin.on_redb = true;
+        }
+        other => return Err(format!("backend '{other}' must be 'sim' or 'redb'")),
+    }
     Ok(RunRequest {
         config,
         origin,
         trace: args.trace.clone(),
         html: args.html.clone(),
         json: args.json,
+        notes,
     })
+}
+
+/// Moves `config` onto redb: the scenario's workload with the faults that can be injected above
+/// a real database. Refuses bugs planted in `SimStorage` itself; returns what was left out.
+pub fn redb_config(config: &mut RunConfig) -> Result<Vec<String>, String> {
+    let planted = crate::run::storage_bugs(config.bugs);
+    if !planted.is_empty() {
+        return Err(format!(
+            "bug '{}' lives in SimStorage and cannot be planted in redb",
+            planted.join("', '")
+        ));
+    }
+    let (scenario, dropped) = config.scenario.on_redb();
+    let mut notes = Vec::new();
+    if !dropped.is_empty() {
+        let names: Vec<&str> = dropped.iter().map(|f| f.name()).collect();
+        notes.push(format!(
+            "redb: left out {} (injected below a database, not above it)",
+            names.join(", ")
+        ));
+    }
+    if config.scenario.expect != scenario.expect {
+        notes.push(format!(
+            "redb: scenario '{}' expects a violation from faults outside the envelope; without them it expects every invariant to hold",
+            scenario.name
+        ));
+    }
+    config.scenario = scenario;
+    Ok(notes)
 }
 
 fn cores() -> usize {

@@ -4,6 +4,7 @@
 mod backend;
 mod expectation;
 mod fault_ledger;
+mod redb_backend;
 mod replay;
 mod seed;
 pub mod sweep;
@@ -11,5 +12,6 @@ mod tagged;
 
 pub use crate::trace::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
 pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
+pub use redb_backend::storage_bugs;
 pub use replay::{replay, Divergence, ReplayReport};
 pub use seed::{run_floor, run_seed};

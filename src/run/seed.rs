@@ -11,8 +11,9 @@ use std::rc::Rc;
 
 use crate::agent::keys::SERVER_ACTOR;
 use crate::agent::KvAdapter;
+use crate::bugs::BugSet;
 use crate::check::durable::{check_durable, DurableMirror, Scope};
-use crate::kv::{ActorId, KvEvent, MemoryKV, SimStorage};
+use crate::kv::{ActorId, FaultConfig, KvEvent, MemoryKV, RedbStorage, SimStorage};
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
@@ -77,20 +78,55 @@ fn run_with(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> R
     match config.scenario.store {
         StoreKind::Sim => run_on::<SimStorage>(config, sink, harness),
         StoreKind::Memory => run_on::<MemoryKV>(config, sink, harness),
+        StoreKind::Redb => run_on::<RedbStorage>(config, sink, harness),
     }
 }
 
 fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> RunReport {
-    let (mut run, swarm) = Run::<B>::new(config.clone(), harness);
-    run.safety(sink);
-    run.liveness(sink);
-    run.check_state("final", Scope::Everything);
-    run.flush(sink);
-    run.report(swarm)
+    let (run, swarm) = Run::<B>::new(config.clone(), harness, B::create);
+    run.run_all(sink, swarm).0
+}
+
+/// Makes a run's store from what [`Backend::create`] gets: the seed's stream, the clock, the
+/// fault rules, the crash budget, the kill switch and the planted bugs.
+pub(crate) type MakeStore<B> =
+    dyn FnOnce(&DeterministicRng, SimClock, Vec<FaultConfig>, u64, KillSwitch, BugSet) -> B;
+
+/// Runs one seed, fully judged, on the store `make` builds instead of `B::create`'s; `setup`
+/// sees the store, the world and the kill switch before any task runs (to watch the run, or to
+/// stop it). Returns the report (not judged by the scenario's expectation) and the store, as
+/// the run left it.
+pub(crate) fn run_custom<B: Backend>(
+    config: &RunConfig,
+    sink: &mut dyn EventSink,
+    make: Box<MakeStore<B>>,
+    setup: impl FnOnce(&B, &mut World, &KillSwitch),
+) -> (RunReport, B) {
+    config
+        .scenario
+        .validate()
+        .expect("a run gets a validated scenario");
+    let (run, swarm) = Run::<B>::new(config.clone(), Harness::Full, make);
+    setup(&run.storage, &mut run.world.borrow_mut(), &run.kill_switch);
+    run.run_all(sink, swarm)
 }
 
 impl<B: Backend> Run<B> {
-    fn new(config: RunConfig, harness: Harness) -> (Run<B>, SwarmOptions) {
+    /// The safety phase, the liveness phase and the final check; the report and the store.
+    fn run_all(mut self, sink: &mut dyn EventSink, swarm: SwarmOptions) -> (RunReport, B) {
+        self.safety(sink);
+        self.liveness(sink);
+        self.check_state("final", Scope::Everything);
+        self.flush(sink);
+        let storage = self.storage.clone();
+        (self.report(swarm), storage)
+    }
+
+    fn new(
+        config: RunConfig,
+        harness: Harness,
+        make: impl FnOnce(&DeterministicRng, SimClock, Vec<FaultConfig>, u64, KillSwitch, BugSet) -> B,
+    ) -> (Run<B>, SwarmOptions) {
         let root = DeterministicRng::new(config.seed);
         let scenario = &config.scenario;
         let (swarm, mut rules) = choose_swarm(scenario, root.fork("swarm"));
@@ -104,7 +140,7 @@ impl<B: Backend> Run<B> {
         let kill_switch = KillSwitch::new();
         let ledger = Rc::new(RefCell::new(FaultLedger::new(rules.clone(), crashes_max)));
         let observer_ledger = ledger.clone();
-        let storage = B::create(
+        let storage = make(
             &root,
             clock.clone(),
             rules,
