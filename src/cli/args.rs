@@ -100,6 +100,34 @@ pub enum Command {
     /// Merge the output folders of sweep shards into one sweep's output.
     #[command(after_help = MERGE_AFTER_HELP)]
     Merge(MergeArgs),
+    /// Run each seed's workload, faults off, on SimStorage and on redb, and compare them.
+    #[command(after_help = DIFF_AFTER_HELP)]
+    DiffBackends(DiffArgs),
+}
+
+/// What `dst diff-backends --help` adds after the flags.
+const DIFF_AFTER_HELP: &str = "\
+Each seed runs twice on the same executor and schedule, faults off: on SimStorage and on redb
+(a database file in a temporary directory). Every operation's result and answer, every event
+and the final durable state are compared; the first difference is printed with both answers
+and the line that reproduces it (exit 1). A run that fails its own checks fails too.
+
+Examples:
+  dst diff-backends --seed 7 --scenario contention
+  dst diff-backends --seeds 1..201 --scenario no-faults";
+
+/// `dst diff-backends`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// One seed (a u64).
+    #[arg(long, required_unless_present = "seeds", conflicts_with = "seeds")]
+    pub seed: Option<String>,
+    /// Seeds: `A..B` (half-open), `A..=B` or `A,B,C`.
+    #[arg(long)]
+    pub seeds: Option<String>,
+    /// A built-in scenario name or a path to a scenario JSON file (its faults are turned off).
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
 }
 
 /// What every run needs besides the seed.

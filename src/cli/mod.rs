@@ -2,6 +2,7 @@
 //! module per command, and the rendering of human and JSON output. The core never sees CLI types.
 
 pub mod args;
+mod diff_backends_cmd;
 mod duration;
 pub mod exit;
 mod logging;
@@ -38,6 +39,7 @@ pub fn execute(cli: &Cli) -> Exit {
         Request::Replay(replay) => replay_cmd::run(replay),
         Request::Report(report) => report_cmd::run(report),
         Request::Merge(merge) => merge_cmd::run(merge),
+        Request::DiffBackends(diff) => diff_backends_cmd::run(diff),
     });
     outcome.unwrap_or_else(|message| {
         eprintln!("error: {message}");

@@ -8,7 +8,7 @@ use crate::run::sweep::{parse_seed, Budget, SeedSet, Shard, SweepSpec, JOBS_MAX}
 use crate::run::RunConfig;
 use crate::workload::Scenario;
 
-use super::args::{Command, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs};
+use super::args::{Command, DiffArgs, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs};
 use super::duration::parse_duration;
 use super::sweep_dir::Manifest;
 
@@ -70,6 +70,17 @@ pub struct SweepRequest {
     pub json: bool,
 }
 
+/// A validated `dst diff-backends`.
+#[derive(Clone, Debug)]
+pub struct DiffRequest {
+    /// The seeds to compare (a range or a list).
+    pub seeds: SeedSet,
+    /// The run of every seed (its seed replaced), faults and all: the comparison turns them off.
+    pub config: RunConfig,
+    /// The `--scenario` value as given, for repro lines.
+    pub scenario_arg: String,
+}
+
 /// A validated `dst merge`.
 #[derive(Clone, Debug)]
 pub struct MergeRequest {
@@ -110,6 +121,8 @@ pub enum Request {
     Merge(MergeRequest),
     /// `dst report`.
     Report(ReportRequest),
+    /// `dst diff-backends`.
+    DiffBackends(DiffRequest),
 }
 
 fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin), String> {
@@ -132,6 +145,24 @@ fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin)
         },
         origin,
     ))
+}
+
+fn diff_request(args: &DiffArgs) -> Result<DiffRequest, String> {
+    let seeds = match (&args.seed, &args.seeds) {
+        (Some(seed), _) => SeedSet::List(vec![parse_seed(seed)?]),
+        (None, Some(seeds)) => seeds.parse::<SeedSet>()?,
+        (None, None) => return Err("give --seed N or --seeds A..B".to_string()),
+    };
+    let scenario_args = ScenarioArgs {
+        scenario: args.scenario.clone(),
+        bugs: Vec::new(),
+    };
+    let (config, _) = scenario_config(&scenario_args, seeds.seed_at(0))?;
+    Ok(DiffRequest {
+        seeds,
+        config,
+        scenario_arg: args.scenario.clone(),
+    })
 }
 
 fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
@@ -395,6 +426,7 @@ impl Request {
                 input: args.input.clone(),
                 output: args.output.clone(),
             }),
+            Command::DiffBackends(args) => Request::DiffBackends(diff_request(args)?),
         })
     }
 }

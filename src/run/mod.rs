@@ -2,6 +2,7 @@
 //! phase, final checks).
 
 mod backend;
+mod diff;
 mod expectation;
 mod fault_ledger;
 mod redb_backend;
@@ -11,6 +12,7 @@ pub mod sweep;
 mod tagged;
 
 pub use crate::trace::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
+pub use diff::{diff_backends, faults_off, BackendDiff, Difference};
 pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
 pub use redb_backend::storage_bugs;
 pub use replay::{replay, Divergence, ReplayReport};
