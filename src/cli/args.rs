@@ -103,6 +103,56 @@ pub enum Command {
     /// Run each seed's workload, faults off, on SimStorage and on redb, and compare them.
     #[command(after_help = DIFF_AFTER_HELP)]
     DiffBackends(DiffArgs),
+    /// Kill a child process writing a seed's workload to redb with SIGKILL, and judge the file.
+    #[command(after_help = CRASH_AFTER_HELP)]
+    CrashTest(CrashTestArgs),
+    /// The child of `dst crash-test` (internal): runs the seed on the redb file at --db,
+    /// writing every event to stdout as a JSON line as it happens.
+    #[command(hide = true)]
+    CrashChild(CrashChildArgs),
+}
+
+/// What `dst crash-test --help` adds after the flags.
+const CRASH_AFTER_HELP: &str = "\
+For each kill point (drawn from the seed, among the events of the safety phase), a child dst
+runs the seed's workload (faults off) on a redb file, fsyncing every commit and writing every
+event to its stdout as it happens. The parent kills it with SIGKILL once it has read that many
+events, keeps every line the child wrote (its acknowledgement log), reopens the file, and
+re-runs the seed up to the child's last line (checking that it emits the same events), then
+restarts onto the child's file: checkpoint atomicity, no orphans, no phantoms and acknowledged
+durability are checked, every agent's latest session is recovered, and the rest of the run
+goes on. A kill only ends the process: the page cache survives it, so a power cut's losses
+are out of its reach.
+
+Example:
+  dst crash-test --seed 1 --kills 10";
+
+/// `dst crash-test`.
+#[derive(Debug, Args)]
+pub struct CrashTestArgs {
+    /// The seed (a u64).
+    #[arg(long)]
+    pub seed: String,
+    /// How many times a child is started and killed (1 to 1000).
+    #[arg(long, default_value = "10")]
+    pub kills: String,
+    /// A built-in scenario name or a path to a scenario JSON file (its faults are turned off).
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
+}
+
+/// `dst crash-child` (hidden).
+#[derive(Debug, Args)]
+pub struct CrashChildArgs {
+    /// The seed (a u64).
+    #[arg(long)]
+    pub seed: String,
+    /// The scenario.
+    #[arg(long)]
+    pub scenario: String,
+    /// The redb file to write.
+    #[arg(long)]
+    pub db: PathBuf,
 }
 
 /// What `dst diff-backends --help` adds after the flags.

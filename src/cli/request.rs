@@ -8,7 +8,9 @@ use crate::run::sweep::{parse_seed, Budget, SeedSet, Shard, SweepSpec, JOBS_MAX}
 use crate::run::RunConfig;
 use crate::workload::Scenario;
 
-use super::args::{Command, DiffArgs, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs};
+use super::args::{
+    Command, CrashTestArgs, DiffArgs, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, SweepArgs,
+};
 use super::duration::parse_duration;
 use super::sweep_dir::Manifest;
 
@@ -81,6 +83,29 @@ pub struct DiffRequest {
     pub scenario_arg: String,
 }
 
+/// Most kill points one crash test runs.
+pub const KILLS_MAX: u32 = 1000;
+
+/// A validated `dst crash-test`.
+#[derive(Clone, Debug)]
+pub struct CrashTestRequest {
+    /// The seed's run (its faults are turned off).
+    pub config: RunConfig,
+    /// How many kill points.
+    pub kills: u32,
+    /// The `--scenario` value as given, for the child and repro lines.
+    pub scenario_arg: String,
+}
+
+/// A validated `dst crash-child`.
+#[derive(Clone, Debug)]
+pub struct CrashChildRequest {
+    /// The seed's run (its faults are turned off).
+    pub config: RunConfig,
+    /// The redb file to write.
+    pub db: PathBuf,
+}
+
 /// A validated `dst merge`.
 #[derive(Clone, Debug)]
 pub struct MergeRequest {
@@ -123,6 +148,10 @@ pub enum Request {
     Report(ReportRequest),
     /// `dst diff-backends`.
     DiffBackends(DiffRequest),
+    /// `dst crash-test`.
+    CrashTest(CrashTestRequest),
+    /// `dst crash-child`.
+    CrashChild(CrashChildRequest),
 }
 
 fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin), String> {
@@ -153,14 +182,37 @@ fn diff_request(args: &DiffArgs) -> Result<DiffRequest, String> {
         (None, Some(seeds)) => seeds.parse::<SeedSet>()?,
         (None, None) => return Err("give --seed N or --seeds A..B".to_string()),
     };
-    let scenario_args = ScenarioArgs {
-        scenario: args.scenario.clone(),
-        bugs: Vec::new(),
-    };
-    let (config, _) = scenario_config(&scenario_args, seeds.seed_at(0))?;
+    let config = plain_config(&seeds.seed_at(0).to_string(), &args.scenario)?;
     Ok(DiffRequest {
         seeds,
         config,
+        scenario_arg: args.scenario.clone(),
+    })
+}
+
+fn plain_config(seed: &str, scenario: &str) -> Result<RunConfig, String> {
+    let seed = parse_seed(seed)?;
+    let scenario_args = ScenarioArgs {
+        scenario: scenario.to_string(),
+        bugs: Vec::new(),
+    };
+    Ok(scenario_config(&scenario_args, seed)?.0)
+}
+
+fn crash_test_request(args: &CrashTestArgs) -> Result<CrashTestRequest, String> {
+    let config = plain_config(&args.seed, &args.scenario)?;
+    let kills = match args.kills.trim().parse::<u32>() {
+        Ok(n) if (1..=KILLS_MAX).contains(&n) => n,
+        _ => {
+            return Err(format!(
+                "kills '{}' must be an integer within 1..={KILLS_MAX}",
+                args.kills
+            ))
+        }
+    };
+    Ok(CrashTestRequest {
+        config,
+        kills,
         scenario_arg: args.scenario.clone(),
     })
 }
@@ -427,6 +479,11 @@ impl Request {
                 output: args.output.clone(),
             }),
             Command::DiffBackends(args) => Request::DiffBackends(diff_request(args)?),
+            Command::CrashTest(args) => Request::CrashTest(crash_test_request(args)?),
+            Command::CrashChild(args) => Request::CrashChild(CrashChildRequest {
+                config: plain_config(&args.seed, &args.scenario)?,
+                db: args.db.clone(),
+            }),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! phase, final checks).
 
 mod backend;
+mod crash;
 mod diff;
 mod expectation;
 mod fault_ledger;
@@ -12,6 +13,7 @@ pub mod sweep;
 mod tagged;
 
 pub use crate::trace::{OutcomeCounts, RunConfig, RunReport, SwarmOptions, Verdict, Violation};
+pub use crash::{kill_points, reaches_liveness, run_child, run_cut, safety_events, CutReport};
 pub use diff::{diff_backends, faults_off, BackendDiff, Difference};
 pub use expectation::{judge, run_judged, EXPECTED_VIOLATION};
 pub use redb_backend::storage_bugs;
