@@ -51,7 +51,7 @@ pub struct BackendDiff {
 #[derive(Default)]
 struct Recording {
     events: Vec<Event>,
-    answers: BTreeMap<u64, String>,
+    answers: BTreeMap<u64, Answer>,
 }
 
 struct Recorder(Rc<RefCell<Recording>>);
@@ -63,10 +63,7 @@ impl Probe for Recorder {
 
     fn answer(&mut self, op_id: u64, result: &Result<Answer, StorageError>) {
         if let Ok(answer) = result {
-            self.0
-                .borrow_mut()
-                .answers
-                .insert(op_id, format!("{answer:?}"));
+            self.0.borrow_mut().answers.insert(op_id, answer.clone());
         }
     }
 }
@@ -177,7 +174,9 @@ fn first_difference(sim: &Recording, redb: &Recording) -> Option<Difference> {
         {
             let (x, y) = (sim.answers.get(op_id), redb.answers.get(op_id));
             if x != y {
-                let answer = |x: Option<&String>| x.map_or("(no answer)".to_string(), |s| shown(s));
+                let answer = |x: Option<&Answer>| {
+                    x.map_or("(no answer)".to_string(), |a| shown(&format!("{a:?}")))
+                };
                 return Some(Difference {
                     at: at("the answer"),
                     sim: answer(x),
@@ -243,17 +242,17 @@ mod tests {
         };
         let mut sim = Recording::default();
         sim.events = vec![start.clone(), result("")];
-        sim.answers.insert(7, "Agent(None)".to_string());
+        sim.answers.insert(7, Answer::Agent(None));
         let mut redb = Recording::default();
         redb.events = vec![start.clone(), result("")];
-        redb.answers.insert(7, "Agent(None)".to_string());
+        redb.answers.insert(7, Answer::Agent(None));
         assert_eq!(first_difference(&sim, &redb), None);
-        redb.answers.insert(7, "Agent(Some(..))".to_string());
+        redb.answers.insert(7, Answer::Count(1));
         let found = first_difference(&sim, &redb).unwrap();
         assert_eq!(found.at, "the answer of op#7 load_agent agent-1 (task 1)");
         assert_eq!(
             (found.sim.as_str(), found.redb.as_str()),
-            ("Agent(None)", "Agent(Some(..))")
+            ("Agent(None)", "Count(1)")
         );
         redb.events[1] = result("boom");
         let found = first_difference(&sim, &redb).unwrap();
