@@ -100,6 +100,15 @@ pub(crate) fn fail(what: &str, error: impl std::fmt::Display) -> ! {
     panic!("redb: {what}: {error}")
 }
 
+/// One entry of a range read, as redb hands it out: the full key and (version, value).
+type EntryGuards<'a> = (
+    redb::AccessGuard<'a, &'static [u8]>,
+    redb::AccessGuard<'a, (u64, &'static [u8])>,
+);
+
+/// Committed entries by relative key.
+type Shelf = BTreeMap<Key, Value>;
+
 /// The entries of `actor` in `scan`'s range, in its order, at most its limit, with versions.
 /// `table` is any readable `ENTRIES` table (of a read or a write transaction).
 pub(crate) fn read_range(
@@ -114,9 +123,8 @@ pub(crate) fn read_range(
         .range::<&[u8]>((Bound::Included(&from[..]), Bound::Excluded(&end[..])))
         .unwrap_or_else(|e| fail("range", e));
     let skip = actor.len() + 1;
-    let decode = |item: Result<_, redb::StorageError>| {
-        let (key, value): (redb::AccessGuard<&[u8]>, redb::AccessGuard<(u64, &[u8])>) =
-            item.unwrap_or_else(|e| fail("range item", e));
+    let decode = |item: Result<EntryGuards<'_>, redb::StorageError>| {
+        let (key, value) = item.unwrap_or_else(|e| fail("range item", e));
         let (version, bytes) = value.value();
         (Key::from(&key.value()[skip..]), version, Value::from(bytes))
     };
@@ -173,7 +181,7 @@ struct Inner {
     clock: SimClock,
     kill_switch: KillSwitch,
     /// The durable entries last reported by `take_durable_changes`, by actor.
-    reported: RefCell<BTreeMap<Rc<[u8]>, BTreeMap<Key, Value>>>,
+    reported: RefCell<BTreeMap<Rc<[u8]>, Shelf>>,
     /// A database file the next restart opens instead of this handle's own.
     adopt: RefCell<Option<PathBuf>>,
 }
@@ -351,7 +359,7 @@ impl RedbStorage {
     /// The committed entries of `actor` that differ from what the last call reported,
     /// ascending, each with its value now (`None`: deleted).
     pub fn take_changes(&self, actor: &ActorId) -> Vec<(Key, Option<Value>)> {
-        let now: BTreeMap<Key, Value> = self.entries(actor).into_iter().collect();
+        let now: Shelf = self.entries(actor).into_iter().collect();
         let mut reported = self.inner.reported.borrow_mut();
         let before = reported.entry(Rc::clone(actor.key_bytes())).or_default();
         let mut changes: BTreeMap<Key, Option<Value>> = BTreeMap::new();

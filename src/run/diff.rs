@@ -240,11 +240,15 @@ mod tests {
                 },
             )
         };
-        let mut sim = Recording::default();
-        sim.events = vec![start.clone(), result("")];
+        let mut sim = Recording {
+            events: vec![start.clone(), result("")],
+            ..Recording::default()
+        };
         sim.answers.insert(7, Answer::Agent(None));
-        let mut redb = Recording::default();
-        redb.events = vec![start.clone(), result("")];
+        let mut redb = Recording {
+            events: vec![start.clone(), result("")],
+            ..Recording::default()
+        };
         redb.answers.insert(7, Answer::Agent(None));
         assert_eq!(first_difference(&sim, &redb), None);
         redb.answers.insert(7, Answer::Count(1));
