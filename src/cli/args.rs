@@ -17,6 +17,9 @@ Examples:
   dst sweep --for 10m                               fresh seeds for ten minutes (nightly)
   dst replay t.jsonl                                re-run a trace and compare event by event
   dst report t.jsonl -o t.html                      draw the trace as an HTML timeline
+  dst run --seed 1 --backend redb                   the same workload on a real redb file
+  dst diff-backends --seeds 1..101 --scenario contention   SimStorage against redb, faults off
+  dst crash-test --seed 1 --kills 10                kill -9 a child writing to redb, recover
 
 Scenarios (built in; or a path to your own JSON file):
   default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents, memory,
@@ -32,7 +35,8 @@ Planted bugs (--bug, repeatable), each caught by the checkers:
 
 Exit codes:
   0  every seed passed (replay: identical)
-  1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism
+  1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism,
+     a difference between SimStorage and redb, a crash-test recovery that fails
   2  bad input: usage, seed range, scenario, --bug name, trace file (edited, truncated or
      from another dst version), shard folders that do not merge; or output that could not be
      written (the verdict is still printed; a found failure still exits 1)
