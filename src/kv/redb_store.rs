@@ -302,7 +302,7 @@ impl RedbStorage {
     }
 
     /// The database file this handle has open (or reopens at restart).
-    pub fn path(&self) -> PathBuf {
+    fn path(&self) -> PathBuf {
         self.inner.path.borrow().clone()
     }
 
