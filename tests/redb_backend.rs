@@ -200,3 +200,29 @@ fn run_on_redb_judges_a_scenario_with_the_faults_injectable_above_a_database() {
         "{err}"
     );
 }
+
+/// With faults on, a scenario whose faults can all be injected above a database runs on redb
+/// exactly as on `SimStorage`: crashes, latency, read and write failures and disk full fire at
+/// the same operations with the same effects, so every event, and the trace hash, agree.
+#[test]
+fn injected_faults_act_on_redb_as_on_sim_storage() {
+    use dst::run::{run_seed, RunConfig, Verdict};
+    use dst::workload::Scenario;
+    for name in ["default", "crash-heavy"] {
+        for seed in 1..=4 {
+            let scenario = Scenario::built_in(name).unwrap();
+            let (on_redb, dropped) = scenario.on_redb();
+            assert!(dropped.is_empty(), "{name} injects only faults redb takes");
+            let config = |scenario| RunConfig {
+                seed,
+                scenario,
+                bugs: BugSet::none(),
+            };
+            let sim = run_seed(&config(scenario), &mut dst::trace::NullSink);
+            let redb = run_seed(&config(on_redb), &mut dst::trace::NullSink);
+            assert_eq!(redb.verdict, Verdict::Pass, "{name} seed {seed}");
+            assert!(redb.faults.values().sum::<u64>() > 0, "{name} seed {seed}");
+            assert_eq!(redb.trace_hash, sim.trace_hash, "{name} seed {seed}");
+        }
+    }
+}
