@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::redb_store::{prefix_seen, read_range, read_version, PrefixSeen, Write};
+use super::redb_table::{prefix_seen, read_range, read_version, PrefixSeen, Write};
 use super::{ActorId, ActorTransaction, FaultType, Key, KvError, KvEvent, KvOp, RangeScan};
 use super::{RedbStorage, Value};
 

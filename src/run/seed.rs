@@ -83,7 +83,7 @@ fn run_with(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> R
 }
 
 fn run_on<B: Backend>(config: &RunConfig, sink: &mut dyn EventSink, harness: Harness) -> RunReport {
-    let (run, swarm) = Run::<B>::new(config.clone(), harness, B::create);
+    let (run, swarm) = Run::<B>::new(config.clone(), harness, Box::new(B::create));
     run.run_all(sink, swarm).0
 }
 
@@ -122,11 +122,7 @@ impl<B: Backend> Run<B> {
         (self.report(swarm), storage)
     }
 
-    fn new(
-        config: RunConfig,
-        harness: Harness,
-        make: impl FnOnce(&DeterministicRng, SimClock, Vec<FaultConfig>, u64, KillSwitch, BugSet) -> B,
-    ) -> (Run<B>, SwarmOptions) {
+    fn new(config: RunConfig, harness: Harness, make: Box<MakeStore<B>>) -> (Run<B>, SwarmOptions) {
         let root = DeterministicRng::new(config.seed);
         let scenario = &config.scenario;
         let (swarm, mut rules) = choose_swarm(scenario, root.fork("swarm"));
