@@ -112,3 +112,28 @@ fn a_re_run_that_differs_from_the_child_log_is_reported() {
         "{divergence}"
     );
 }
+
+#[test]
+fn bad_kill_counts_and_seeds_are_refused() {
+    let dst = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dst"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for (args, message) in [
+        (
+            ["--seed", "1", "--kills", "0"],
+            "kills '0' must be an integer within 1..=1000",
+        ),
+        (
+            ["--seed", "x", "--kills", "3"],
+            "seed 'x' is not a non-negative integer",
+        ),
+    ] {
+        let out = dst(&[&["crash-test"][..], &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(message), "{err}");
+    }
+}
