@@ -2,8 +2,9 @@
 //! (the hidden `crash-child` command) runs the seed's workload on a redb file, fsyncing every
 //! commit and writing every event to its stdout as it happens; the parent reads the lines,
 //! kills the child with SIGKILL once it has read as many as the kill point says, keeps every
-//! line the child wrote before it died (its acknowledgement log), and judges the file the child
-//! left (see `run::run_cut`). Any kill point whose recovery breaks an invariant, or where the
+//! line the child wrote before it died (its acknowledgement log, also written to
+//! `kill-N/child.jsonl` beside the file), and judges the file the child left (see
+//! `run::run_cut`). The files of a failing run are kept for inspection. Any kill point whose recovery breaks an invariant, or where the
 //! re-run does not match the child's log, is a failure (exit 1) with the line to repro it.
 
 use std::fs::File;
@@ -106,6 +107,9 @@ fn one_kill(
     let db = dir.join("store.redb");
     let lines = kill_child(request, &db, target)?;
     let logged = lines.len();
+    let log = dir.join("child.jsonl");
+    std::fs::write(&log, lines.join("\n") + "\n")
+        .map_err(|e| format!("cannot write '{}': {e}", path_text(&log)))?;
     if reaches_liveness(&lines) {
         println!("kill {n}: target event {target}, the child died after {logged} events, in its liveness phase: not judged");
         return Ok(None);
