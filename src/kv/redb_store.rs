@@ -114,13 +114,7 @@ impl RedbStorage {
         rules: Vec<FaultConfig>,
         kill_switch: KillSwitch,
     ) -> Result<Self, String> {
-        for rule in &rules {
-            assert!(
-                injectable(rule.fault),
-                "{} cannot be injected above redb",
-                rule.fault.name()
-            );
-        }
+        assert_injectable(&rules);
         let db = open_database(path)?;
         let injector = FaultInjector::new(root.fork("faults"), root.fork("latency"), rules);
         let faults = Faults {
@@ -152,6 +146,7 @@ impl RedbStorage {
         rules: Vec<FaultConfig>,
         kill_switch: KillSwitch,
     ) -> Result<Self, String> {
+        assert_injectable(&rules);
         let dir = temp_dir()?;
         let path = dir.join("store.redb");
         let opened = RedbStorage::open(&path, mode, root, clock, rules, kill_switch);
@@ -441,6 +436,17 @@ pub fn injectable(fault: FaultType) -> bool {
                 | FaultType::StorageWriteFail
                 | FaultType::DiskFull
         )
+}
+
+/// Panics unless every rule's fault can be injected above redb: any other is a harness bug.
+fn assert_injectable(rules: &[FaultConfig]) {
+    for rule in rules {
+        assert!(
+            injectable(rule.fault),
+            "{} cannot be injected above redb",
+            rule.fault.name()
+        );
+    }
 }
 
 /// A new, empty directory under the system's temporary directory, unique to this process.
