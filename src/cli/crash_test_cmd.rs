@@ -114,18 +114,18 @@ fn one_kill(
         println!("kill {n}: target event {target}, the child died after {logged} events, in its liveness phase: not judged");
         return Ok(None);
     }
-    if let Err(e) = crate::kv::open_database(&db) {
-        return Ok(Some(format!(
-            "kill {n}: redb cannot reopen the killed child's file: {e}"
-        )));
-    }
+    let integrity = match crate::kv::check_file(&db) {
+        Ok(true) => "intact",
+        Ok(false) => "repaired by redb",
+        Err(e) => return Ok(Some(format!("kill {n}: {}\n", escape_controls(&e)))),
+    };
     let cut: CutReport = run_cut(&request.config, lines, &db);
     let verdict = match (&cut.divergence, cut.report.verdict) {
         (None, Verdict::Pass) => "PASS",
         _ => "FAIL",
     };
     println!(
-        "kill {n}: target event {target}, the child died after {logged} events ({} operations acknowledged, {} in flight); recovery and the rest of the run: {verdict}",
+        "kill {n}: target event {target}, the child died after {logged} events ({} operations acknowledged, {} in flight); file {integrity}; recovery and the rest of the run: {verdict}",
         cut.acknowledged, cut.in_flight
     );
     let mut failure = String::new();

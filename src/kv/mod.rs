@@ -22,7 +22,7 @@ pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent};
 pub use injector::{FaultInjector, FiredFault};
 pub use memory::{MemoryKV, MemoryTransaction};
 pub use redb_store::{injectable, CommitMode, RedbStorage};
-pub use redb_table::open_database;
+pub use redb_table::{check_file, open_database};
 pub use redb_transaction::RedbTransaction;
 pub use sim_storage::{KvObserver, SimStorage};
 pub use sim_transaction::SimTransaction;

@@ -118,6 +118,16 @@ pub(crate) fn prefix_seen(
     }
 }
 
+/// Opens the database file at `path` (redb recovers it from an unclean end) and checks its
+/// integrity: `Ok(true)` when it passes, `Ok(false)` when redb had to repair it, an error when
+/// it cannot be opened or repaired.
+pub fn check_file(path: &Path) -> Result<bool, String> {
+    let mut db =
+        Database::open(path).map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
+    db.check_integrity()
+        .map_err(|e| format!("'{}' fails redb's integrity check: {e}", path.display()))
+}
+
 /// Opens (creating if absent) the database at `path` with both tables present.
 pub fn open_database(path: &Path) -> Result<Database, String> {
     let db =
