@@ -60,14 +60,17 @@ pub enum CommitMode {
 /// Committed entries by relative key.
 type Shelf = BTreeMap<Key, Value>;
 
-/// The fault injector and what it reported, behind every clone of a handle.
+/// The fault injector and the stream that decides crashes during commit.
 struct Faults {
     injector: FaultInjector,
     crash_rng: DeterministicRng,
 }
 
+/// What every clone of a handle shares.
 struct Inner {
+    /// The open database; `None` from a crash until the restart.
     db: RefCell<Option<Database>>,
+    /// The database file.
     path: RefCell<PathBuf>,
     /// A directory this handle made and removes when the last clone is dropped.
     owned_dir: Option<PathBuf>,
@@ -76,7 +79,7 @@ struct Inner {
     observer: RefCell<Option<KvObserver>>,
     clock: SimClock,
     kill_switch: KillSwitch,
-    /// The durable entries last reported by `take_durable_changes`, by actor.
+    /// The committed entries last reported by `take_changes`, by actor.
     reported: RefCell<BTreeMap<Rc<[u8]>, Shelf>>,
     /// A database file the next restart opens instead of this handle's own.
     adopt: RefCell<Option<PathBuf>>,
