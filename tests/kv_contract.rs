@@ -1,4 +1,4 @@
-//! The `ActorKV` contract, run against both stores: ordered listing, actor isolation, and
+//! The `ActorKV` contract, run against every store (memory, simulated, redb): ordered listing, actor isolation, and
 //! optimistic transactions (read-your-writes, conflicts on points and prefixes, abort, commit).
 
 mod support;
@@ -134,6 +134,14 @@ fn sim() -> dst::SimStorage {
     Sim::new(7, Vec::new(), BugSet::none()).storage
 }
 
+/// A redb store in a temporary directory, removed when the store is dropped.
+fn redb() -> dst::kv::RedbStorage {
+    let root = dst::DeterministicRng::new(7);
+    let (clock, kill_switch) = (dst::SimClock::new(), dst::KillSwitch::new());
+    let mode = dst::kv::CommitMode::Durable;
+    dst::kv::RedbStorage::temporary(mode, &root, clock, Vec::new(), kill_switch).unwrap()
+}
+
 macro_rules! both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -141,6 +149,9 @@ macro_rules! both_stores {
         }
         mod sim_storage {
             $(#[test] fn $name() { super::run(super::$name(super::sim())); })*
+        }
+        mod redb {
+            $(#[test] fn $name() { super::run(super::$name(super::redb())); })*
         }
     };
 }

@@ -19,6 +19,9 @@ Examples:
   dst shrink --seed 7 --scenario crash-heavy --bug non-atomic-checkpoint
                                                     the smallest run that still fails
   dst report t.jsonl -o t.html                      draw the trace as an HTML timeline
+  dst run --seed 1 --backend redb                   the same workload on a real redb file
+  dst diff-backends --seeds 1..101 --scenario contention   SimStorage against redb, faults off
+  dst crash-test --seed 1 --kills 10                kill -9 a child writing to redb, recover
 
 Scenarios (built in; or a path to your own JSON file):
   default, no-faults, crash-heavy, read-faults, contention, corruption, many-agents, memory,
@@ -34,7 +37,8 @@ Planted bugs (--bug, repeatable), each caught by the checkers:
 
 Exit codes:
   0  every seed passed (replay: identical)
-  1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism
+  1  a failure was found: invariant violation, panic, deadlock, liveness, nondeterminism,
+     a difference between SimStorage and redb, a crash-test recovery that fails
   2  bad input: usage, seed range, scenario, --bug name, trace file (edited, truncated or
      from another dst version), shard folders that do not merge; or output that could not be
      written (the verdict is still printed; a found failure still exits 1)
@@ -105,6 +109,84 @@ pub enum Command {
     /// Merge the output folders of sweep shards into one sweep's output.
     #[command(after_help = MERGE_AFTER_HELP)]
     Merge(MergeArgs),
+    /// Run each seed's workload, faults off, on SimStorage and on redb, and compare them.
+    #[command(after_help = DIFF_AFTER_HELP)]
+    DiffBackends(DiffArgs),
+    /// Kill a child process writing a seed's workload to redb with SIGKILL, and judge the file.
+    #[command(after_help = CRASH_AFTER_HELP)]
+    CrashTest(CrashTestArgs),
+    /// The child of `dst crash-test` (internal): runs the seed on the redb file at --db,
+    /// writing every event to stdout as a JSON line as it happens.
+    #[command(hide = true)]
+    CrashChild(CrashChildArgs),
+}
+
+/// What `dst crash-test --help` adds after the flags.
+const CRASH_AFTER_HELP: &str = "\
+For each kill point (drawn from the seed, among the events of the safety phase), a child dst
+runs the seed's workload (faults off) on a redb file, fsyncing every commit and writing every
+event to its stdout as it happens. The parent kills it with SIGKILL once it has read that many
+events, keeps every line the child wrote (its acknowledgement log), reopens the file, and
+re-runs the seed up to the child's last line (checking that it emits the same events), then
+restarts onto the child's file: checkpoint atomicity, no orphans, no phantoms and acknowledged
+durability are checked, every agent's latest session is recovered, and the rest of the run
+goes on. A kill only ends the process: the page cache survives it, so a power cut's losses
+are out of its reach.
+
+Example:
+  dst crash-test --seed 1 --kills 10";
+
+/// `dst crash-test`.
+#[derive(Debug, Args)]
+pub struct CrashTestArgs {
+    /// The seed (a u64).
+    #[arg(long)]
+    pub seed: String,
+    /// How many times a child is started and killed (1 to 1000).
+    #[arg(long, default_value = "10")]
+    pub kills: String,
+    /// A built-in scenario name or a path to a scenario JSON file (its faults are turned off).
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
+}
+
+/// `dst crash-child` (hidden).
+#[derive(Debug, Args)]
+pub struct CrashChildArgs {
+    /// The seed (a u64).
+    #[arg(long)]
+    pub seed: String,
+    /// The scenario.
+    #[arg(long)]
+    pub scenario: String,
+    /// The redb file to write.
+    #[arg(long)]
+    pub db: PathBuf,
+}
+
+/// What `dst diff-backends --help` adds after the flags.
+const DIFF_AFTER_HELP: &str = "\
+Each seed runs twice on the same executor and schedule, faults off: on SimStorage and on redb
+(a database file in a temporary directory). Every operation's result and answer, every event
+and the final durable state are compared; the first difference is printed with both answers
+and the line that reproduces it (exit 1). A run that fails its own checks fails too.
+
+Examples:
+  dst diff-backends --seed 7 --scenario contention
+  dst diff-backends --seeds 1..201 --scenario no-faults";
+
+/// `dst diff-backends`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// One seed (a u64).
+    #[arg(long, required_unless_present = "seeds", conflicts_with = "seeds")]
+    pub seed: Option<String>,
+    /// Seeds: `A..B` (half-open), `A..=B` or `A,B,C`.
+    #[arg(long)]
+    pub seeds: Option<String>,
+    /// A built-in scenario name or a path to a scenario JSON file (its faults are turned off).
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
 }
 
 /// What every run needs besides the seed.
@@ -136,6 +218,10 @@ pub struct RunArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The store: `sim` (the scenario's own) or `redb` (a real database file in a temporary
+    /// directory, with only the faults that can be injected above it).
+    #[arg(long, value_name = "sim|redb", default_value = "sim")]
+    pub backend: String,
 }
 
 /// `dst sweep`.

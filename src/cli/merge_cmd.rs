@@ -105,6 +105,7 @@ fn origin(manifest: &Manifest) -> Result<Origin, String> {
         scenario_arg: manifest.scenario_arg.clone(),
         scenario_name: manifest.scenario.name.clone(),
         bugs,
+        on_redb: false,
     })
 }
 

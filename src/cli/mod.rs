@@ -2,6 +2,8 @@
 //! module per command, and the rendering of human and JSON output. The core never sees CLI types.
 
 pub mod args;
+mod crash_test_cmd;
+mod diff_backends_cmd;
 mod duration;
 pub mod exit;
 mod logging;
@@ -41,6 +43,9 @@ pub fn execute(cli: &Cli) -> Exit {
         Request::Shrink(shrink) => shrink_cmd::run(shrink),
         Request::Report(report) => report_cmd::run(report),
         Request::Merge(merge) => merge_cmd::run(merge),
+        Request::DiffBackends(diff) => diff_backends_cmd::run(diff),
+        Request::CrashTest(crash) => crash_test_cmd::run(crash),
+        Request::CrashChild(child) => crash_test_cmd::run_child_cmd(child),
     });
     outcome.unwrap_or_else(|message| {
         eprintln!("error: {message}");

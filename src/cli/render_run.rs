@@ -78,7 +78,8 @@ pub fn run_json<'a>(
         coverage: crate::workload::every_mark(&report.coverage),
         trace: trace.map(|p| p.display().to_string()),
         repro,
-        shrink: (report.verdict == Verdict::Fail).then(|| shrink_line(report.seed, origin)),
+        shrink: (report.verdict == Verdict::Fail && !origin.on_redb)
+            .then(|| shrink_line(report.seed, origin)),
         harness: HarnessVersion::current().to_string(),
         warnings,
     }
@@ -191,7 +192,9 @@ pub fn render_run(
     }
     if report.verdict == Verdict::Fail {
         writeln!(out, "repro: {repro}").unwrap();
-        writeln!(out, "shrink: {}", shrink_line(report.seed, origin)).unwrap();
+        if !origin.on_redb {
+            writeln!(out, "shrink: {}", shrink_line(report.seed, origin)).unwrap();
+        }
     }
     out
 }

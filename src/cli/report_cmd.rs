@@ -36,6 +36,7 @@ fn origin_of(trace: &TraceFile) -> Option<Origin> {
         scenario_arg: name.clone(),
         scenario_name: name.clone(),
         bugs: config.bugs,
+        on_redb: false,
     })
 }
 

@@ -43,6 +43,9 @@ fn seed_command(verb: &str, seed: u64, origin: &Origin) -> String {
         line.push_str(" --bug ");
         line.push_str(bug.name());
     }
+    if origin.on_redb {
+        line.push_str(" --backend redb");
+    }
     line
 }
 
@@ -51,19 +54,24 @@ pub fn repro_line(seed: u64, origin: &Origin) -> String {
     seed_command("run", seed, origin)
 }
 
-/// `dst shrink --seed N --scenario S [--bug B]...`: shrinks the seed's failing run.
+/// `dst shrink --seed N --scenario S [--bug B]...`: shrinks the seed's failing run. Only for
+/// runs on the simulated store (shrinking replays recorded decisions, which redb cannot take).
 pub fn shrink_line(seed: u64, origin: &Origin) -> String {
+    assert!(!origin.on_redb, "dst shrink runs on the simulated store");
     seed_command("shrink", seed, origin)
 }
 
 /// Where a failing run writes its trace when no `--trace` was given:
-/// `results/traces/SCENARIO[+BUG..]-seed-N.jsonl`.
+/// `results/traces/SCENARIO[+BUG..][-on-redb]-seed-N.jsonl`.
 /// The scenario's name is made a safe path component first: no name steers a path.
 pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
     let mut name = origin.scenario_name.clone();
     for bug in origin.bugs.iter() {
         name.push('+');
         name.push_str(bug.name());
+    }
+    if origin.on_redb {
+        name.push_str("-on-redb");
     }
     PathBuf::from("results")
         .join("traces")
@@ -89,6 +97,7 @@ mod tests {
             scenario_arg: "my scenarios/x.json".to_string(),
             scenario_name: "x".to_string(),
             bugs: BugSet::of(&[Bug::OccDisabled]),
+            on_redb: false,
         };
         assert_eq!(
             repro_line(7, &origin),

@@ -9,7 +9,10 @@ use crate::run::RunConfig;
 use crate::trace::read_trace;
 use crate::workload::Scenario;
 
-use super::args::{Command, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, ShrinkArgs, SweepArgs};
+use super::args::{
+    Command, CrashTestArgs, DiffArgs, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, ShrinkArgs,
+    SweepArgs,
+};
 use super::duration::parse_duration;
 use super::repro::default_shrunk_path;
 use super::sweep_dir::Manifest;
@@ -30,6 +33,8 @@ pub struct Origin {
     pub scenario_name: String,
     /// The planted bugs.
     pub bugs: BugSet,
+    /// Whether the workload runs on redb (`--backend redb`) instead of the scenario's store.
+    pub on_redb: bool,
 }
 
 /// A validated `dst run`.
@@ -45,6 +50,8 @@ pub struct RunRequest {
     pub html: Option<PathBuf>,
     /// JSON output.
     pub json: bool,
+    /// What the user should know before the run (faults left out on redb), one line each.
+    pub notes: Vec<String>,
 }
 
 /// A validated `dst sweep`.
@@ -68,6 +75,40 @@ pub struct SweepRequest {
     pub json: bool,
     /// Fail (exit 1) when a coverage mark never fired.
     pub require_coverage: bool,
+}
+
+/// A validated `dst diff-backends`.
+#[derive(Clone, Debug)]
+pub struct DiffRequest {
+    /// The seeds to compare (a range or a list).
+    pub seeds: SeedSet,
+    /// The run of every seed (its seed replaced), faults and all: the comparison turns them off.
+    pub config: RunConfig,
+    /// The `--scenario` value as given, for repro lines.
+    pub scenario_arg: String,
+}
+
+/// Most kill points one crash test runs.
+pub const KILLS_MAX: u32 = 1000;
+
+/// A validated `dst crash-test`.
+#[derive(Clone, Debug)]
+pub struct CrashTestRequest {
+    /// The seed's run (its faults are turned off).
+    pub config: RunConfig,
+    /// How many kill points.
+    pub kills: u32,
+    /// The `--scenario` value as given, for the child and repro lines.
+    pub scenario_arg: String,
+}
+
+/// A validated `dst crash-child`.
+#[derive(Clone, Debug)]
+pub struct CrashChildRequest {
+    /// The seed's run (its faults are turned off).
+    pub config: RunConfig,
+    /// The redb file to write.
+    pub db: PathBuf,
 }
 
 /// A validated `dst merge`.
@@ -131,6 +172,12 @@ pub enum Request {
     Merge(MergeRequest),
     /// `dst report`.
     Report(ReportRequest),
+    /// `dst diff-backends`.
+    DiffBackends(DiffRequest),
+    /// `dst crash-test`.
+    CrashTest(CrashTestRequest),
+    /// `dst crash-child`.
+    CrashChild(CrashChildRequest),
 }
 
 fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin), String> {
@@ -143,6 +190,7 @@ fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin)
         scenario_arg: args.scenario.clone(),
         scenario_name: scenario.name.clone(),
         bugs,
+        on_redb: false,
     };
     Ok((
         RunConfig {
@@ -155,16 +203,96 @@ fn scenario_config(args: &ScenarioArgs, seed: u64) -> Result<(RunConfig, Origin)
     ))
 }
 
+fn diff_request(args: &DiffArgs) -> Result<DiffRequest, String> {
+    let seeds = match (&args.seed, &args.seeds) {
+        (Some(seed), _) => SeedSet::List(vec![parse_seed(seed)?]),
+        (None, Some(seeds)) => seeds.parse::<SeedSet>()?,
+        (None, None) => return Err("give --seed N or --seeds A..B".to_string()),
+    };
+    let config = plain_config(&seeds.seed_at(0).to_string(), &args.scenario)?;
+    Ok(DiffRequest {
+        seeds,
+        config,
+        scenario_arg: args.scenario.clone(),
+    })
+}
+
+fn plain_config(seed: &str, scenario: &str) -> Result<RunConfig, String> {
+    let seed = parse_seed(seed)?;
+    let scenario_args = ScenarioArgs {
+        scenario: scenario.to_string(),
+        bugs: Vec::new(),
+    };
+    Ok(scenario_config(&scenario_args, seed)?.0)
+}
+
+fn crash_test_request(args: &CrashTestArgs) -> Result<CrashTestRequest, String> {
+    let config = plain_config(&args.seed, &args.scenario)?;
+    let kills = match args.kills.trim().parse::<u32>() {
+        Ok(n) if (1..=KILLS_MAX).contains(&n) => n,
+        _ => {
+            return Err(format!(
+                "kills '{}' must be an integer within 1..={KILLS_MAX}",
+                args.kills
+            ))
+        }
+    };
+    Ok(CrashTestRequest {
+        config,
+        kills,
+        scenario_arg: args.scenario.clone(),
+    })
+}
+
 fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
     let seed = parse_seed(&args.seed)?;
-    let (config, origin) = scenario_config(&args.scenario, seed)?;
+    let (mut config, mut origin) = scenario_config(&args.scenario, seed)?;
+    let mut notes = Vec::new();
+    match args.backend.as_str() {
+        "sim" => {}
+        "redb" => {
+            notes = redb_config(&mut config)?;
+            origin.on_redb = true;
+        }
+        other => return Err(format!("backend '{other}' must be 'sim' or 'redb'")),
+    }
     Ok(RunRequest {
         config,
         origin,
         trace: args.trace.clone(),
         html: args.html.clone(),
         json: args.json,
+        notes,
     })
+}
+
+/// Moves `config` onto redb: the scenario's workload with the faults that can be injected above
+/// a real database. Refuses bugs planted in `SimStorage` itself; returns what was left out.
+pub fn redb_config(config: &mut RunConfig) -> Result<Vec<String>, String> {
+    let planted = crate::run::storage_bugs(config.bugs);
+    if !planted.is_empty() {
+        return Err(format!(
+            "bug '{}' lives in SimStorage and cannot be planted in redb",
+            planted.join("', '")
+        ));
+    }
+    let (scenario, dropped) = config.scenario.on_redb();
+    let mut notes = Vec::new();
+    if !dropped.is_empty() {
+        let names: Vec<&str> = dropped.iter().map(|f| f.name()).collect();
+        notes.push(format!(
+            "redb: left out {} (injected below a database, not above it)",
+            names.join(", ")
+        ));
+    }
+    if config.scenario.expect != scenario.expect {
+        notes.push(format!(
+            "redb: scenario '{}' expects a violation from faults outside the envelope; without them it expects every invariant to hold",
+            scenario.name
+        ));
+    }
+    config.scenario = scenario;
+    Ok(notes)
 }
 
 fn cores() -> usize {
@@ -381,6 +509,7 @@ fn shrink_request(args: &ShrinkArgs) -> Result<ShrinkRequest, String> {
                 scenario_arg: config.scenario.name.clone(),
                 scenario_name: config.scenario.name.clone(),
                 bugs: config.bugs,
+                on_redb: false,
             };
             (config, origin)
         }
@@ -432,6 +561,12 @@ impl Request {
             Command::Report(args) => Request::Report(ReportRequest {
                 input: args.input.clone(),
                 output: args.output.clone(),
+            }),
+            Command::DiffBackends(args) => Request::DiffBackends(diff_request(args)?),
+            Command::CrashTest(args) => Request::CrashTest(crash_test_request(args)?),
+            Command::CrashChild(args) => Request::CrashChild(CrashChildRequest {
+                config: plain_config(&args.seed, &args.scenario)?,
+                db: args.db.clone(),
             }),
         })
     }

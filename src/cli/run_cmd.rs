@@ -48,6 +48,9 @@ pub fn run(request: &RunRequest) -> Result<Exit, String> {
     let span = tracing::debug_span!("seed", seed = config.seed);
     let _entered = span.enter();
     tracing::debug!(scenario = %config.scenario.name, "run");
+    for note in &request.notes {
+        eprintln!("note: {note}");
+    }
     let mut writer = TraceWriter::new();
     let report = run_judged(config, &mut writer);
     assert_eq!(

@@ -11,8 +11,9 @@ use std::rc::Rc;
 
 use crate::agent::keys::SERVER_ACTOR;
 use crate::agent::KvAdapter;
+use crate::bugs::BugSet;
 use crate::check::durable::{check_durable, DurableMirror, Scope};
-use crate::kv::{ActorId, KvEvent, MemoryKV, SimStorage};
+use crate::kv::{ActorId, FaultConfig, KvEvent, MemoryKV, RedbStorage, SimStorage};
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
@@ -102,6 +103,7 @@ fn run_with(
     match config.scenario.store {
         StoreKind::Sim => run_on::<SimStorage>(config, sink, harness, recording),
         StoreKind::Memory => run_on::<MemoryKV>(config, sink, harness, recording),
+        StoreKind::Redb => run_on::<RedbStorage>(config, sink, harness, recording),
     }
 }
 
@@ -112,19 +114,62 @@ fn run_on<B: Backend>(
     recording: Recording,
 ) -> RunReport {
     let record = recording.is_some();
-    let (mut run, swarm) = Run::<B>::new(config.clone(), harness, record);
-    run.safety(sink);
-    run.liveness(sink);
-    run.check_state("final", Scope::Everything);
-    run.flush(sink);
+    let (run, swarm) = Run::<B>::new(config.clone(), harness, record, Box::new(B::create));
+    let (report, _, decisions) = run.run_all(sink, swarm);
     if let Some(slot) = recording {
-        *slot = Some(run.decisions(&swarm));
+        *slot = decisions;
     }
-    run.report(swarm)
+    report
+}
+
+/// Makes a run's store from what [`Backend::create`] gets: the seed's stream, the clock, the
+/// fault rules, the crash budget, the kill switch and the planted bugs.
+pub(crate) type MakeStore<B> =
+    dyn FnOnce(&DeterministicRng, SimClock, Vec<FaultConfig>, u64, KillSwitch, BugSet) -> B;
+
+/// Runs one seed, fully judged, on the store `make` builds instead of `B::create`'s; `setup`
+/// sees the store, the world and the kill switch before any task runs (to watch the run, or to
+/// stop it). Returns the report (not judged by the scenario's expectation) and the store, as
+/// the run left it.
+pub(crate) fn run_custom<B: Backend>(
+    config: &RunConfig,
+    sink: &mut dyn EventSink,
+    make: Box<MakeStore<B>>,
+    setup: impl FnOnce(&B, &mut World, &KillSwitch),
+) -> (RunReport, B) {
+    config
+        .scenario
+        .validate()
+        .expect("a run gets a validated scenario");
+    let (run, swarm) = Run::<B>::new(config.clone(), Harness::Full, false, make);
+    setup(&run.storage, &mut run.world.borrow_mut(), &run.kill_switch);
+    let (report, storage, _) = run.run_all(sink, swarm);
+    (report, storage)
 }
 
 impl<B: Backend> Run<B> {
-    fn new(config: RunConfig, harness: Harness, record: bool) -> (Run<B>, SwarmOptions) {
+    /// The safety phase, the liveness phase and the final check; the report, the store, and
+    /// the decisions when the run was recorded.
+    fn run_all(
+        mut self,
+        sink: &mut dyn EventSink,
+        swarm: SwarmOptions,
+    ) -> (RunReport, B, Option<Decisions>) {
+        self.safety(sink);
+        self.liveness(sink);
+        self.check_state("final", Scope::Everything);
+        self.flush(sink);
+        let decisions = self.fault_log.is_some().then(|| self.decisions(&swarm));
+        let storage = self.storage.clone();
+        (self.report(swarm), storage, decisions)
+    }
+
+    fn new(
+        config: RunConfig,
+        harness: Harness,
+        record: bool,
+        make: Box<MakeStore<B>>,
+    ) -> (Run<B>, SwarmOptions) {
         assert!(
             !(record && config.decisions.is_some()),
             "a scripted run is not recorded again"
@@ -148,7 +193,7 @@ impl<B: Backend> Run<B> {
         let kill_switch = KillSwitch::new();
         let ledger = Rc::new(RefCell::new(FaultLedger::new(rules.clone(), crashes_max)));
         let observer_ledger = ledger.clone();
-        let storage = B::create(
+        let storage = make(
             &root,
             clock.clone(),
             rules,

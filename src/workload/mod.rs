@@ -26,4 +26,4 @@ pub use scenario::{
 pub use swarm::{choose_swarm, SwarmOptions};
 pub use tally::{OutcomeCounts, Violation};
 pub use task::{Store, Task};
-pub use world::{SharedWorld, World, VIOLATIONS_KEPT_MAX};
+pub use world::{Probe, SharedWorld, World, VIOLATIONS_KEPT_MAX};

@@ -64,6 +64,9 @@ pub enum StoreKind {
     Sim,
     /// `MemoryKV`: the plain, fault-free store (no faults, no crashes, no latency).
     Memory,
+    /// `RedbStorage`: a real database file in a temporary directory, with only the faults that
+    /// can be injected above a database (latency, read fail, write fail, disk full, crashes).
+    Redb,
 }
 
 /// Crash probabilities, turned into crash fault rules.
@@ -223,6 +226,30 @@ impl Scenario {
         self.validate_faults()
     }
 
+    /// This scenario's workload on redb: the store set to `redb` and the fault rules that
+    /// cannot be injected above a real database left out. Every fault left is inside the fault
+    /// envelope, so the copy expects every invariant to hold. Returns the copy and the fault
+    /// types left out, in rule order, each once.
+    pub fn on_redb(&self) -> (Scenario, Vec<FaultType>) {
+        let mut scenario = self.clone();
+        let mut dropped: Vec<FaultType> = Vec::new();
+        for rule in &self.faults {
+            if !crate::kv::injectable(rule.fault) && !dropped.contains(&rule.fault) {
+                dropped.push(rule.fault);
+            }
+        }
+        scenario
+            .faults
+            .retain(|rule| crate::kv::injectable(rule.fault));
+        scenario.store = StoreKind::Redb;
+        scenario.expect = Expectation::Pass;
+        assert!(scenario
+            .faults
+            .iter()
+            .all(|r| crate::kv::injectable(r.fault)));
+        (scenario, dropped)
+    }
+
     /// The name (it names files and is printed) and the description.
     fn validate_text(&self) -> Result<(), String> {
         let name_ok = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
@@ -333,6 +360,12 @@ impl Scenario {
         }
         for (i, rule) in self.faults.iter().enumerate() {
             rule.validate().map_err(|e| format!("faults[{i}]: {e}"))?;
+            if self.store == StoreKind::Redb && !crate::kv::injectable(rule.fault) {
+                return Err(format!(
+                    "faults[{i}]: {} cannot be injected above a real database (store 'redb')",
+                    rule.fault.name()
+                ));
+            }
             if rule.fault.is_crash() || rule.fault == FaultType::StorageLatency {
                 return Err(format!(
                     "faults[{i}]: {} is configured by the 'crash' and 'latency' fields, not as a rule",

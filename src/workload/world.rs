@@ -20,6 +20,15 @@ pub const VIOLATIONS_KEPT_MAX: usize = 16;
 /// Shared, single-threaded handle on the world.
 pub type SharedWorld = Rc<RefCell<World>>;
 
+/// Watches a run from inside, as it goes: every event as it is emitted, every answer as it
+/// comes back. It sees what the trace sees, and changes nothing.
+pub trait Probe {
+    /// `event` was just emitted.
+    fn event(&mut self, event: &Event);
+    /// The operation `op_id` returned `result` (before its `OpResult` event).
+    fn answer(&mut self, op_id: u64, result: &Result<Answer, StorageError>);
+}
+
 /// Mutable state of one run that tasks and the run loop share.
 pub struct World {
     /// The oracle.
@@ -60,6 +69,8 @@ pub struct World {
     pub coverage: CoverageWatch,
     /// Whether operations are judged and events recorded (false: the benchmark floor).
     judging: bool,
+    /// Watches events and answers as they happen, if set.
+    probe: Option<Box<dyn Probe>>,
 }
 
 /// Logs an event through `tracing` (`dst -v`): operations and faults at `trace`, crashes,
@@ -119,7 +130,13 @@ impl World {
             current_task: Rc::new(Cell::new(None)),
             coverage: CoverageWatch::new(tasks),
             judging: true,
+            probe: None,
         }
+    }
+
+    /// Shows every event and answer from now on to `probe` (replacing any earlier one).
+    pub fn set_probe(&mut self, probe: Box<dyn Probe>) {
+        self.probe = Some(probe);
     }
 
     /// Stops judging operations and recording events for the rest of the run: the benchmark
@@ -143,6 +160,9 @@ impl World {
         };
         self.next_index += 1;
         log_event(&event);
+        if let Some(probe) = &mut self.probe {
+            probe.event(&event);
+        }
         self.events.push(event);
     }
 
@@ -253,6 +273,9 @@ impl World {
             };
             self.count(name, outcome);
             return;
+        }
+        if let Some(probe) = &mut self.probe {
+            probe.answer(op_id, result);
         }
         let detail = match result {
             Ok(_) => String::new(),
