@@ -509,7 +509,7 @@ fn shrink_request(args: &ShrinkArgs) -> Result<ShrinkRequest, String> {
                 scenario_arg: config.scenario.name.clone(),
                 scenario_name: config.scenario.name.clone(),
                 bugs: config.bugs,
-                on_redb: false,
+                on_redb: config.scenario.store == crate::workload::StoreKind::Redb,
             };
             (config, origin)
         }

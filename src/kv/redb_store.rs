@@ -40,8 +40,8 @@ use super::redb_table::{fail, full_key, open_database, read_range, read_version,
 use super::redb_table::{ENTRIES, META, NEXT_VERSION};
 use super::sim_state::fault_error;
 use super::{
-    ActorId, ActorKV, FaultConfig, FaultEffect, FaultInjector, FaultType, InjectedFault, Key,
-    KvError, KvEvent, KvObserver, KvOp, RangeScan, RedbTransaction, Value,
+    ActorId, ActorKV, FaultConfig, FaultDecider, FaultEffect, FaultInjector, FaultType,
+    InjectedFault, Key, KvError, KvEvent, KvObserver, KvOp, RangeScan, RedbTransaction, Value,
 };
 use crate::sim::{yield_now, DeterministicRng, KillSwitch, SimClock};
 
@@ -211,6 +211,11 @@ impl RedbStorage {
             .borrow_mut()
             .injector
             .limit_crashes(crashes);
+    }
+
+    /// Lets `decider` record or override which fault rule fires on each operation.
+    pub fn set_fault_decider(&self, decider: FaultDecider) {
+        self.inner.faults.borrow_mut().injector.set_decider(decider);
     }
 
     /// Turns fault injection on or off.

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::backend::Backend;
 use crate::bugs::BugSet;
-use crate::kv::{ActorId, CommitMode, FaultConfig, FaultType, Key, KvObserver, RedbStorage, Value};
+use crate::kv::{
+    ActorId, CommitMode, FaultConfig, FaultDecider, FaultType, Key, KvObserver, RedbStorage, Value,
+};
 use crate::sim::{DeterministicRng, KillSwitch, SimClock};
 
 /// The planted bugs that live in `SimStorage` itself: a run on another store cannot plant them.
@@ -70,5 +72,9 @@ impl Backend for RedbStorage {
 
     fn fault_counts(&self) -> BTreeMap<FaultType, u64> {
         self.injector_counts()
+    }
+
+    fn decide_faults(&self, decider: FaultDecider) {
+        self.set_fault_decider(decider);
     }
 }
