@@ -11,6 +11,7 @@ use std::path::Path;
 
 use redb::{Database, ReadableTable, TableDefinition};
 
+use super::store::prefix_end;
 use super::{Key, RangeScan, Value};
 
 /// Every entry: full key (`<actor>/<key>`) -> (version, value).
@@ -29,18 +30,6 @@ pub(crate) type Write = (Key, Option<Value>);
 pub(crate) struct PrefixSeen {
     pub(crate) keys: u64,
     pub(crate) newest: Option<u64>,
-}
-
-/// The first key after every key starting with `prefix`; `None` when there is none.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
 }
 
 /// `<actor>/<key>`.

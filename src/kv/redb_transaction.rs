@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::redb_table::{prefix_seen, read_range, read_version, PrefixSeen, Write};
+use super::txn_buffer::overlay_writes;
 use super::{ActorId, ActorTransaction, FaultType, Key, KvError, KvEvent, KvOp, RangeScan};
 use super::{RedbStorage, Value};
 
@@ -53,19 +54,7 @@ impl RedbTransaction {
             self.prefixes.push((scan.prefix.into(), seen));
         }
         let mut merged: BTreeMap<Key, Value> = stored.into_iter().map(|(k, _, v)| (k, v)).collect();
-        let buffered = self
-            .writes
-            .range::<[u8], _>((
-                std::ops::Bound::Included(scan.prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .take_while(|(key, _)| key.starts_with(scan.prefix));
-        for (key, value) in buffered {
-            match value {
-                Some(value) => merged.insert(Rc::clone(key), Rc::clone(value)),
-                None => merged.remove(key),
-            };
-        }
+        overlay_writes(&self.writes, scan.prefix, &mut merged);
         Ok(scan.select(merged.into_iter().collect()))
     }
 

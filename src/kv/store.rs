@@ -65,7 +65,7 @@ pub(crate) struct PrefixSeen {
 
 /// The first key after every key starting with `prefix`, or `None` when there is none (the
 /// prefix is empty or all `0xff`).
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < u8::MAX {

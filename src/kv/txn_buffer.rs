@@ -85,19 +85,7 @@ impl TxnBuffer {
             .range(actor, RangeScan::prefix(scan.prefix, usize::MAX))
             .map(|(key, entry)| (Rc::clone(key), Rc::clone(&entry.value)))
             .collect();
-        let buffered = self
-            .writes
-            .range::<[u8], _>((
-                std::ops::Bound::Included(scan.prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .take_while(|(key, _)| key.starts_with(scan.prefix));
-        for (key, value) in buffered {
-            match value {
-                Some(value) => merged.insert(Rc::clone(key), Rc::clone(value)),
-                None => merged.remove(key),
-            };
-        }
+        overlay_writes(&self.writes, scan.prefix, &mut merged);
         let entries: Vec<(Key, Value)> = merged.into_iter().collect();
         assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
         scan.select(entries)
@@ -134,5 +122,26 @@ impl TxnBuffer {
     /// The buffered writes as a batch, ascending by key.
     pub(crate) fn into_writes(self) -> Vec<Write> {
         self.writes.into_iter().collect()
+    }
+}
+
+/// Lays the buffered `writes` under `prefix` over `merged` (the stored entries under it): a
+/// buffered value replaces the stored one, a buffered delete removes it.
+pub(crate) fn overlay_writes(
+    writes: &BTreeMap<Key, Option<Value>>,
+    prefix: &[u8],
+    merged: &mut BTreeMap<Key, Value>,
+) {
+    let buffered = writes
+        .range::<[u8], _>((
+            std::ops::Bound::Included(prefix),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(|(key, _)| key.starts_with(prefix));
+    for (key, value) in buffered {
+        match value {
+            Some(value) => merged.insert(Rc::clone(key), Rc::clone(value)),
+            None => merged.remove(key),
+        };
     }
 }
