@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::run::{run_judged, shrink, RunConfig, ShrinkOutcome, ShrinkProgress};
-use crate::trace::{TraceWriter, VecSink};
+use crate::trace::{EventSink, TraceWriter, VecSink};
 
 use super::exit::Exit;
 use super::render_shrink::{render_shrink, ShrinkJson};
@@ -44,10 +44,8 @@ pub fn run(request: &ShrinkRequest) -> Result<Exit, String> {
         decisions: Some(outcome.decisions.clone()),
         ..config.clone()
     };
-    write_minimal_trace(&shrunk, request)?;
+    let listing = write_minimal_trace(&shrunk, request)?;
     let repro = format!("dst replay {}", shell_quote(&path_text(&request.output)));
-    let mut listing = VecSink::default();
-    run_judged(&shrunk, &mut listing);
     let elapsed = started.elapsed().as_secs_f64();
     eprintln!(
         "shrink: done after {} runs in {elapsed:.1} s{}",
@@ -62,11 +60,17 @@ pub fn run(request: &ShrinkRequest) -> Result<Exit, String> {
     Ok(Exit::Pass)
 }
 
-fn write_minimal_trace(shrunk: &RunConfig, request: &ShrinkRequest) -> Result<(), String> {
+/// Runs the minimal run once and writes its trace; returns its events for the listing.
+fn write_minimal_trace(shrunk: &RunConfig, request: &ShrinkRequest) -> Result<VecSink, String> {
+    let mut listing = VecSink::default();
+    let report = run_judged(shrunk, &mut listing);
     let mut writer = TraceWriter::new();
-    let report = run_judged(shrunk, &mut writer);
+    for event in &listing.events {
+        writer.record(event);
+    }
     writer
         .finish_to(shrunk, &report, &request.output)
+        .map(|()| listing)
         .map_err(|e| {
             format!(
                 "cannot write the minimal trace '{}': {e}",
