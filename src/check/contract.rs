@@ -160,25 +160,44 @@ fn json_len_bound(value: &Value) -> usize {
 }
 
 /// Length of `text` as a JSON string: quotes, and escapes for `"`, `\` and control characters.
-/// Counts the bytes that need escaping in one branch-free pass (tool inputs reach a megabyte),
-/// then sizes only those.
+/// Tool inputs reach a megabyte, so eight bytes are tested at once (a word with no byte to
+/// escape costs a few instructions); only words holding one are sized byte by byte.
 fn string_len(text: &str) -> usize {
-    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
-    let escapes = text
-        .bytes()
-        .fold(0usize, |count, b| count + usize::from(needs_escape(b)));
-    if escapes == 0 {
-        return 2 + text.len();
-    }
-    let extra: usize = text
-        .bytes()
-        .filter(|&b| needs_escape(b))
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-            _ => 5,
-        })
+    let bytes = text.as_bytes();
+    let mut words = bytes.chunks_exact(8);
+    let mut extra: usize = words
+        .by_ref()
+        .filter(|word| word_may_escape(u64::from_le_bytes((*word).try_into().expect("8 bytes"))))
+        .map(|word| word.iter().map(|&b| escape_extra(b)).sum::<usize>())
         .sum();
+    extra += words
+        .remainder()
+        .iter()
+        .map(|&b| escape_extra(b))
+        .sum::<usize>();
     2 + text.len() + extra
+}
+
+/// Whether some byte of `word` is below 0x20, `"` or `\` (exact: no byte of a word that
+/// answers `false` needs escaping; a `true` word is sized byte by byte).
+fn word_may_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    let zero_byte = |x: u64| below(x, 1);
+    below(word, 0x20)
+        | zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        != 0
+}
+
+/// Bytes the JSON escape of `byte` adds: 1 for the two-character escapes, 5 for `\u00XX`.
+fn escape_extra(byte: u8) -> usize {
+    match byte {
+        b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+        0..=0x1f => 5,
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +218,14 @@ mod tests {
             let encoded = serde_json::to_vec(&value).unwrap().len();
             assert_eq!(json_len(&value), encoded);
             assert!(json_len_bound(&value) >= encoded, "{value}");
+        }
+        for special in ["\"", "\\", "\u{0}", "\u{1f}", "\n", " ", "\u{7f}", "é"] {
+            for at in [0, 7, 8, 15, 63, 64, 100] {
+                let mut text = "x".repeat(101);
+                text.replace_range(at..=at, special);
+                let value = json!(text);
+                assert_eq!(json_len(&value), serde_json::to_vec(&value).unwrap().len());
+            }
         }
         let worst = json!({"\u{1}": ["\u{0}\u{1f}", -1.7976931348623157e308, null, false]});
         assert!(json_len_bound(&worst) >= serde_json::to_vec(&worst).unwrap().len());

@@ -77,6 +77,17 @@ impl Model {
         Model::default()
     }
 
+    /// An empty model with room for `ops` operations before its history grows (a grown
+    /// history is copied whole).
+    pub fn with_capacity(ops: usize) -> Self {
+        let model = Model {
+            ops: Vec::with_capacity(ops),
+            ..Model::default()
+        };
+        assert!(model.ops.capacity() >= ops, "the room is reserved");
+        model
+    }
+
     /// Records the start of `call` by `task` at `now_ms`; returns its op id. A task has at
     /// most one operation in flight.
     pub fn begin(&mut self, task: u32, call: Call, now_ms: u64) -> u64 {

@@ -134,6 +134,18 @@ pub struct MemoryTransaction {
     buffer: TxnBuffer,
 }
 
+/// A transaction that ends without committing releases its snapshot (see
+/// `SimTransaction`'s drop).
+impl Drop for MemoryTransaction {
+    fn drop(&mut self) {
+        if self.buffer.holds_pin() {
+            if let Ok(mut store) = self.store.try_borrow_mut() {
+                self.buffer.release(&mut store);
+            }
+        }
+    }
+}
+
 impl ActorTransaction for MemoryTransaction {
     async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, KvError> {
         Ok(self.buffer.get(&self.store.borrow(), key))
@@ -156,12 +168,14 @@ impl ActorTransaction for MemoryTransaction {
 
     async fn scan_prefix(&mut self, prefix: &[u8]) -> Result<Vec<(Key, Value)>, KvError> {
         let scan = RangeScan::prefix(prefix, usize::MAX);
-        Ok(self.buffer.scan(&self.store.borrow(), scan))
+        Ok(self.buffer.scan(&mut self.store.borrow_mut(), scan))
     }
 
-    async fn commit(self) -> Result<(), KvError> {
+    async fn commit(mut self) -> Result<(), KvError> {
         let mut store = self.store.borrow_mut();
-        if let Err(conflict) = self.buffer.validate(&store) {
+        let validated = self.buffer.validate(&store);
+        self.buffer.release(&mut store);
+        if let Err(conflict) = validated {
             drop(store);
             let observer = self.observer.borrow().clone();
             if let Some(observer) = observer {
@@ -171,7 +185,7 @@ impl ActorTransaction for MemoryTransaction {
             return Err(conflict);
         }
         let actor = Rc::clone(self.buffer.actor());
-        let writes = self.buffer.into_writes();
+        let writes = self.buffer.take_writes();
         store.apply(&actor, &writes);
         assert!(writes
             .iter()

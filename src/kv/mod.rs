@@ -15,6 +15,7 @@ mod sim_storage;
 mod sim_transaction;
 mod store;
 mod txn_buffer;
+mod write_log;
 
 pub use actor_kv::{ActorId, ActorKV, ActorTransaction, Key, KvOp, RangeScan, Value};
 pub use error::KvError;

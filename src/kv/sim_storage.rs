@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::sim_state::{fault_error, SimState};
+use super::txn_buffer::TxnBuffer;
 use super::KvError;
 use super::SimTransaction;
 use super::{
@@ -157,6 +158,15 @@ impl SimStorage {
 
     /// Runs `step` on the state, then hands the faults it reported to the observer (outside
     /// the borrow, so the observer may inspect the storage).
+    /// Releases `buffer`'s snapshot pin on the visible map. Skipped (the pin kept, which only
+    /// keeps more of the write log) when the state is borrowed: a task unwinding from a panic
+    /// inside [`SimStorage::with_state`].
+    pub(crate) fn release(&self, buffer: &mut TxnBuffer) {
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            buffer.release(&mut state.visible);
+        }
+    }
+
     pub(crate) fn with_state<T>(&self, step: impl FnOnce(&mut SimState) -> T) -> T {
         let (result, reports) = {
             let mut state = self.state.borrow_mut();

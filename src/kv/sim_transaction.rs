@@ -37,7 +37,7 @@ impl SimTransaction {
         let fault = self.storage.admit(KvOp::TxnScan, scan.prefix).await?;
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
-            let mut entries = buffer.scan(&state.visible, scan);
+            let mut entries = buffer.scan(&mut state.visible, scan);
             let values = match with_values {
                 true => entries.iter_mut().map(|(k, v)| (&**k, v)).collect(),
                 false => Vec::new(),
@@ -45,6 +45,16 @@ impl SimTransaction {
             state.corrupt_read(KvOp::TxnScan, scan.prefix, fault, values);
             Ok(entries)
         })
+    }
+}
+
+/// A transaction that ends without committing (aborted, dropped, or its process killed)
+/// releases its snapshot.
+impl Drop for SimTransaction {
+    fn drop(&mut self) {
+        if self.buffer.holds_pin() {
+            self.storage.release(&mut self.buffer);
+        }
     }
 }
 
@@ -93,19 +103,22 @@ impl ActorTransaction for SimTransaction {
         self.scan(scan, true).await
     }
 
-    async fn commit(self) -> Result<(), KvError> {
+    async fn commit(mut self) -> Result<(), KvError> {
         let actor = Rc::clone(self.buffer.actor());
         let first_key = self.buffer.first_written_key();
         let fault = self.storage.admit(KvOp::Commit, &first_key).await?;
         let occ = !self.storage.bugs().has(Bug::OccDisabled);
-        let buffer = self.buffer;
+        let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
-            if occ {
-                if let Err(conflict) = buffer.validate(&state.visible) {
-                    return Err(state.reject(&first_key, fault, conflict));
-                }
+            let validated = match occ {
+                true => buffer.validate(&state.visible),
+                false => Ok(()),
+            };
+            buffer.release(&mut state.visible);
+            if let Err(conflict) = validated {
+                return Err(state.reject(&first_key, fault, conflict));
             }
-            state.write(KvOp::Commit, &actor, buffer.into_writes(), fault)
+            state.write(KvOp::Commit, &actor, buffer.take_writes(), fault)
         })
     }
 

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::rc::Rc;
 
+use super::write_log::{LoggedWrite, WriteLog};
 use super::{RangeScan, Value};
 
 /// A stored key, actor-relative, shared.
@@ -56,13 +57,6 @@ impl<'a> Iterator for RangeIter<'a> {
     }
 }
 
-/// What a transaction's scan of a prefix saw: see [`VersionedStore::prefix_seen`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct PrefixSeen {
-    keys: u64,
-    newest: Option<u64>,
-}
-
 /// The first key after every key starting with `prefix`, or `None` when there is none (the
 /// prefix is empty or all `0xff`).
 pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -85,6 +79,8 @@ pub(crate) struct VersionedStore {
     /// Keys written since the last [`VersionedStore::take_changes`] (repeats and all), when
     /// tracking is on.
     changes: Option<Vec<(Rc<[u8]>, Key)>>,
+    /// The writes since the oldest snapshot an open transaction pinned.
+    log: WriteLog,
 }
 
 impl VersionedStore {
@@ -130,17 +126,52 @@ impl VersionedStore {
         self.range(actor, RangeScan::prefix(prefix, usize::MAX))
     }
 
-    /// What a scan of `actor`'s `prefix` sees, for a read set: how many keys, and the newest
-    /// version among them. Versions are never reused and every write takes a new, larger one,
-    /// so a write under the prefix moves the newest version and a delete the count: equal
-    /// summaries mean nothing under the prefix was inserted, changed or deleted.
-    pub(crate) fn prefix_seen(&self, actor: &[u8], prefix: &[u8]) -> PrefixSeen {
-        let mut seen = PrefixSeen::default();
-        for (_, entry) in self.scan(actor, prefix) {
-            seen.keys += 1;
-            seen.newest = seen.newest.max(Some(entry.version));
+    /// The version the next write will take: a snapshot of the store as it is now (every
+    /// entry present has an older version).
+    pub(crate) fn snapshot(&self) -> u64 {
+        self.next_version
+    }
+
+    /// Pins the current snapshot, so that [`VersionedStore::prefix_changed_since`] can judge
+    /// it until [`VersionedStore::unpin`]; returns it.
+    pub(crate) fn pin(&mut self) -> u64 {
+        let version = self.snapshot();
+        self.log.pin(version);
+        version
+    }
+
+    /// Releases a pin taken by [`VersionedStore::pin`].
+    pub(crate) fn unpin(&mut self, version: u64) {
+        self.log.unpin(version);
+    }
+
+    /// Whether a scan of `actor`'s `prefix` now would differ from one at snapshot `since`
+    /// (pinned) in the keys it sees or their versions. Versions are never reused and every
+    /// write takes a new one, so it differs exactly when a key under the prefix written since
+    /// the snapshot holds a value now (its version is new), or was present at the snapshot and
+    /// is gone. Costs the writes since the snapshot, not the keys under the prefix.
+    pub(crate) fn prefix_changed_since(&self, actor: &[u8], prefix: &[u8], since: u64) -> bool {
+        assert!(
+            since <= self.next_version,
+            "a snapshot is not from the future"
+        );
+        let mut judged: Vec<&[u8]> = Vec::new();
+        for write in self.log.since(since) {
+            if write.actor.as_ref() != actor || !write.key.starts_with(prefix) {
+                continue;
+            }
+            if self.get(actor, &write.key).is_some() {
+                return true;
+            }
+            if judged.contains(&write.key.as_ref()) {
+                continue;
+            }
+            judged.push(&write.key);
+            if write.existed_before {
+                return true;
+            }
         }
-        seen
+        false
     }
 
     /// From now on, remembers every key written until [`VersionedStore::take_changes`].
@@ -174,17 +205,23 @@ impl VersionedStore {
             let version = self.next_version;
             self.next_version = version.checked_add(1).expect("version counter overflow");
             let shelf = self.shelves.get_mut(actor.as_ref()).expect("shelf exists");
-            match value {
+            let existed_before = match value {
                 Some(value) => {
                     let entry = Entry {
                         value: Rc::clone(value),
                         version,
                     };
-                    shelf.insert(Rc::clone(key), entry);
+                    shelf.insert(Rc::clone(key), entry).is_some()
                 }
-                None => {
-                    shelf.remove(key.as_ref());
-                }
+                None => shelf.remove(key.as_ref()).is_some(),
+            };
+            if self.log.is_pinned() {
+                self.log.record(LoggedWrite {
+                    version,
+                    actor: Rc::clone(actor),
+                    key: Rc::clone(key),
+                    existed_before,
+                });
             }
             let stored = shelf.get(key.as_ref()).map(|e| &e.value);
             let read_back = match (stored, value) {
@@ -199,6 +236,9 @@ impl VersionedStore {
     /// nothing read before the replacement validates after it).
     pub(crate) fn reset_to(&mut self, other: &VersionedStore) {
         let floor = self.next_version;
+        if self.log.is_pinned() {
+            self.log_removal_of_every_key();
+        }
         self.shelves.clear();
         for (actor, shelf) in &other.shelves {
             let mut copy = Shelf::new();
@@ -207,6 +247,12 @@ impl VersionedStore {
                 self.next_version += 1;
                 let value = Rc::clone(&entry.value);
                 copy.insert(Rc::clone(key), Entry { value, version });
+                self.log.record(LoggedWrite {
+                    version,
+                    actor: Rc::clone(actor),
+                    key: Rc::clone(key),
+                    existed_before: false,
+                });
             }
             self.shelves.insert(Rc::clone(actor), copy);
         }
@@ -214,13 +260,39 @@ impl VersionedStore {
     }
 }
 
+impl VersionedStore {
+    /// Logs, for the pinned snapshots, a delete of every key (each with a fresh version): a
+    /// reset first empties the store.
+    fn log_removal_of_every_key(&mut self) {
+        let mut removals = Vec::new();
+        for (actor, shelf) in &self.shelves {
+            for key in shelf.keys() {
+                removals.push((Rc::clone(actor), Rc::clone(key)));
+            }
+        }
+        for (actor, key) in removals {
+            let version = self.next_version;
+            self.next_version += 1;
+            self.log.record(LoggedWrite {
+                version,
+                actor,
+                key,
+                existed_before: true,
+            });
+        }
+        assert!(self.log.is_pinned(), "removals are logged only for a pin");
+    }
+}
+
 /// What an optimistic transaction read: point reads (key -> version seen, `None` when absent)
-/// and prefix scans (prefix -> fingerprint seen). The first observation of a key or prefix is
-/// the one kept.
+/// and prefix scans (prefix -> the store's snapshot when it was scanned). The first
+/// observation of a key or prefix is the one kept. The first scan pins its snapshot in the
+/// store (every later scan's snapshot is newer), until [`ReadSet::release`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ReadSet {
     points: Vec<(Key, Option<u64>)>,
-    prefixes: Vec<(Key, PrefixSeen)>,
+    prefixes: Vec<(Key, u64)>,
+    pinned: Option<u64>,
 }
 
 impl ReadSet {
@@ -231,12 +303,35 @@ impl ReadSet {
         }
     }
 
-    /// Records that `prefix` was scanned and what the scan saw (unless it was scanned before).
-    pub(crate) fn record_prefix(&mut self, prefix: &[u8], seen: PrefixSeen) {
+    /// Records that `prefix` was scanned in `store` as it is now (unless it was scanned
+    /// before); the first scan pins the store's snapshot.
+    pub(crate) fn record_prefix(&mut self, prefix: &[u8], store: &mut VersionedStore) {
         let scanned = self.prefixes.iter().any(|(p, _)| p.as_ref() == prefix);
-        if !scanned {
-            self.prefixes.push((prefix.into(), seen));
+        if scanned {
+            return;
         }
+        if self.pinned.is_none() {
+            self.pinned = Some(store.pin());
+        }
+        let snapshot = store.snapshot();
+        assert!(
+            self.pinned.is_some_and(|pinned| pinned <= snapshot),
+            "the pin covers every scan"
+        );
+        self.prefixes.push((prefix.into(), snapshot));
+    }
+
+    /// Releases the pin of the first scan, if any: call once the read set is no longer
+    /// validated (commit, abort, drop).
+    pub(crate) fn release(&mut self, store: &mut VersionedStore) {
+        if let Some(pinned) = self.pinned.take() {
+            store.unpin(pinned);
+        }
+    }
+
+    /// The pinned snapshot, if any: what [`ReadSet::release`] would release.
+    pub(crate) fn pinned(&self) -> Option<u64> {
+        self.pinned
     }
 
     /// The smallest point key, else the smallest prefix, that `actor`'s keys in `store` no
@@ -251,7 +346,7 @@ impl ReadSet {
         let changed = point.or_else(|| {
             self.prefixes
                 .iter()
-                .filter(|(prefix, seen)| store.prefix_seen(actor, prefix) != *seen)
+                .filter(|(prefix, since)| store.prefix_changed_since(actor, prefix, *since))
                 .map(|(prefix, _)| prefix)
                 .min()
         });
@@ -323,23 +418,122 @@ mod tests {
         store.apply(&a, &[put(b"p/1", b"x")]);
         let mut reads = ReadSet::default();
         reads.record_point(b"q", store.version(&a, b"q"));
-        reads.record_prefix(b"p/", store.prefix_seen(&a, b"p/"));
+        reads.record_prefix(b"p/", &mut store);
         assert_eq!(reads.first_changed(&store, &a), None);
+        store.apply(&a, &[put(b"p0", b"outside"), put(b"other/1", b"y")]);
+        assert_eq!(reads.first_changed(&store, &a), None, "writes outside p/");
         store.apply(&a, &[put(b"p/2", b"y")]);
         assert_eq!(reads.first_changed(&store, &a).as_deref(), Some(&b"p/"[..]));
         let mut replaced = ReadSet::default();
-        replaced.record_prefix(b"p/", store.prefix_seen(&a, b"p/"));
+        replaced.record_prefix(b"p/", &mut store);
         store.apply(&a, &[(Rc::from(&b"p/1"[..]), None), put(b"p/3", b"w")]);
         assert!(
             replaced.first_changed(&store, &a).is_some(),
             "a delete and an insert"
         );
         let mut shrunk = ReadSet::default();
-        shrunk.record_prefix(b"p/", store.prefix_seen(&a, b"p/"));
+        shrunk.record_prefix(b"p/", &mut store);
         store.apply(&a, &[(Rc::from(&b"p/3"[..]), None)]);
         assert!(shrunk.first_changed(&store, &a).is_some(), "a delete alone");
+        let mut transient = ReadSet::default();
+        transient.record_prefix(b"p/", &mut store);
+        store.apply(&a, &[put(b"p/9", b"t")]);
+        store.apply(&a, &[(Rc::from(&b"p/9"[..]), None)]);
+        assert_eq!(
+            transient.first_changed(&store, &a),
+            None,
+            "a key created and deleted since the scan leaves what it saw"
+        );
         store.apply(&a, &[put(b"q", b"z")]);
         assert_eq!(reads.first_changed(&store, &a).as_deref(), Some(&b"q"[..]));
+        for read_set in [&mut reads, &mut replaced, &mut shrunk, &mut transient] {
+            read_set.release(&mut store);
+        }
+        assert!(!store.log.is_pinned(), "every pin released");
+    }
+
+    #[test]
+    fn a_reset_changes_every_non_empty_prefix_scanned_before_it() {
+        let a = actor();
+        let mut visible = VersionedStore::default();
+        visible.apply(&a, &[put(b"p/1", b"x")]);
+        let mut durable = VersionedStore::default();
+        durable.apply(&a, &[put(b"p/1", b"x")]);
+        let mut full = ReadSet::default();
+        full.record_prefix(b"p/", &mut visible);
+        let mut empty = ReadSet::default();
+        empty.record_prefix(b"e/", &mut visible);
+        visible.reset_to(&durable);
+        assert_eq!(
+            full.first_changed(&visible, &a).as_deref(),
+            Some(&b"p/"[..])
+        );
+        assert_eq!(empty.first_changed(&visible, &a), None);
+        let mut emptied = ReadSet::default();
+        emptied.record_prefix(b"p/", &mut visible);
+        visible.reset_to(&VersionedStore::default());
+        assert!(
+            emptied.first_changed(&visible, &a).is_some(),
+            "every key gone"
+        );
+    }
+
+    /// What the read set judged before the write log: a prefix changed when its key count or
+    /// newest version did.
+    fn count_and_newest(store: &VersionedStore, actor: &[u8], prefix: &[u8]) -> (usize, u64) {
+        store
+            .scan(actor, prefix)
+            .fold((0, 0), |(n, newest), (_, e)| (n + 1, newest.max(e.version)))
+    }
+
+    #[test]
+    fn prefix_judgement_agrees_with_counting_every_key() {
+        let a = actor();
+        let keys: Vec<Key> = [&b"p/1"[..], b"p/2", b"p/3", b"pq", b"q/1"]
+            .iter()
+            .map(|k| Rc::from(*k))
+            .collect();
+        let prefixes: [&[u8]; 4] = [b"p/", b"p", b"q/", b"x/"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut store = VersionedStore::default();
+        let mut open: Vec<(ReadSet, &[u8], (usize, u64))> = Vec::new();
+        for _ in 0..4000 {
+            match next(4) {
+                0 => {
+                    let prefix = prefixes[next(4) as usize];
+                    let mut reads = ReadSet::default();
+                    reads.record_prefix(prefix, &mut store);
+                    open.push((reads, prefix, count_and_newest(&store, &a, prefix)));
+                }
+                1 if !open.is_empty() => {
+                    let (mut reads, prefix, seen) =
+                        open.swap_remove(next(open.len() as u64) as usize);
+                    let changed = count_and_newest(&store, &a, prefix) != seen;
+                    assert_eq!(reads.first_changed(&store, &a).is_some(), changed);
+                    reads.release(&mut store);
+                }
+                3 if next(50) == 0 => {
+                    let mut durable = VersionedStore::default();
+                    durable.apply(&a, &[put(b"p/2", b"d")]);
+                    store.reset_to(&durable);
+                }
+                _ => {
+                    let key = Rc::clone(&keys[next(keys.len() as u64) as usize]);
+                    let value = (next(3) > 0).then(|| Value::from(&b"v"[..]));
+                    store.apply(&a, &[(key, value)]);
+                }
+            }
+        }
+        for (mut reads, _, _) in open {
+            reads.release(&mut store);
+        }
+        assert!(!store.log.is_pinned(), "every pin released");
     }
 
     #[test]

@@ -59,12 +59,11 @@ impl TxnBuffer {
     /// writes merged over the store. The store's view of the scanned prefix joins the read set.
     pub(crate) fn scan(
         &mut self,
-        store: &VersionedStore,
+        store: &mut VersionedStore,
         scan: RangeScan<'_>,
     ) -> Vec<(Key, Value)> {
-        let actor = &self.actor;
-        self.reads
-            .record_prefix(scan.prefix, store.prefix_seen(actor, scan.prefix));
+        self.reads.record_prefix(scan.prefix, store);
+        let (actor, store) = (&self.actor, &*store);
         let bounds = (
             std::ops::Bound::Included(scan.prefix),
             std::ops::Bound::Unbounded,
@@ -119,9 +118,24 @@ impl TxnBuffer {
             .unwrap_or_default()
     }
 
-    /// The buffered writes as a batch, ascending by key.
-    pub(crate) fn into_writes(self) -> Vec<Write> {
-        self.writes.into_iter().collect()
+    /// The buffered writes as a batch, ascending by key; none are left buffered.
+    pub(crate) fn take_writes(&mut self) -> Vec<Write> {
+        let writes: Vec<Write> = std::mem::take(&mut self.writes).into_iter().collect();
+        assert!(self.writes.is_empty(), "every write is taken");
+        writes
+    }
+
+    /// Whether the read set pins a snapshot of the store, to be released with
+    /// [`TxnBuffer::release`].
+    pub(crate) fn holds_pin(&self) -> bool {
+        self.reads.pinned().is_some()
+    }
+
+    /// Releases the read set's pin on `store` (see [`ReadSet::release`]): the transaction is
+    /// over.
+    pub(crate) fn release(&mut self, store: &mut VersionedStore) {
+        self.reads.release(store);
+        assert!(!self.holds_pin(), "the pin is released");
     }
 }
 

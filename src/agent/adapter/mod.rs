@@ -9,6 +9,7 @@
 //! [`CONFLICT_ATTEMPTS_MAX`] times in all.
 
 mod decoded;
+mod encoded_len;
 mod helpers;
 mod storage_impl;
 

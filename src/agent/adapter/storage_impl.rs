@@ -1,6 +1,7 @@
 //! `impl AgentStorage for KvAdapter`: each method is one key operation, one scan, or one
 //! transaction (retried on conflict). Planted bugs switch single lines here.
 
+use super::encoded_len::json_encoded_len;
 use super::helpers::check_message_owner;
 use super::KvAdapter;
 use crate::agent::keys::{
@@ -65,28 +66,10 @@ fn check_session(state: &SessionState) -> Result<(), StorageError> {
         PENDING_TOOL_CALLS_MAX,
     )?;
     for call in &state.pending_tool_calls {
-        let mut counter = ByteCounter(0);
-        let input_bytes = serde_json::to_writer(&mut counter, &call.tool_input)
-            .map(|()| counter.0)
-            .unwrap_or(usize::MAX);
+        let input_bytes = json_encoded_len(&call.tool_input);
         limit("tool input bytes", input_bytes, TOOL_INPUT_BYTES_MAX)?;
     }
     Ok(())
-}
-
-/// A writer that only counts the bytes written to it: the size of an encoding without
-/// building it (tool inputs reach a megabyte).
-struct ByteCounter(usize);
-
-impl std::io::Write for ByteCounter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0 += bytes.len();
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 impl<K: ActorKV> KvAdapter<K> {

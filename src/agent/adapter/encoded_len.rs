@@ -1,0 +1,117 @@
+//! The byte length of a JSON value's compact encoding, as `serde_json` writes it, measured
+//! without building it. Strings (tool inputs reach a megabyte) are measured a block of bytes
+//! at a time; everything else is measured by `serde_json` itself, into a counting sink.
+
+use serde_json::Value;
+
+/// Bytes per block when looking for bytes a JSON string must escape.
+const BLOCK_BYTES: usize = 64;
+
+/// How many bytes `serde_json::to_writer` writes for `value`.
+pub(super) fn json_encoded_len(value: &Value) -> usize {
+    match value {
+        Value::String(text) => string_encoded_len(text),
+        Value::Array(items) => {
+            let commas = items.len().saturating_sub(1);
+            2 + commas + items.iter().map(json_encoded_len).sum::<usize>()
+        }
+        Value::Object(fields) => {
+            let commas = fields.len().saturating_sub(1);
+            let pairs: usize = fields
+                .iter()
+                .map(|(name, field)| string_encoded_len(name) + 1 + json_encoded_len(field))
+                .sum();
+            2 + commas + pairs
+        }
+        scalar => {
+            let mut counter = ByteCounter(0);
+            serde_json::to_writer(&mut counter, scalar).expect("a JSON scalar always encodes");
+            assert!(counter.0 > 0, "a scalar encodes to some bytes");
+            counter.0
+        }
+    }
+}
+
+/// Bytes `serde_json` writes for `text`: its quotes, its bytes, and for each byte it escapes
+/// one extra byte (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`) or five (`\u00XX`).
+fn string_encoded_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut extra = 0;
+    for block in bytes.chunks(BLOCK_BYTES) {
+        let escaped = block
+            .iter()
+            .fold(0u8, |count, &byte| count + u8::from(escapes(byte)));
+        if escaped > 0 {
+            extra += block.iter().map(|&byte| escape_extra(byte)).sum::<usize>();
+        }
+    }
+    let len = 2 + bytes.len() + extra;
+    assert!(len >= 2 + bytes.len(), "escaping only lengthens a string");
+    len
+}
+
+/// Whether JSON escapes `byte` inside a string.
+fn escapes(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// The bytes escaping `byte` adds to its one.
+fn escape_extra(byte: u8) -> usize {
+    match byte {
+        b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+        byte if byte < 0x20 => 5,
+        _ => 0,
+    }
+}
+
+/// A writer that only counts the bytes written to it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn encoded(value: &Value) -> usize {
+        serde_json::to_vec(value).unwrap().len()
+    }
+
+    #[test]
+    fn matches_serde_json_for_every_kind_of_value() {
+        let long_plain = "x".repeat(3 * BLOCK_BYTES + 5);
+        let mut long_escaped = "y".repeat(2 * BLOCK_BYTES);
+        long_escaped.push_str("\"\\\n\u{1}\u{1f}é€");
+        let values = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-17),
+            json!(u64::MAX),
+            json!(1.5e300),
+            json!(-0.1),
+            json!(""),
+            json!("plain"),
+            json!("\t\r\u{8}\u{c}\u{7f}"),
+            json!(long_plain),
+            json!(long_escaped),
+            json!([]),
+            json!([1, "a", null, [true, {}]]),
+            json!({"query": "q\"1", "n": [1, 2], "k\n": {"deep": "\u{0}"}}),
+        ];
+        for value in &values {
+            assert_eq!(json_encoded_len(value), encoded(value), "{value}");
+        }
+    }
+}
