@@ -4,6 +4,10 @@
 //! the checksum covers the JSON bytes. On read, a checksum mismatch (corruption, truncation)
 //! or a key other than the one read (a value that landed under the wrong key) is a
 //! `DeserializationFailed` error naming the key: a read never returns wrong data.
+//!
+//! Records are written by `sonic-rs` (SIMD string escaping), whose compact output is the same,
+//! byte for byte, as `serde_json`'s (tested here), and read by `serde_json`, whose error texts
+//! the damage reports quote.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -38,7 +42,7 @@ pub fn encode<T: Serialize>(key: &[u8], record: &T) -> Result<Vec<u8>, StorageEr
         key: key_text,
         record,
     };
-    serde_json::to_writer(&mut out, &envelope).map_err(|e| StorageError::SerializationFailed {
+    sonic_rs::to_writer(&mut out, &envelope).map_err(|e| StorageError::SerializationFailed {
         key: key_text.to_string(),
         reason: e.to_string(),
     })?;
@@ -107,6 +111,7 @@ pub fn decode<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::{Message, MessageRole, PendingToolCall, SessionState};
 
     #[test]
     fn round_trip_and_every_damage_is_detected() {
@@ -136,6 +141,73 @@ mod tests {
         let mut digits = [0u8; CHECKSUM_HEX_LEN];
         write_hex(&mut digits, 0x0a1b_2c3d);
         assert_eq!(&digits, b"0a1b2c3d");
+    }
+
+    #[test]
+    fn records_encode_byte_for_byte_as_serde_json_writes_them() {
+        let awkward = "q\"\\/\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f} é € 𝄞 \u{2028}".to_string();
+        let inputs = [
+            serde_json::json!({"query": awkward, "n": [0, -1, u64::MAX, i64::MIN], "ok": null}),
+            serde_json::json!([
+                1.5,
+                -0.0,
+                1e300,
+                2.5e-8,
+                123456789.125,
+                f64::MAX,
+                f64::MIN_POSITIVE
+            ]),
+            serde_json::json!("x".repeat(300)),
+            serde_json::json!({}),
+        ];
+        for input in inputs {
+            let session = SessionState {
+                session_id: awkward.clone(),
+                agent_id: "agent-ü".to_string(),
+                iteration: u64::MAX,
+                pause_until_ms: None,
+                pending_tool_calls: vec![PendingToolCall {
+                    id: "call-1".to_string(),
+                    tool_name: awkward.clone(),
+                    tool_input: input,
+                    started_at_ms: 7,
+                    completed: true,
+                    result: Some(String::new()),
+                }],
+                last_tool_result: Some(awkward.clone()),
+                stop_reason: None,
+                started_at_ms: 0,
+                checkpointed_at_ms: 1,
+            };
+            let key = "sessions/a\"b/\u{1}s".as_bytes();
+            let ours = encode(key, &session).unwrap();
+            let envelope = EnvelopeOut {
+                key: std::str::from_utf8(key).unwrap(),
+                record: &session,
+            };
+            let reference = serde_json::to_vec(&envelope).unwrap();
+            assert_eq!(
+                std::str::from_utf8(&ours[CHECKSUM_HEX_LEN..]).unwrap(),
+                std::str::from_utf8(&reference).unwrap()
+            );
+        }
+        let message = Message {
+            id: "m".to_string(),
+            agent_id: "a".to_string(),
+            message_type: "user_message".to_string(),
+            role: MessageRole::Tool,
+            content: "\u{0}".repeat(70),
+            tool_call_id: Some("c".to_string()),
+            tool_calls: vec!["t1".to_string(), String::new()],
+            created_at_ms: 3,
+        };
+        let ours = encode(b"messages/a/1", &message).unwrap();
+        let reference = serde_json::to_vec(&EnvelopeOut {
+            key: "messages/a/1",
+            record: &message,
+        })
+        .unwrap();
+        assert_eq!(&ours[CHECKSUM_HEX_LEN..], &reference[..]);
     }
 
     #[test]
