@@ -258,17 +258,23 @@ impl Call {
             Call::SaveAgent(agent) => agent.id.clone(),
             Call::ListAgents | Call::ListTools => String::new(),
             Call::UpdateBlock { agent, label, .. } | Call::AppendBlock { agent, label, .. } => {
-                format!("{agent}/{label}")
+                [agent.as_ref(), "/", label].concat()
             }
             Call::SaveSession(session) | Call::Checkpoint { session, .. } => {
-                format!("{}/{}", session.agent_id, session.session_id)
+                [&session.agent_id, "/", &session.session_id].concat()
             }
             Call::LoadSession { agent, session } | Call::DeleteSession { agent, session } => {
-                format!("{agent}/{session}")
+                [agent.as_ref(), "/", session.as_ref()].concat()
             }
-            Call::LoadMessages { agent, limit } => format!("{agent} limit {limit}"),
-            Call::LoadMessagesSince { agent, since_ms } => format!("{agent} since {since_ms}"),
-            Call::AppendMessage { agent, message } => format!("{agent} {}", message.id),
+            Call::LoadMessages { agent, limit } => {
+                let mut digits = itoa::Buffer::new();
+                [agent.as_ref(), " limit ", digits.format(*limit)].concat()
+            }
+            Call::LoadMessagesSince { agent, since_ms } => {
+                let mut digits = itoa::Buffer::new();
+                [agent.as_ref(), " since ", digits.format(*since_ms)].concat()
+            }
+            Call::AppendMessage { agent, message } => [agent.as_ref(), " ", &message.id].concat(),
             Call::SaveTool(tool) => tool.name.clone(),
             Call::LoadAgent(id)
             | Call::DeleteAgent(id)

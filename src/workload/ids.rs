@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::{hex16, zero_padded};
 use crate::check::Id;
 
 /// Longest valid id, in bytes.
@@ -170,8 +171,8 @@ impl IdPool {
     /// scrambled when messages are unordered.
     pub fn message_id(&self, op: u64) -> String {
         match self.classes.unordered_messages {
-            true => format!("m-{:016x}", op.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-            false => format!("m-{op:012}"),
+            true => hex16("m-", op.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            false => zero_padded("m-", op, 12),
         }
     }
 }

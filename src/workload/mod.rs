@@ -12,6 +12,7 @@ mod scenario;
 mod swarm;
 mod tally;
 mod task;
+mod text;
 mod world;
 
 pub use call::{call_with_retries, Attempt, CALL_ATTEMPTS_MAX, CALL_BACKOFF_MS};

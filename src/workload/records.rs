@@ -4,6 +4,8 @@
 
 use serde_json::json;
 
+use super::text::{concat, Part};
+
 use crate::agent::{
     AgentMetadata, Block, CustomToolRecord, Message, MessageRole, PendingToolCall, SessionState,
 };
@@ -13,7 +15,7 @@ pub const BLOCK_LABELS: [&str; 4] = ["persona", "human", "scratch", "notes/ü"];
 
 /// `w{op}`: the token naming the op that wrote a record.
 pub fn write_token(op: u64) -> String {
-    format!("w{op}")
+    concat(&[Part::Text("w"), Part::Number(op)])
 }
 
 /// A fresh agent record written by op `op`.
@@ -39,9 +41,9 @@ pub fn blocks(op: u64, now_ms: u64, count: usize) -> Vec<Block> {
     BLOCK_LABELS[..count]
         .iter()
         .map(|label| Block {
-            id: format!("{label}-{op}"),
+            id: concat(&[Part::Text(label), Part::Text("-"), Part::Number(op)]),
             label: label.to_string(),
-            value: format!("c{op};"),
+            value: concat(&[Part::Text("c"), Part::Number(op), Part::Text(";")]),
             description: None,
             limit: None,
             created_at_ms: now_ms,
@@ -75,7 +77,12 @@ const AGENT_NAME_BYTES_MAX: usize = 256;
 /// A pending call `i` of op `op` with `tool_input`.
 fn pending_call(op: u64, i: usize, tool_input: serde_json::Value, now_ms: u64) -> PendingToolCall {
     PendingToolCall {
-        id: format!("call-{op}-{i}"),
+        id: concat(&[
+            Part::Text("call-"),
+            Part::Number(op),
+            Part::Text("-"),
+            Part::Number(i as u64),
+        ]),
         tool_name: "search".to_string(),
         tool_input,
         started_at_ms: now_ms,
@@ -121,7 +128,15 @@ pub fn agent_name_at_limit(agent: &mut AgentMetadata, variant: u64) {
 /// `previous` advanced by one iteration, written by op `op`, with `pending` tool calls.
 pub fn next_session(previous: &SessionState, op: u64, now_ms: u64, pending: u64) -> SessionState {
     let pending_tool_calls = (0..pending as usize)
-        .map(|i| pending_call(op, i, json!({ "query": format!("q{op}-{i}") }), now_ms))
+        .map(|i| {
+            let query = concat(&[
+                Part::Text("q"),
+                Part::Number(op),
+                Part::Text("-"),
+                Part::Number(i as u64),
+            ]);
+            pending_call(op, i, json!({ "query": query }), now_ms)
+        })
         .collect();
     SessionState {
         iteration: previous.iteration + 1,
@@ -154,12 +169,22 @@ pub fn message(agent_id: &str, id: &str, role: MessageRole, created_at_ms: u64) 
     Message {
         id: id.to_string(),
         agent_id: agent_id.to_string(),
-        message_type: format!("{role:?}_message").to_lowercase(),
+        message_type: message_type(role).to_string(),
         role,
-        content: format!("content of {id}"),
+        content: concat(&[Part::Text("content of "), Part::Text(id)]),
         tool_call_id: None,
         tool_calls: Vec::new(),
         created_at_ms,
+    }
+}
+
+/// The `message_type` of a message by `role`: `{role}_message`, the role in snake case.
+fn message_type(role: MessageRole) -> &'static str {
+    match role {
+        MessageRole::User => "user_message",
+        MessageRole::Assistant => "assistant_message",
+        MessageRole::System => "system_message",
+        MessageRole::Tool => "tool_message",
     }
 }
 
@@ -174,5 +199,27 @@ pub fn tool(name: &str, op: u64, now_ms: u64) -> CustomToolRecord {
         requirements: Vec::new(),
         created_at_ms: now_ms,
         updated_at_ms: now_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_types_are_the_role_in_snake_case() {
+        let roles = [
+            MessageRole::User,
+            MessageRole::Assistant,
+            MessageRole::System,
+            MessageRole::Tool,
+        ];
+        for role in roles {
+            let snake = serde_json::to_value(role).unwrap();
+            assert_eq!(
+                message_type(role),
+                format!("{}_message", snake.as_str().unwrap())
+            );
+        }
     }
 }

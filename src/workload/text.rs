@@ -1,0 +1,78 @@
+//! Builders of the workload's identifiers and record texts: what `format!` would give, without
+//! its formatting machinery (these run once or more per operation).
+
+/// `parts` joined, with each number written in decimal: one allocation of the exact size.
+pub fn concat(parts: &[Part<'_>]) -> String {
+    let mut digits = itoa::Buffer::new();
+    let mut len = 0;
+    for part in parts {
+        len += match part {
+            Part::Text(text) => text.len(),
+            Part::Number(n) => digits.format(*n).len(),
+        };
+    }
+    let mut out = String::with_capacity(len);
+    for part in parts {
+        match part {
+            Part::Text(text) => out.push_str(text),
+            Part::Number(n) => out.push_str(digits.format(*n)),
+        }
+    }
+    assert_eq!(out.len(), len, "the size was exact");
+    out
+}
+
+/// One piece of a [`concat`]enated text.
+#[derive(Clone, Copy, Debug)]
+pub enum Part<'a> {
+    /// Text as it is.
+    Text(&'a str),
+    /// A number in decimal, no padding.
+    Number(u64),
+}
+
+/// `prefix` then `n` in decimal, zero-padded to at least `width` digits: `format!("{prefix}{n:0width$}")`.
+pub fn zero_padded(prefix: &str, n: u64, width: usize) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let zeros = width.saturating_sub(digits.len());
+    let mut out = String::with_capacity(prefix.len() + zeros + digits.len());
+    out.push_str(prefix);
+    out.extend(std::iter::repeat_n('0', zeros));
+    out.push_str(digits);
+    assert!(out.len() >= prefix.len() + width, "padded to the width");
+    out
+}
+
+/// `prefix` then `n` as 16 lowercase hex digits: `format!("{prefix}{n:016x}")`.
+pub fn hex16(prefix: &str, n: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(prefix.len() + 16);
+    out.push_str(prefix);
+    for shift in (0..16).rev() {
+        out.push(char::from(HEX[((n >> (4 * shift)) & 0xf) as usize]));
+    }
+    assert_eq!(out.len(), prefix.len() + 16, "sixteen digits");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_builder_writes_what_format_writes() {
+        for n in [0, 7, 42, 999_999_999_999, 1_000_000_000_000, u64::MAX] {
+            assert_eq!(zero_padded("m-", n, 12), format!("m-{n:012}"));
+            assert_eq!(hex16("m-", n), format!("m-{n:016x}"));
+            let joined = concat(&[
+                Part::Text("call-"),
+                Part::Number(n),
+                Part::Text("-"),
+                Part::Number(3),
+            ]);
+            assert_eq!(joined, format!("call-{n}-3"));
+        }
+        assert_eq!(concat(&[]), "");
+    }
+}
