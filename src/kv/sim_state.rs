@@ -105,14 +105,14 @@ impl SimState {
         fault: Option<FaultType>,
     ) -> Result<(), KvError> {
         assert!(op.is_write(), "{} does not write", op.name());
-        let first_key = writes
-            .first()
-            .map(|(key, _)| key.to_vec())
-            .unwrap_or_default();
         let Some(fault) = fault else {
             self.apply_acknowledged(actor, &writes);
             return Ok(());
         };
+        let first_key = writes
+            .first()
+            .map(|(key, _)| key.to_vec())
+            .unwrap_or_default();
         match fault {
             FaultType::CrashBeforeWrite => Err(self.crash(fault, op, &first_key, &[])),
             FaultType::CrashAfterWrite => {

@@ -7,7 +7,7 @@
 //! byte order. Keys and values are shared (`Rc`), so reads and copies between stores clone
 //! pointers, not bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map, BTreeMap};
 use std::ops::Bound;
 use std::rc::Rc;
 
@@ -70,6 +70,28 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Stores `value` under `key` at `version` in one descent of `shelf`; returns whether the key
+/// held a value before.
+fn store_value(shelf: &mut Shelf, key: &Key, value: &Value, version: u64) -> bool {
+    let entry = Entry {
+        value: Rc::clone(value),
+        version,
+    };
+    let (existed_before, stored) = match shelf.entry(Rc::clone(key)) {
+        btree_map::Entry::Vacant(slot) => (false, slot.insert(entry)),
+        btree_map::Entry::Occupied(slot) => {
+            let stored = slot.into_mut();
+            *stored = entry;
+            (true, stored)
+        }
+    };
+    assert!(
+        Rc::ptr_eq(&stored.value, value) && stored.version == version,
+        "a write is read back"
+    );
+    existed_before
+}
+
 /// Ordered, versioned maps of keys to values, one per actor. Versions strictly increase with
 /// every write of this store and are never reused.
 #[derive(Clone, Debug, Default)]
@@ -87,6 +109,11 @@ impl VersionedStore {
     /// The value and version under `actor`'s `key`, or `None` when absent.
     pub(crate) fn get(&self, actor: &[u8], key: &[u8]) -> Option<&Entry> {
         self.shelves.get(actor)?.get(key)
+    }
+
+    /// The store's own copy of `actor`'s `key` with its entry, or `None` when absent.
+    pub(crate) fn get_key_value(&self, actor: &[u8], key: &[u8]) -> Option<(&Key, &Entry)> {
+        self.shelves.get(actor)?.get_key_value(key)
     }
 
     /// The version under `actor`'s `key`, or `None` when absent.
@@ -185,12 +212,18 @@ impl VersionedStore {
         let Some(changes) = &mut self.changes else {
             return Vec::new();
         };
-        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(changes)
-            .into_iter()
-            .partition(|(owner, _)| owner.as_ref() == actor);
-        *changes = others;
-        let keys: BTreeSet<Key> = mine.into_iter().map(|(_, key)| key).collect();
-        keys.into_iter().collect()
+        let mut keys: Vec<Key> = Vec::new();
+        changes.retain(|(owner, key)| {
+            let mine = owner.as_ref() == actor;
+            if mine {
+                keys.push(Rc::clone(key));
+            }
+            !mine
+        });
+        keys.sort_unstable();
+        keys.dedup();
+        assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "ascending, once each");
+        keys
     }
 
     /// Applies `writes` to `actor`'s keys in order, each with a fresh version.
@@ -198,38 +231,38 @@ impl VersionedStore {
         if !self.shelves.contains_key(actor.as_ref()) {
             self.shelves.insert(Rc::clone(actor), Shelf::new());
         }
+        let VersionedStore {
+            shelves,
+            next_version,
+            changes,
+            log,
+        } = self;
+        let shelf = shelves.get_mut(actor.as_ref()).expect("shelf exists");
+        let first_version = *next_version;
         for (key, value) in writes {
-            if let Some(changes) = &mut self.changes {
+            if let Some(changes) = changes {
                 changes.push((Rc::clone(actor), Rc::clone(key)));
             }
-            let version = self.next_version;
-            self.next_version = version.checked_add(1).expect("version counter overflow");
-            let shelf = self.shelves.get_mut(actor.as_ref()).expect("shelf exists");
+            let version = *next_version;
+            *next_version = version.checked_add(1).expect("version counter overflow");
             let existed_before = match value {
-                Some(value) => {
-                    let entry = Entry {
-                        value: Rc::clone(value),
-                        version,
-                    };
-                    shelf.insert(Rc::clone(key), entry).is_some()
-                }
+                Some(value) => store_value(shelf, key, value, version),
                 None => shelf.remove(key.as_ref()).is_some(),
             };
-            if self.log.is_pinned() {
-                self.log.record(LoggedWrite {
+            if log.is_pinned() {
+                log.record(LoggedWrite {
                     version,
                     actor: Rc::clone(actor),
                     key: Rc::clone(key),
                     existed_before,
                 });
             }
-            let stored = shelf.get(key.as_ref()).map(|e| &e.value);
-            let read_back = match (stored, value) {
-                (Some(stored), Some(value)) => Rc::ptr_eq(stored, value),
-                (stored, value) => stored.is_none() && value.is_none(),
-            };
-            assert!(read_back, "a write is read back");
         }
+        assert_eq!(
+            *next_version - first_version,
+            writes.len() as u64,
+            "each write takes one version"
+        );
     }
 
     /// Replaces every entry with those of `other`, each with a fresh version of this store (so
@@ -296,10 +329,16 @@ pub(crate) struct ReadSet {
 }
 
 impl ReadSet {
-    /// Records that `key` was read at `version` (unless it was read before).
-    pub(crate) fn record_point(&mut self, key: &[u8], version: Option<u64>) {
+    /// Records that `key` was read at `version` (unless it was read before), sharing `stored`
+    /// (the store's own copy of `key`, when the key is present) instead of copying the key.
+    pub(crate) fn record_point(&mut self, key: &[u8], version: Option<u64>, stored: Option<&Key>) {
+        assert!(
+            stored.is_none_or(|stored| stored.as_ref() == key),
+            "the stored copy is the key"
+        );
         if !self.points.iter().any(|(seen, _)| seen.as_ref() == key) {
-            self.points.push((key.into(), version));
+            let key = stored.map_or_else(|| Key::from(key), Rc::clone);
+            self.points.push((key, version));
         }
     }
 
@@ -417,7 +456,7 @@ mod tests {
         let a = actor();
         store.apply(&a, &[put(b"p/1", b"x")]);
         let mut reads = ReadSet::default();
-        reads.record_point(b"q", store.version(&a, b"q"));
+        reads.record_point(b"q", store.version(&a, b"q"), None);
         reads.record_prefix(b"p/", &mut store);
         assert_eq!(reads.first_changed(&store, &a), None);
         store.apply(&a, &[put(b"p0", b"outside"), put(b"other/1", b"y")]);

@@ -40,10 +40,11 @@ impl TxnBuffer {
 
     /// The value under `key` in `store`, ignoring buffered writes; records the version read.
     pub(crate) fn read_store(&mut self, store: &VersionedStore, key: &[u8]) -> Option<Value> {
-        let found = store.get(&self.actor, key);
+        let found = store.get_key_value(&self.actor, key);
+        let version = found.map(|(_, entry)| entry.version);
         self.reads
-            .record_point(key, found.map(|entry| entry.version));
-        found.map(|entry| Rc::clone(&entry.value))
+            .record_point(key, version, found.map(|(stored, _)| stored));
+        found.map(|(_, entry)| Rc::clone(&entry.value))
     }
 
     /// The value under `key` as the transaction sees it: its own buffered write first, else

@@ -265,11 +265,12 @@ impl<B: Backend> Run<B> {
 
     /// Hands buffered events to the hasher and the sink.
     fn flush(&mut self, sink: &mut dyn EventSink) {
-        let events = std::mem::take(&mut self.world.borrow_mut().events);
-        for event in &events {
-            self.hasher.record(event);
-            sink.record(event);
+        let mut world = self.world.borrow_mut();
+        for event in world.events.drain(..) {
+            self.hasher.record(&event);
+            sink.record(&event);
         }
+        assert!(world.events.is_empty(), "every event is flushed");
     }
 
     fn spawn_tasks(&mut self, liveness: bool) {

@@ -1,5 +1,7 @@
-//! Builders of the workload's identifiers and record texts: what `format!` would give, without
-//! its formatting machinery (these run once or more per operation).
+//! Builders of the workload's identifiers, record texts and event texts: what `format!` would
+//! give, without its formatting machinery (these run once or more per operation).
+
+use crate::kv::FaultEffect;
 
 /// `parts` joined, with each number written in decimal: one allocation of the exact size.
 pub fn concat(parts: &[Part<'_>]) -> String {
@@ -56,9 +58,47 @@ pub fn hex16(prefix: &str, n: u64) -> String {
     out
 }
 
+/// `format!("{effect:?}")`, built directly for the effects that fire on most operations
+/// (latency, failures).
+pub fn fault_effect_text(effect: &FaultEffect) -> String {
+    match effect {
+        FaultEffect::Failed => "Failed".to_string(),
+        FaultEffect::Inert => "Inert".to_string(),
+        FaultEffect::CorruptedRead => "CorruptedRead".to_string(),
+        FaultEffect::Delayed { delay_ms } => concat(&[
+            Part::Text("Delayed { delay_ms: "),
+            Part::Number(*delay_ms),
+            Part::Text(" }"),
+        ]),
+        other => format!("{other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fault_effects_read_as_their_debug_form() {
+        let effects = [
+            FaultEffect::Failed,
+            FaultEffect::Inert,
+            FaultEffect::CorruptedRead,
+            FaultEffect::Delayed { delay_ms: 0 },
+            FaultEffect::Delayed { delay_ms: 1234 },
+            FaultEffect::Truncated { kept_len: 3 },
+            FaultEffect::Misdirected {
+                landed_at: b"k".to_vec(),
+            },
+            FaultEffect::NotDurable {
+                keys: vec![b"a".to_vec()],
+            },
+            FaultEffect::Crashed { applied: vec![] },
+        ];
+        for effect in &effects {
+            assert_eq!(fault_effect_text(effect), format!("{effect:?}"));
+        }
+    }
 
     #[test]
     fn each_builder_writes_what_format_writes() {

@@ -12,6 +12,7 @@ use crate::sim::{DeterministicRng, SimClock};
 use crate::trace::{Event, EventKind, Outcome};
 
 use super::coverage_watch::CoverageWatch;
+use super::text::fault_effect_text;
 use super::{IdPool, OpKind, OpPoint, OutcomeCounts, Violation};
 
 /// Most violations one run keeps with their evidence (and emits into the trace).
@@ -348,7 +349,7 @@ impl World {
                     self.model.note_fault(task, fault);
                 }
                 self.coverage.on_fault(task, fault);
-                let effect = format!("{:?}", fault.effect);
+                let effect = fault_effect_text(&fault.effect);
                 let key = String::from_utf8_lossy(&fault.key).into_owned();
                 self.emit(
                     task,
