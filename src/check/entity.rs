@@ -5,6 +5,8 @@
 //! records. An unknown outcome at most doubles the candidates; every read prunes them to
 //! those that admit its answer, and every durable check collapses them to the one on disk.
 
+use std::collections::BTreeMap;
+
 /// Most candidate states one entity may have: 2 to the number of tasks that can have an
 /// unknown write on one entity at once, with room to spare.
 pub const CANDIDATES_MAX: usize = 1 << 14;
@@ -13,17 +15,29 @@ pub const CANDIDATES_MAX: usize = 1 << 14;
 pub trait Candidate: Clone + Default {
     /// Whether two candidates hold the same records.
     fn same(&self, other: &Self) -> bool;
+
+    /// A digest equal for candidates that are the same (and usually different otherwise), so
+    /// that deduplicating compares only candidates with equal digests.
+    fn fingerprint(&self) -> u64;
 }
 
 impl Candidate for super::state::AgentState {
     fn same(&self, other: &Self) -> bool {
         super::state::AgentState::same(self, other)
     }
+
+    fn fingerprint(&self) -> u64 {
+        super::state::AgentState::fingerprint(self)
+    }
 }
 
 impl Candidate for super::state::ToolState {
     fn same(&self, other: &Self) -> bool {
         super::state::ToolState::same(self, other)
+    }
+
+    fn fingerprint(&self) -> u64 {
+        super::state::ToolState::fingerprint(self)
     }
 }
 
@@ -64,8 +78,11 @@ impl<S: Candidate> Entity<S> {
             return false;
         }
         let mut unique: Vec<S> = Vec::with_capacity(next.len());
+        let mut by_fingerprint: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         for candidate in next {
-            if !unique.iter().any(|kept| kept.same(&candidate)) {
+            let alike = by_fingerprint.entry(candidate.fingerprint()).or_default();
+            if !alike.iter().any(|&kept| unique[kept].same(&candidate)) {
+                alike.push(unique.len());
                 unique.push(candidate);
             }
         }
@@ -114,5 +131,38 @@ mod tests {
         assert_eq!(entity.candidates().len(), 2);
         assert!(!entity.replace(Vec::new()));
         assert_eq!(entity.candidates().len(), 2);
+    }
+
+    #[test]
+    fn replace_keeps_the_first_of_each_state_in_order() {
+        let tool = |description: &str| ToolState {
+            record: Slot::Present(std::rc::Rc::new(crate::agent::CustomToolRecord {
+                name: "t".to_string(),
+                description: description.to_string(),
+                input_schema: serde_json::json!({}),
+                source_code: String::new(),
+                runtime: "python".to_string(),
+                requirements: Vec::new(),
+                created_at_ms: 0,
+                updated_at_ms: u64::from(description == "late"),
+            })),
+        };
+        let next = vec![
+            tool("a"),
+            ToolState::default(),
+            tool("b"),
+            tool("a"),
+            tool("late"),
+            ToolState::default(),
+            tool("b"),
+        ];
+        let mut entity: Entity<ToolState> = Entity::default();
+        assert!(entity.replace(next.clone()));
+        let kept = entity.candidates();
+        assert_eq!(kept.len(), 4);
+        for (kept, expected) in kept.iter().zip([&next[0], &next[1], &next[2], &next[4]]) {
+            assert!(kept.same(expected));
+        }
+        assert_eq!(tool("a").fingerprint(), tool("a").fingerprint());
     }
 }

@@ -228,6 +228,50 @@ impl AgentState {
             && messages()
     }
 
+    /// A digest of what [`AgentState::same`] compares, coarser than it: candidates that are the
+    /// same have equal digests, so only candidates with equal digests need comparing. It
+    /// covers the record's presence, name and update time; each block's label, value and
+    /// stamps; each session's id, presence, iteration, pending calls, last result, stop and
+    /// checkpoint time; each message's place, id and presence.
+    pub fn fingerprint(&self) -> u64 {
+        let mut digest = Digest::default();
+        digest.slot(&self.record, |digest, agent| {
+            digest.text(&agent.name);
+            digest.number(agent.updated_at_ms);
+        });
+        digest.slot(&self.blocks, |digest, blocks| {
+            for block in blocks.iter() {
+                digest.text(&block.label);
+                digest.text(&block.value);
+                for stamp in [block.created_at, block.updated_at] {
+                    digest.number(stamp.low_ms);
+                    digest.number(stamp.high_ms);
+                }
+            }
+        });
+        digest.number(self.sessions.len() as u64);
+        for (id, session) in self.sessions.iter() {
+            digest.text(id);
+            digest.slot(session, |digest, session| {
+                digest.number(session.iteration);
+                digest.number(session.pending_tool_calls.len() as u64);
+                digest.text(session.last_tool_result.as_deref().unwrap_or(""));
+                digest.number(u64::from(session.stop_reason.is_some()));
+                digest.number(session.checkpointed_at_ms);
+            });
+        }
+        digest.number(self.messages.len() as u64);
+        for message in self.messages.iter() {
+            digest.number(message.created_at_ms);
+            digest.number(message.order);
+            match &message.message {
+                Some(message) => digest.text(&message.id),
+                None => digest.number(u64::MAX),
+            }
+        }
+        digest.0
+    }
+
     /// Inserts `message` at its place: after every message created no later than it.
     pub fn insert_message(&mut self, message: Rc<Message>, order: u64) {
         let created_at_ms = message.created_at_ms;
@@ -267,5 +311,42 @@ impl ToolState {
     /// Whether `self` and `other` hold the same record.
     pub fn same(&self, other: &ToolState) -> bool {
         self.record.same(&other.record)
+    }
+
+    /// A digest of what [`ToolState::same`] compares, coarser than it (see
+    /// [`AgentState::fingerprint`]): the record's presence and description.
+    pub fn fingerprint(&self) -> u64 {
+        let mut digest = Digest::default();
+        digest.slot(&self.record, |digest, tool| digest.text(&tool.description));
+        digest.0
+    }
+}
+
+/// Folds numbers and texts into a 64-bit digest (FNV-style mixing; texts by xxh3). Only ever
+/// compared for equality within one run, never stored or ordered on.
+#[derive(Default)]
+struct Digest(u64);
+
+impl Digest {
+    fn number(&mut self, n: u64) {
+        self.0 = (self.0 ^ n)
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(29);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.number(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+    }
+
+    /// The slot's kind, then (when present) what `record` folds in.
+    fn slot<T>(&mut self, slot: &Slot<T>, record: impl FnOnce(&mut Digest, &T)) {
+        match slot {
+            Slot::Absent => self.number(0),
+            Slot::Damaged => self.number(1),
+            Slot::Present(present) => {
+                self.number(2);
+                record(self, present);
+            }
+        }
     }
 }

@@ -13,7 +13,8 @@ use super::{ActorId, ActorTransaction, Key, KvOp, RangeScan, SimStorage, Value};
 use crate::bugs::Bug;
 
 /// A transaction on one actor's keys in a [`SimStorage`]. Reads record versions (and scanned
-/// prefixes their fingerprints) as seen in the visible map; commit validates them against it.
+/// prefixes the visible map's snapshot, pinned until the transaction ends) as seen in the
+/// visible map; commit validates them against it.
 /// Dropping the transaction aborts it. While the process is dead no method completes.
 pub struct SimTransaction {
     storage: SimStorage,

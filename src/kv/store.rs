@@ -222,7 +222,10 @@ impl VersionedStore {
         });
         keys.sort_unstable();
         keys.dedup();
-        assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "ascending, once each");
+        assert!(
+            keys.windows(2).all(|pair| pair[0] < pair[1]),
+            "ascending, once each"
+        );
         keys
     }
 
