@@ -11,6 +11,35 @@ use std::collections::BTreeMap;
 /// unknown write on one entity at once, with room to spare.
 pub const CANDIDATES_MAX: usize = 1 << 14;
 
+/// Most candidates deduplicated by comparing every pair; more are grouped by fingerprint
+/// first (a fingerprint costs about one comparison, so grouping pays only for many).
+const PAIRWISE_MAX: usize = 8;
+
+/// The first of each group of candidates that are the same, in order, comparing every pair.
+fn unique_pairwise<S: Candidate>(next: Vec<S>) -> Vec<S> {
+    let mut unique: Vec<S> = Vec::with_capacity(next.len());
+    for candidate in next {
+        if !unique.iter().any(|kept| kept.same(&candidate)) {
+            unique.push(candidate);
+        }
+    }
+    unique
+}
+
+/// What [`unique_pairwise`] gives, comparing only candidates with equal fingerprints.
+fn unique_by_fingerprint<S: Candidate>(next: Vec<S>) -> Vec<S> {
+    let mut unique: Vec<S> = Vec::with_capacity(next.len());
+    let mut by_fingerprint: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for candidate in next {
+        let alike = by_fingerprint.entry(candidate.fingerprint()).or_default();
+        if !alike.iter().any(|&kept| unique[kept].same(&candidate)) {
+            alike.push(unique.len());
+            unique.push(candidate);
+        }
+    }
+    unique
+}
+
 /// A state kind the model keeps candidates of.
 pub trait Candidate: Clone + Default {
     /// Whether two candidates hold the same records.
@@ -77,15 +106,10 @@ impl<S: Candidate> Entity<S> {
         if next.is_empty() {
             return false;
         }
-        let mut unique: Vec<S> = Vec::with_capacity(next.len());
-        let mut by_fingerprint: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-        for candidate in next {
-            let alike = by_fingerprint.entry(candidate.fingerprint()).or_default();
-            if !alike.iter().any(|&kept| unique[kept].same(&candidate)) {
-                alike.push(unique.len());
-                unique.push(candidate);
-            }
-        }
+        let unique = match next.len() <= PAIRWISE_MAX {
+            true => unique_pairwise(next),
+            false => unique_by_fingerprint(next),
+        };
         assert!(
             unique.len() <= CANDIDATES_MAX,
             "{} candidate states: more unknown outcomes than tasks can leave",
@@ -156,12 +180,20 @@ mod tests {
             ToolState::default(),
             tool("b"),
         ];
-        let mut entity: Entity<ToolState> = Entity::default();
-        assert!(entity.replace(next.clone()));
-        let kept = entity.candidates();
-        assert_eq!(kept.len(), 4);
-        for (kept, expected) in kept.iter().zip([&next[0], &next[1], &next[2], &next[4]]) {
-            assert!(kept.same(expected));
+        let many: Vec<ToolState> = next
+            .iter()
+            .cycle()
+            .take(3 * PAIRWISE_MAX)
+            .cloned()
+            .collect();
+        for candidates in [next.clone(), many] {
+            let mut entity: Entity<ToolState> = Entity::default();
+            assert!(entity.replace(candidates));
+            let kept = entity.candidates();
+            assert_eq!(kept.len(), 4);
+            for (kept, expected) in kept.iter().zip([&next[0], &next[1], &next[2], &next[4]]) {
+                assert!(kept.same(expected));
+            }
         }
         assert_eq!(tool("a").fingerprint(), tool("a").fingerprint());
     }

@@ -232,7 +232,8 @@ impl AgentState {
     /// same have equal digests, so only candidates with equal digests need comparing. It
     /// covers the record's presence, name and update time; each block's label, value and
     /// stamps; each session's id, presence, iteration, pending calls, last result, stop and
-    /// checkpoint time; each message's place, id and presence.
+    /// checkpoint time; the number of messages and the place, id and presence of the last
+    /// [`MESSAGES_DIGESTED`] (where candidates' histories differ).
     pub fn fingerprint(&self) -> u64 {
         let mut digest = Digest::default();
         digest.slot(&self.record, |digest, agent| {
@@ -261,7 +262,8 @@ impl AgentState {
             });
         }
         digest.number(self.messages.len() as u64);
-        for message in self.messages.iter() {
+        let recent = self.messages.len().saturating_sub(MESSAGES_DIGESTED);
+        for message in &self.messages[recent..] {
             digest.number(message.created_at_ms);
             digest.number(message.order);
             match &message.message {
@@ -321,6 +323,9 @@ impl ToolState {
         digest.0
     }
 }
+
+/// Messages at the end of a history that [`AgentState::fingerprint`] digests.
+pub const MESSAGES_DIGESTED: usize = 8;
 
 /// Folds numbers and texts into a 64-bit digest (FNV-style mixing; texts by xxh3). Only ever
 /// compared for equality within one run, never stored or ordered on.
