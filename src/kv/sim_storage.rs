@@ -156,8 +156,6 @@ impl SimStorage {
         self.state.borrow().bugs
     }
 
-    /// Runs `step` on the state, then hands the faults it reported to the observer (outside
-    /// the borrow, so the observer may inspect the storage).
     /// Releases `buffer`'s snapshot pin on the visible map. Skipped (the pin kept, which only
     /// keeps more of the write log) when the state is borrowed: a task unwinding from a panic
     /// inside [`SimStorage::with_state`].
@@ -167,6 +165,8 @@ impl SimStorage {
         }
     }
 
+    /// Runs `step` on the state, then hands the faults it reported to the observer (outside
+    /// the borrow, so the observer may inspect the storage).
     pub(crate) fn with_state<T>(&self, step: impl FnOnce(&mut SimState) -> T) -> T {
         let (result, reports) = {
             let mut state = self.state.borrow_mut();

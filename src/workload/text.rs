@@ -3,26 +3,30 @@
 
 use crate::kv::FaultEffect;
 
-/// `parts` joined, with each number written in decimal: one allocation of the exact size.
+/// `parts` joined, with each number written in decimal: one allocation, sized for the
+/// longest numbers.
 pub fn concat(parts: &[Part<'_>]) -> String {
-    let mut digits = itoa::Buffer::new();
-    let mut len = 0;
-    for part in parts {
-        len += match part {
+    let room: usize = parts
+        .iter()
+        .map(|part| match part {
             Part::Text(text) => text.len(),
-            Part::Number(n) => digits.format(*n).len(),
-        };
-    }
-    let mut out = String::with_capacity(len);
+            Part::Number(_) => U64_DIGITS_MAX,
+        })
+        .sum();
+    let mut out = String::with_capacity(room);
+    let mut digits = itoa::Buffer::new();
     for part in parts {
         match part {
             Part::Text(text) => out.push_str(text),
             Part::Number(n) => out.push_str(digits.format(*n)),
         }
     }
-    assert_eq!(out.len(), len, "the size was exact");
+    assert!(out.len() <= room, "the room was enough");
     out
 }
+
+/// Digits of the longest `u64`.
+const U64_DIGITS_MAX: usize = 20;
 
 /// One piece of a [`concat`]enated text.
 #[derive(Clone, Copy, Debug)]

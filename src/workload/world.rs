@@ -98,6 +98,9 @@ fn log_event(event: &Event) {
 const OPS_PER_ACTION: usize = 2;
 /// Events a workload action leads to, rounded up from the shipped scenarios (about 2.7).
 const EVENTS_PER_ACTION: usize = 3;
+/// Most actions room is reserved for up front (8x the `default` scenario's is 12,000); a
+/// longer run grows its history as it goes.
+const RESERVED_ACTIONS_MAX: u64 = 1 << 16;
 
 impl World {
     /// A world for `tasks` tasks over the identifiers `ids`, with `actions` actions to spend,
@@ -112,7 +115,7 @@ impl World {
     ) -> Self {
         assert!(tasks > 0, "a run has tasks");
         assert_eq!(weights.len(), OpKind::ALL.len(), "one weight per op kind");
-        let actions_room = usize::try_from(actions).unwrap_or(usize::MAX);
+        let actions_room = usize::try_from(actions.min(RESERVED_ACTIONS_MAX)).expect("fits");
         World {
             model: Model::with_capacity(actions_room.saturating_mul(OPS_PER_ACTION)),
             clock,
