@@ -57,8 +57,11 @@ impl ArgumentErrors {
         self.over(session.session_id.len(), SESSION_ID_BYTES_MAX);
         self.over(session.pending_tool_calls.len(), PENDING_TOOL_CALLS_MAX);
         for call in &session.pending_tool_calls {
-            if json_len_bound(&call.tool_input) > TOOL_INPUT_BYTES_MAX {
-                self.over(json_len(&call.tool_input), TOOL_INPUT_BYTES_MAX);
+            let input = &call.tool_input;
+            if json_len_floor(input) > TOOL_INPUT_BYTES_MAX {
+                self.over_limit = true;
+            } else if json_len_bound(input) > TOOL_INPUT_BYTES_MAX {
+                self.over(json_len(input), TOOL_INPUT_BYTES_MAX);
             }
         }
     }
@@ -114,27 +117,48 @@ pub fn argument_errors(call: &Call) -> ArgumentErrors {
     errors
 }
 
-/// The length of `value`'s compact JSON encoding, counted without encoding it.
-pub fn json_len(value: &Value) -> usize {
+/// How to size the leaves of a JSON value: its strings and its numbers.
+struct LeafSizes<S: Fn(&str) -> usize, N: Fn(&serde_json::Number) -> usize> {
+    string: S,
+    number: N,
+}
+
+/// The length of `value`'s compact JSON encoding with its leaves sized by `leaves`: exact
+/// punctuation and literals, so exact, lower or upper leaf sizes give an exact length or a
+/// bound of the same kind.
+fn sized<S, N>(value: &Value, leaves: &LeafSizes<S, N>) -> usize
+where
+    S: Fn(&str) -> usize,
+    N: Fn(&serde_json::Number) -> usize,
+{
     match value {
         Value::Null => 4,
         Value::Bool(true) => 4,
         Value::Bool(false) => 5,
-        Value::Number(number) => number.to_string().len(),
-        Value::String(text) => string_len(text),
+        Value::Number(number) => (leaves.number)(number),
+        Value::String(text) => (leaves.string)(text),
         Value::Array(items) => {
             let commas = items.len().saturating_sub(1);
-            2 + commas + items.iter().map(json_len).sum::<usize>()
+            2 + commas + items.iter().map(|item| sized(item, leaves)).sum::<usize>()
         }
         Value::Object(fields) => {
             let commas = fields.len().saturating_sub(1);
             let pairs: usize = fields
                 .iter()
-                .map(|(k, v)| string_len(k) + 1 + json_len(v))
+                .map(|(k, v)| (leaves.string)(k) + 1 + sized(v, leaves))
                 .sum();
             2 + commas + pairs
         }
     }
+}
+
+/// The length of `value`'s compact JSON encoding, counted without encoding it.
+pub fn json_len(value: &Value) -> usize {
+    let exact = LeafSizes {
+        string: string_len,
+        number: |number: &serde_json::Number| number.to_string().len(),
+    };
+    sized(value, &exact)
 }
 
 /// Longest `value`'s JSON encoding can be, from its shape and its strings' byte lengths alone
@@ -143,20 +167,22 @@ pub fn json_len(value: &Value) -> usize {
 fn json_len_bound(value: &Value) -> usize {
     /// Longest JSON number serde_json writes (an f64 in scientific notation, signed).
     const NUMBER_CHARS_MAX: usize = 32;
-    let string = |text: &str| 2 + 6 * text.len();
-    match value {
-        Value::Null | Value::Bool(_) => 5,
-        Value::Number(_) => NUMBER_CHARS_MAX,
-        Value::String(text) => string(text),
-        Value::Array(items) => 2 + items.len() + items.iter().map(json_len_bound).sum::<usize>(),
-        Value::Object(fields) => {
-            let pairs: usize = fields
-                .iter()
-                .map(|(k, v)| string(k) + 1 + json_len_bound(v))
-                .sum();
-            2 + fields.len() + pairs
-        }
-    }
+    let longest = LeafSizes {
+        string: |text: &str| 2 + 6 * text.len(),
+        number: |_: &serde_json::Number| NUMBER_CHARS_MAX,
+    };
+    sized(value, &longest)
+}
+
+/// Shortest `value`'s JSON encoding can be, from its shape and its strings' byte lengths alone
+/// (nothing escaped, every number one digit): a value whose floor is over a limit is over it
+/// without a pass over its bytes.
+fn json_len_floor(value: &Value) -> usize {
+    let shortest = LeafSizes {
+        string: |text: &str| 2 + text.len(),
+        number: |_: &serde_json::Number| 1,
+    };
+    sized(value, &shortest)
 }
 
 /// Length of `text` as a JSON string: quotes, and escapes for `"`, `\` and control characters.
@@ -218,6 +244,7 @@ mod tests {
             let encoded = serde_json::to_vec(&value).unwrap().len();
             assert_eq!(json_len(&value), encoded);
             assert!(json_len_bound(&value) >= encoded, "{value}");
+            assert!(json_len_floor(&value) <= encoded, "{value}");
         }
         for special in ["\"", "\\", "\u{0}", "\u{1f}", "\n", " ", "\u{7f}", "é"] {
             for at in [0, 7, 8, 15, 63, 64, 100] {
@@ -229,6 +256,44 @@ mod tests {
         }
         let worst = json!({"\u{1}": ["\u{0}\u{1f}", -1.7976931348623157e308, null, false]});
         assert!(json_len_bound(&worst) >= serde_json::to_vec(&worst).unwrap().len());
+    }
+
+    #[test]
+    fn a_tool_input_is_over_its_limit_from_one_byte_past_it() {
+        let session_with = |input: Value| {
+            let session = SessionState {
+                session_id: "s".to_string(),
+                agent_id: "a".to_string(),
+                iteration: 0,
+                pause_until_ms: None,
+                pending_tool_calls: vec![crate::agent::PendingToolCall {
+                    id: "c".to_string(),
+                    tool_name: "t".to_string(),
+                    tool_input: input,
+                    started_at_ms: 0,
+                    completed: false,
+                    result: None,
+                }],
+                last_tool_result: None,
+                stop_reason: None,
+                started_at_ms: 0,
+                checkpointed_at_ms: 0,
+            };
+            argument_errors(&Call::SaveSession(std::rc::Rc::new(session)))
+        };
+        let quotes = 2;
+        let at_limit = json!("x".repeat(TOOL_INPUT_BYTES_MAX - quotes));
+        let past_limit = json!("x".repeat(TOOL_INPUT_BYTES_MAX - quotes + 1));
+        let escaped_past = json!(format!(
+            "\n{}",
+            "x".repeat(TOOL_INPUT_BYTES_MAX - quotes - 1)
+        ));
+        assert!(session_with(at_limit).none());
+        assert!(session_with(past_limit).over_limit);
+        assert!(
+            session_with(escaped_past).over_limit,
+            "an escape's extra byte counts"
+        );
     }
 
     #[test]
