@@ -15,23 +15,14 @@ pub const CANDIDATES_MAX: usize = 1 << 14;
 /// first (a fingerprint costs about one comparison, so grouping pays only for many).
 const PAIRWISE_MAX: usize = 8;
 
-/// The first of each group of candidates that are the same, in order, comparing every pair.
-fn unique_pairwise<S: Candidate>(next: Vec<S>) -> Vec<S> {
+/// The first of each group of candidates that are the same, in order. Only candidates with
+/// equal `group` keys are compared, so `group` must give the same key to candidates that are
+/// the same (a constant key compares every pair).
+fn unique_by<S: Candidate>(next: Vec<S>, group: impl Fn(&S) -> u64) -> Vec<S> {
     let mut unique: Vec<S> = Vec::with_capacity(next.len());
+    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for candidate in next {
-        if !unique.iter().any(|kept| kept.same(&candidate)) {
-            unique.push(candidate);
-        }
-    }
-    unique
-}
-
-/// What [`unique_pairwise`] gives, comparing only candidates with equal fingerprints.
-fn unique_by_fingerprint<S: Candidate>(next: Vec<S>) -> Vec<S> {
-    let mut unique: Vec<S> = Vec::with_capacity(next.len());
-    let mut by_fingerprint: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    for candidate in next {
-        let alike = by_fingerprint.entry(candidate.fingerprint()).or_default();
+        let alike = groups.entry(group(&candidate)).or_default();
         if !alike.iter().any(|&kept| unique[kept].same(&candidate)) {
             alike.push(unique.len());
             unique.push(candidate);
@@ -107,8 +98,8 @@ impl<S: Candidate> Entity<S> {
             return false;
         }
         let unique = match next.len() <= PAIRWISE_MAX {
-            true => unique_pairwise(next),
-            false => unique_by_fingerprint(next),
+            true => unique_by(next, |_| 0),
+            false => unique_by(next, S::fingerprint),
         };
         assert!(
             unique.len() <= CANDIDATES_MAX,

@@ -11,7 +11,7 @@ use std::collections::{btree_map, BTreeMap};
 use std::ops::Bound;
 use std::rc::Rc;
 
-use super::write_log::{LoggedWrite, WriteLog};
+use super::write_log::WriteLog;
 use super::{RangeScan, Value};
 
 /// A stored key, actor-relative, shared.
@@ -252,14 +252,7 @@ impl VersionedStore {
                 Some(value) => store_value(shelf, key, value, version),
                 None => shelf.remove(key.as_ref()).is_some(),
             };
-            if log.is_pinned() {
-                log.record(LoggedWrite {
-                    version,
-                    actor: Rc::clone(actor),
-                    key: Rc::clone(key),
-                    existed_before,
-                });
-            }
+            log.record(version, actor, key, existed_before);
         }
         assert_eq!(
             *next_version - first_version,
@@ -283,12 +276,7 @@ impl VersionedStore {
                 self.next_version += 1;
                 let value = Rc::clone(&entry.value);
                 copy.insert(Rc::clone(key), Entry { value, version });
-                self.log.record(LoggedWrite {
-                    version,
-                    actor: Rc::clone(actor),
-                    key: Rc::clone(key),
-                    existed_before: false,
-                });
+                self.log.record(version, actor, key, false);
             }
             self.shelves.insert(Rc::clone(actor), copy);
         }
@@ -300,21 +288,17 @@ impl VersionedStore {
     /// Logs, for the pinned snapshots, a delete of every key (each with a fresh version): a
     /// reset first empties the store.
     fn log_removal_of_every_key(&mut self) {
-        let mut removals = Vec::new();
-        for (actor, shelf) in &self.shelves {
+        let VersionedStore {
+            shelves,
+            next_version,
+            log,
+            ..
+        } = self;
+        for (actor, shelf) in shelves.iter() {
             for key in shelf.keys() {
-                removals.push((Rc::clone(actor), Rc::clone(key)));
+                log.record(*next_version, actor, key, true);
+                *next_version += 1;
             }
-        }
-        for (actor, key) in removals {
-            let version = self.next_version;
-            self.next_version += 1;
-            self.log.record(LoggedWrite {
-                version,
-                actor,
-                key,
-                existed_before: true,
-            });
         }
         assert!(self.log.is_pinned(), "removals are logged only for a pin");
     }

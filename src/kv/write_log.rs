@@ -64,17 +64,28 @@ impl WriteLog {
         !self.pins.is_empty()
     }
 
-    /// Logs `write`, which must be newer than every write logged so far; ignored when nothing
-    /// is pinned.
-    pub(crate) fn record(&mut self, write: LoggedWrite) {
+    /// Logs a write of `actor`'s `key` at `version` (newer than every write logged so far),
+    /// sharing the key; ignored, at no cost, when nothing is pinned.
+    pub(crate) fn record(
+        &mut self,
+        version: u64,
+        actor: &Rc<[u8]>,
+        key: &Key,
+        existed_before: bool,
+    ) {
         if self.pins.is_empty() {
             return;
         }
         assert!(
-            self.writes.back().is_none_or(|w| w.version < write.version),
+            self.writes.back().is_none_or(|w| w.version < version),
             "writes are logged in version order"
         );
-        self.writes.push_back(write);
+        self.writes.push_back(LoggedWrite {
+            version,
+            actor: Rc::clone(actor),
+            key: Rc::clone(key),
+            existed_before,
+        });
     }
 
     /// The logged writes at or after `since`, oldest first. `since` must be no older than the
@@ -94,13 +105,8 @@ impl WriteLog {
 mod tests {
     use super::*;
 
-    fn write(version: u64) -> LoggedWrite {
-        LoggedWrite {
-            version,
-            actor: Rc::from(&b"a"[..]),
-            key: Rc::from(&b"k"[..]),
-            existed_before: false,
-        }
+    fn write(log: &mut WriteLog, version: u64) {
+        log.record(version, &Rc::from(&b"a"[..]), &Rc::from(&b"k"[..]), false);
     }
 
     fn versions(log: &WriteLog, since: u64) -> Vec<u64> {
@@ -110,14 +116,14 @@ mod tests {
     #[test]
     fn keeps_exactly_the_writes_a_pinned_snapshot_needs() {
         let mut log = WriteLog::default();
-        log.record(write(1));
+        write(&mut log, 1);
         assert!(!log.is_pinned());
         log.pin(2);
-        log.record(write(2));
+        write(&mut log, 2);
         log.pin(3);
         log.pin(3);
-        log.record(write(3));
-        log.record(write(4));
+        write(&mut log, 3);
+        write(&mut log, 4);
         assert_eq!(versions(&log, 2), [2, 3, 4]);
         assert_eq!(versions(&log, 3), [3, 4]);
         log.unpin(2);
