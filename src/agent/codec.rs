@@ -5,24 +5,19 @@
 //! or a key other than the one read (a value that landed under the wrong key) is a
 //! `DeserializationFailed` error naming the key: a read never returns wrong data.
 //!
-//! Records are written by `sonic-rs` (SIMD string escaping), whose compact output is the same,
-//! byte for byte, as `serde_json`'s (tested here), and read by `serde_json`, whose error texts
-//! the damage reports quote.
+//! Records are written by [`RecordJson`], whose compact output is the same, byte for byte, as
+//! `serde_json`'s (tested here), and read by `serde_json`, whose error texts the damage reports
+//! quote.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::record_json::{write_str_bytes, RecordJson};
 use super::{display_key, StorageError};
 
 const CHECKSUM_HEX_LEN: usize = 8;
 /// Capacity reserved for an encoded value: most records fit without growing the buffer.
 const ENCODED_BYTES_TYPICAL: usize = 512;
-
-#[derive(Serialize)]
-struct EnvelopeOut<'a, T> {
-    key: &'a str,
-    record: &'a T,
-}
 
 #[derive(Deserialize)]
 struct EnvelopeIn<T> {
@@ -31,26 +26,25 @@ struct EnvelopeIn<T> {
 }
 
 /// Encodes `record` for storage under `key`.
-pub fn encode<T: Serialize>(key: &[u8], record: &T) -> Result<Vec<u8>, StorageError> {
-    let key_text = std::str::from_utf8(key).map_err(|_| StorageError::SerializationFailed {
-        key: display_key(key),
-        reason: "key is not UTF-8".to_string(),
-    })?;
+pub fn encode<T: RecordJson + ?Sized>(key: &[u8], record: &T) -> Result<Vec<u8>, StorageError> {
+    if std::str::from_utf8(key).is_err() {
+        return Err(StorageError::SerializationFailed {
+            key: display_key(key),
+            reason: "key is not UTF-8".to_string(),
+        });
+    }
     let mut out = Vec::with_capacity(ENCODED_BYTES_TYPICAL);
     out.extend_from_slice(&[b'0'; CHECKSUM_HEX_LEN]);
-    let envelope = EnvelopeOut {
-        key: key_text,
-        record,
-    };
-    sonic_rs::to_writer(&mut out, &envelope).map_err(|e| StorageError::SerializationFailed {
-        key: key_text.to_string(),
-        reason: e.to_string(),
-    })?;
+    out.extend_from_slice(b"{\"key\":");
+    write_str_bytes(&mut out, key);
+    out.extend_from_slice(b",\"record\":");
+    record.write_json(&mut out);
+    out.push(b'}');
     let checksum = crc32fast::hash(&out[CHECKSUM_HEX_LEN..]);
     write_hex(&mut out[..CHECKSUM_HEX_LEN], checksum);
     assert!(
-        out.len() > CHECKSUM_HEX_LEN,
-        "a record encodes to some JSON"
+        out.len() > CHECKSUM_HEX_LEN + key.len(),
+        "a record encodes to some JSON after its key"
     );
     Ok(out)
 }
@@ -111,31 +105,44 @@ pub fn decode<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::{Message, MessageRole, PendingToolCall, SessionState};
+    use crate::agent::{
+        AgentMetadata, Block, CustomToolRecord, Message, MessageRole, PendingToolCall, SessionState,
+    };
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use serde::Serialize;
+    use serde_json::{json, Value};
 
     #[test]
     fn round_trip_and_every_damage_is_detected() {
-        let value = encode(b"tools/t", &vec![1u32, 2, 3]).unwrap();
+        let value = encode(b"tools/t", &vec![1u64, 2, 3]).unwrap();
         assert_eq!(
-            decode::<Vec<u32>>(b"tools/t", &value, true).unwrap(),
+            decode::<Vec<u64>>(b"tools/t", &value, true).unwrap(),
             vec![1, 2, 3]
         );
         let mut flipped = value.clone();
         let last = flipped.len() - 2;
         flipped[last] ^= 0x01;
         assert!(matches!(
-            decode::<Vec<u32>>(b"tools/t", &flipped, true),
+            decode::<Vec<u64>>(b"tools/t", &flipped, true),
             Err(StorageError::DeserializationFailed { .. })
         ));
         let torn = &value[..value.len() - 3];
-        assert!(decode::<Vec<u32>>(b"tools/t", torn, true).is_err());
-        let err = decode::<Vec<u32>>(b"tools/u", &value, true).unwrap_err();
+        assert!(decode::<Vec<u64>>(b"tools/t", torn, true).is_err());
+        let err = decode::<Vec<u64>>(b"tools/u", &value, true).unwrap_err();
         assert!(err.to_string().contains("misdirected") && err.to_string().contains("tools/u"));
     }
 
     #[test]
+    fn a_key_that_is_not_utf8_is_refused_naming_it() {
+        let err = encode(b"tools/\xff", &1u64).unwrap_err();
+        assert!(matches!(err, StorageError::SerializationFailed { .. }));
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+    }
+
+    #[test]
     fn the_checksum_is_eight_lowercase_hex_digits_of_the_json() {
-        let value = encode(b"k", &1u8).unwrap();
+        let value = encode(b"k", &1u64).unwrap();
         let (digits, json) = value.split_at(CHECKSUM_HEX_LEN);
         assert_eq!(digits, format!("{:08x}", crc32fast::hash(json)).as_bytes());
         let mut digits = [0u8; CHECKSUM_HEX_LEN];
@@ -144,75 +151,180 @@ mod tests {
     }
 
     #[test]
-    fn records_encode_byte_for_byte_as_serde_json_writes_them() {
-        let awkward = "q\"\\/\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f} é € 𝄞 \u{2028}".to_string();
-        let inputs = [
-            serde_json::json!({"query": awkward, "n": [0, -1, u64::MAX, i64::MIN], "ok": null}),
-            serde_json::json!([
-                1.5,
-                -0.0,
-                1e300,
-                2.5e-8,
-                123456789.125,
-                f64::MAX,
-                f64::MIN_POSITIVE
-            ]),
-            serde_json::json!("x".repeat(300)),
-            serde_json::json!({}),
-        ];
-        for input in inputs {
-            let session = SessionState {
-                session_id: awkward.clone(),
-                agent_id: "agent-ü".to_string(),
-                iteration: u64::MAX,
-                pause_until_ms: None,
-                pending_tool_calls: vec![PendingToolCall {
-                    id: "call-1".to_string(),
-                    tool_name: awkward.clone(),
-                    tool_input: input,
-                    started_at_ms: 7,
-                    completed: true,
-                    result: Some(String::new()),
-                }],
-                last_tool_result: Some(awkward.clone()),
-                stop_reason: None,
-                started_at_ms: 0,
-                checkpointed_at_ms: 1,
-            };
-            let key = "sessions/a\"b/\u{1}s".as_bytes();
-            let ours = encode(key, &session).unwrap();
-            let envelope = EnvelopeOut {
-                key: std::str::from_utf8(key).unwrap(),
-                record: &session,
-            };
-            let reference = serde_json::to_vec(&envelope).unwrap();
-            assert_eq!(
-                std::str::from_utf8(&ours[CHECKSUM_HEX_LEN..]).unwrap(),
-                std::str::from_utf8(&reference).unwrap()
-            );
-        }
-        let message = Message {
-            id: "m".to_string(),
-            agent_id: "a".to_string(),
-            message_type: "user_message".to_string(),
-            role: MessageRole::Tool,
-            content: "\u{0}".repeat(70),
-            tool_call_id: Some("c".to_string()),
-            tool_calls: vec!["t1".to_string(), String::new()],
-            created_at_ms: 3,
-        };
-        let ours = encode(b"messages/a/1", &message).unwrap();
-        let reference = serde_json::to_vec(&EnvelopeOut {
-            key: "messages/a/1",
-            record: &message,
-        })
-        .unwrap();
-        assert_eq!(&ours[CHECKSUM_HEX_LEN..], &reference[..]);
-    }
-
-    #[test]
     fn without_verification_a_wrong_key_is_accepted() {
         let value = encode(b"tools/t", &5u64).unwrap();
         assert_eq!(decode::<u64>(b"tools/u", &value, false).unwrap(), 5);
+    }
+
+    /// The envelope as `serde` writes it: the reference every encoding must equal.
+    #[derive(Serialize)]
+    struct Reference<'a, T> {
+        key: &'a str,
+        record: &'a T,
+    }
+
+    /// Encodes `record` both ways and requires the same bytes, then decodes it back.
+    fn assert_encodes_as_serde_json<T>(key: &str, record: &T)
+    where
+        T: RecordJson + Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let ours = encode(key.as_bytes(), record).unwrap();
+        let reference = serde_json::to_vec(&Reference { key, record }).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours[CHECKSUM_HEX_LEN..]),
+            String::from_utf8_lossy(&reference)
+        );
+        assert_eq!(&decode::<T>(key.as_bytes(), &ours, true).unwrap(), record);
+    }
+
+    /// Text drawn from plain letters, every byte JSON escapes, and multi-byte characters,
+    /// in runs long enough to cross the eight-byte words the writer skips by.
+    fn text(rng: &mut ChaCha8Rng) -> String {
+        const PIECES: [&str; 12] = [
+            "a",
+            "Zq",
+            "plain words ",
+            "\"",
+            "\\",
+            "/",
+            "\n\r\t",
+            "\u{8}\u{c}",
+            "\u{0}\u{1f}",
+            "\u{7f}é",
+            "€𝄞",
+            "\u{2028}",
+        ];
+        let len = rng.gen_range(0..24);
+        (0..len)
+            .map(|_| PIECES[rng.gen_range(0..PIECES.len())])
+            .collect()
+    }
+
+    fn maybe_text(rng: &mut ChaCha8Rng) -> Option<String> {
+        rng.gen_bool(0.5).then(|| text(rng))
+    }
+
+    fn texts(rng: &mut ChaCha8Rng) -> Vec<String> {
+        (0..rng.gen_range(0..4)).map(|_| text(rng)).collect()
+    }
+
+    fn number(rng: &mut ChaCha8Rng) -> u64 {
+        [0, 1, 9, 10, u64::MAX, rng.gen()][rng.gen_range(0..6)]
+    }
+
+    fn json_value(rng: &mut ChaCha8Rng, depth: u32) -> Value {
+        match rng.gen_range(0..if depth == 0 { 5 } else { 7 }) {
+            0 => Value::Null,
+            1 => json!(rng.gen_bool(0.5)),
+            2 => [
+                json!(rng.gen::<i64>()),
+                json!(number(rng)),
+                json!(0.1),
+                json!(-0.0),
+                json!(1e300),
+                json!(2.5e-8),
+            ][rng.gen_range(0..6)]
+            .clone(),
+            3 => json!(f64::from_bits(rng.gen::<u64>() >> 2)),
+            4 => json!(text(rng)),
+            5 => Value::Array(
+                (0..rng.gen_range(0..4))
+                    .map(|_| json_value(rng, depth - 1))
+                    .collect(),
+            ),
+            _ => Value::Object(
+                (0..rng.gen_range(0..4))
+                    .map(|_| (text(rng), json_value(rng, depth - 1)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn pending_call(rng: &mut ChaCha8Rng) -> PendingToolCall {
+        PendingToolCall {
+            id: text(rng),
+            tool_name: text(rng),
+            tool_input: json_value(rng, 3),
+            started_at_ms: number(rng),
+            completed: rng.gen_bool(0.5),
+            result: maybe_text(rng),
+        }
+    }
+
+    #[test]
+    fn every_record_encodes_byte_for_byte_as_serde_json_writes_it() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0x150d);
+        let roles = [
+            MessageRole::User,
+            MessageRole::Assistant,
+            MessageRole::System,
+            MessageRole::Tool,
+        ];
+        for _ in 0..300 {
+            let key = format!("records/{}", text(&mut rng));
+            let agent = AgentMetadata {
+                id: text(&mut rng),
+                name: text(&mut rng),
+                agent_type: text(&mut rng),
+                model: maybe_text(&mut rng),
+                embedding: maybe_text(&mut rng),
+                system: maybe_text(&mut rng),
+                description: maybe_text(&mut rng),
+                tool_ids: texts(&mut rng),
+                tags: texts(&mut rng),
+                metadata: json_value(&mut rng, 3),
+                created_at_ms: number(&mut rng),
+                updated_at_ms: number(&mut rng),
+            };
+            assert_encodes_as_serde_json(&key, &agent);
+            let blocks: Vec<Block> = (0..rng.gen_range(0..3))
+                .map(|_| Block {
+                    id: text(&mut rng),
+                    label: text(&mut rng),
+                    value: text(&mut rng),
+                    description: maybe_text(&mut rng),
+                    limit: rng.gen_bool(0.5).then(|| number(&mut rng)),
+                    created_at_ms: number(&mut rng),
+                    updated_at_ms: number(&mut rng),
+                })
+                .collect();
+            assert_encodes_as_serde_json(&key, &blocks);
+            let session = SessionState {
+                session_id: text(&mut rng),
+                agent_id: text(&mut rng),
+                iteration: number(&mut rng),
+                pause_until_ms: rng.gen_bool(0.5).then(|| number(&mut rng)),
+                pending_tool_calls: (0..rng.gen_range(0..3))
+                    .map(|_| pending_call(&mut rng))
+                    .collect(),
+                last_tool_result: maybe_text(&mut rng),
+                stop_reason: maybe_text(&mut rng),
+                started_at_ms: number(&mut rng),
+                checkpointed_at_ms: number(&mut rng),
+            };
+            assert_encodes_as_serde_json(&key, &session);
+            let message = Message {
+                id: text(&mut rng),
+                agent_id: text(&mut rng),
+                message_type: text(&mut rng),
+                role: roles[rng.gen_range(0..roles.len())],
+                content: text(&mut rng),
+                tool_call_id: maybe_text(&mut rng),
+                tool_calls: texts(&mut rng),
+                created_at_ms: number(&mut rng),
+            };
+            assert_encodes_as_serde_json(&key, &message);
+            let tool = CustomToolRecord {
+                name: text(&mut rng),
+                description: text(&mut rng),
+                input_schema: json_value(&mut rng, 3),
+                source_code: text(&mut rng),
+                runtime: text(&mut rng),
+                requirements: texts(&mut rng),
+                created_at_ms: number(&mut rng),
+                updated_at_ms: number(&mut rng),
+            };
+            assert_encodes_as_serde_json(&key, &tool);
+        }
     }
 }

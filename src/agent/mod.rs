@@ -5,6 +5,7 @@ mod adapter;
 pub mod codec;
 mod error;
 pub mod keys;
+pub mod record_json;
 pub mod records;
 mod storage;
 

@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::rc::Rc;
 
+use crate::agent::record_json::RecordJson;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use super::{KvAdapter, CONFLICT_ATTEMPTS_MAX};
 use crate::agent::codec::{decode, encode};
@@ -47,7 +47,7 @@ impl<K: ActorKV> KvAdapter<K> {
 
     /// `record` encoded for `key`; with `remember`, kept so that reading it back costs no
     /// decode (worth a copy only for records read many times, like messages).
-    fn encode_value<T: Serialize + Clone + 'static>(
+    fn encode_value<T: RecordJson + Clone + 'static>(
         &self,
         key: &[u8],
         record: &T,
@@ -70,7 +70,7 @@ impl<K: ActorKV> KvAdapter<K> {
         }
     }
 
-    pub(super) async fn put_record<T: Serialize + Clone + 'static>(
+    pub(super) async fn put_record<T: RecordJson + Clone + 'static>(
         &self,
         key: &[u8],
         record: &T,
@@ -115,7 +115,7 @@ impl<K: ActorKV> KvAdapter<K> {
         }
     }
 
-    pub(super) async fn txn_put_record<T: Serialize + Clone + 'static>(
+    pub(super) async fn txn_put_record<T: RecordJson + Clone + 'static>(
         &self,
         txn: &mut K::Transaction,
         key: &[u8],
