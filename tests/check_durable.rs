@@ -13,7 +13,10 @@ use dst::{Block, MessageRole};
 
 type Changes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
-fn stored<T: dst::agent::record_json::RecordJson>(key: Vec<u8>, record: &T) -> (Vec<u8>, Option<Vec<u8>>) {
+fn stored<T: dst::agent::record_json::RecordJson>(
+    key: Vec<u8>,
+    record: &T,
+) -> (Vec<u8>, Option<Vec<u8>>) {
     let value = encode(&key, record).expect("records encode");
     (key, Some(value))
 }

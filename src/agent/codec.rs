@@ -27,18 +27,30 @@ struct EnvelopeIn<T> {
 
 /// Encodes `record` for storage under `key`.
 pub fn encode<T: RecordJson + ?Sized>(key: &[u8], record: &T) -> Result<Vec<u8>, StorageError> {
+    let mut out = Vec::with_capacity(ENCODED_BYTES_TYPICAL);
+    encode_into(&mut out, key, record)?;
+    Ok(out)
+}
+
+/// Encodes `record` for storage under `key` into `out`, which must be empty: a caller that
+/// encodes many records reuses one buffer. On an error `out` is left empty.
+pub fn encode_into<T: RecordJson + ?Sized>(
+    out: &mut Vec<u8>,
+    key: &[u8],
+    record: &T,
+) -> Result<(), StorageError> {
+    assert!(out.is_empty(), "a record is encoded into an empty buffer");
     if std::str::from_utf8(key).is_err() {
         return Err(StorageError::SerializationFailed {
             key: display_key(key),
             reason: "key is not UTF-8".to_string(),
         });
     }
-    let mut out = Vec::with_capacity(ENCODED_BYTES_TYPICAL);
     out.extend_from_slice(&[b'0'; CHECKSUM_HEX_LEN]);
     out.extend_from_slice(b"{\"key\":");
-    write_str_bytes(&mut out, key);
+    write_str_bytes(out, key);
     out.extend_from_slice(b",\"record\":");
-    record.write_json(&mut out);
+    record.write_json(out);
     out.push(b'}');
     let checksum = crc32fast::hash(&out[CHECKSUM_HEX_LEN..]);
     write_hex(&mut out[..CHECKSUM_HEX_LEN], checksum);
@@ -46,7 +58,7 @@ pub fn encode<T: RecordJson + ?Sized>(key: &[u8], record: &T) -> Result<Vec<u8>,
         out.len() > CHECKSUM_HEX_LEN + key.len(),
         "a record encodes to some JSON after its key"
     );
-    Ok(out)
+    Ok(())
 }
 
 /// Writes `value` as lowercase hex digits filling `digits`, most significant first.

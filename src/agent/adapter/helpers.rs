@@ -8,7 +8,7 @@ use crate::agent::record_json::RecordJson;
 use serde::de::DeserializeOwned;
 
 use super::{KvAdapter, CONFLICT_ATTEMPTS_MAX};
-use crate::agent::codec::{decode, encode};
+use crate::agent::codec::{decode, encode_into};
 use crate::agent::keys::{agent_key, message_bucket, message_key, message_number};
 use crate::agent::records::Message;
 use crate::agent::{display_key, StorageError};
@@ -53,7 +53,12 @@ impl<K: ActorKV> KvAdapter<K> {
         record: &T,
         remember: bool,
     ) -> Result<Value, StorageError> {
-        let value = Value::from(encode(key, record)?);
+        let value = {
+            let mut encoded = self.encoded.borrow_mut();
+            encoded.clear();
+            encode_into(&mut encoded, key, record)?;
+            Value::from(encoded.as_slice())
+        };
         if remember {
             self.decoded.insert(key, &value, Rc::new(record.clone()));
         }

@@ -13,6 +13,7 @@ mod encoded_len;
 mod helpers;
 mod storage_impl;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::bugs::BugSet;
@@ -32,6 +33,9 @@ pub struct KvAdapter<K: ActorKV> {
     clock: SimClock,
     bugs: BugSet,
     decoded: Rc<decoded::Decoded>,
+    /// The buffer every record is encoded into before storage copies it: grown once, then
+    /// reused. Borrowed only inside one synchronous encode.
+    encoded: Rc<RefCell<Vec<u8>>>,
 }
 
 impl<K: ActorKV> KvAdapter<K> {
@@ -45,6 +49,7 @@ impl<K: ActorKV> KvAdapter<K> {
             clock,
             bugs: BugSet::none(),
             decoded: Rc::default(),
+            encoded: Rc::default(),
         }
     }
 
