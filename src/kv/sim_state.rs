@@ -1,7 +1,8 @@
 //! `SimState`: the durability model of `SimStorage` and the effect of every fault on it.
 //!
-//! Two versioned maps: `visible` (what the running process sees) and `durable` (what survives a
-//! crash). An acknowledged write updates both; the faults in `fault.rs` bend that rule:
+//! Two views: `visible` (what the running process sees) and `durable` (what survives a crash,
+//! kept as an overlay of where it differs from `visible`). An acknowledged write updates both;
+//! the faults in `fault.rs` bend that rule:
 //! - crash_before_write: nothing written; crash_after_write: written to both; then the process
 //!   dies (the kill switch) and the caller sees the error.
 //! - crash_during_transaction: the `crash` stream applies the whole batch durably or none of it
@@ -21,7 +22,8 @@
 
 use std::rc::Rc;
 
-use super::store::{VersionedStore, Write};
+use super::durable_overlay::DurableOverlay;
+use super::store::{Key, VersionedStore, Write};
 use super::KvError;
 use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp, Value};
 use crate::bugs::{Bug, BugSet};
@@ -31,8 +33,8 @@ use crate::sim::{DeterministicRng, KillSwitch};
 pub(crate) struct SimState {
     /// What the running process sees.
     pub(crate) visible: VersionedStore,
-    /// What survives a crash.
-    pub(crate) durable: VersionedStore,
+    /// What survives a crash, relative to `visible`.
+    pub(crate) durable: DurableOverlay,
     /// Decides which fault fires on each operation; its faults stream shapes the effects.
     pub(crate) injector: FaultInjector,
     /// The planted storage bugs.
@@ -59,11 +61,9 @@ impl SimState {
         kill_switch: KillSwitch,
         bugs: BugSet,
     ) -> Self {
-        let mut durable = VersionedStore::default();
-        durable.track_changes();
         SimState {
             visible: VersionedStore::default(),
-            durable,
+            durable: DurableOverlay::default(),
             injector,
             bugs,
             crash_rng,
@@ -135,7 +135,7 @@ impl SimState {
                 Ok(())
             }
             FaultType::FsyncFail | FaultType::UnflushedLoss => {
-                self.visible.apply(actor, &writes);
+                self.apply_visibly_only(actor, &writes);
                 let keys = writes.iter().map(|(k, _)| k.to_vec());
                 let effect = FaultEffect::NotDurable {
                     keys: keys.collect(),
@@ -220,20 +220,42 @@ impl SimState {
     /// The process restarts: what it sees becomes what was durable. Versions are renewed, so no
     /// read of the dead process validates any more.
     pub(crate) fn restart(&mut self) {
-        self.visible.reset_to(&self.durable);
+        let durable = self.durable.take_all(&self.visible);
+        self.visible.reset_to_entries(durable);
         self.kill_switch.reset();
     }
 
+    /// The durable value of `actor`'s `key`, or `None` when a crash would leave it absent.
+    pub(crate) fn durable_value(&self, actor: &[u8], key: &[u8]) -> Option<&Value> {
+        self.durable.get(&self.visible, actor, key)
+    }
+
+    /// How many keys of `actor` are durable.
+    pub(crate) fn durable_len(&self, actor: &[u8]) -> usize {
+        self.durable.len(&self.visible, actor)
+    }
+
+    /// Every durable (key, value) of `actor`, ascending: what a crash would keep.
+    pub(crate) fn durable_entries(&self, actor: &[u8]) -> Vec<(Key, Value)> {
+        self.durable.entries(&self.visible, actor)
+    }
+
     fn apply_acknowledged(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
-        self.visible.apply(actor, writes);
-        if !self.bugs.has(Bug::AckBeforeDurable) {
-            self.durable.apply(actor, writes);
+        if self.bugs.has(Bug::AckBeforeDurable) {
+            return self.apply_visibly_only(actor, writes);
         }
+        self.apply_durably(actor, writes);
     }
 
     fn apply_durably(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
         self.visible.apply(actor, writes);
-        self.durable.apply(actor, writes);
+        self.durable.landed_durably(actor, writes);
+    }
+
+    fn apply_visibly_only(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
+        self.durable
+            .keep_before_visible_only(&self.visible, actor, writes);
+        self.visible.apply(actor, writes);
     }
 
     /// How many writes of a batch of `len` land before a crash during commit.

@@ -100,16 +100,12 @@ impl SimStorage {
 
     /// What a crash would keep of `actor`: (relative key, value), ascending.
     pub fn durable_entries(&self, actor: &ActorId) -> Vec<(Key, Value)> {
-        let state = self.state.borrow();
-        let entries = state.durable.scan(actor.key_bytes(), b"");
-        entries
-            .map(|(k, e)| (Rc::clone(k), Rc::clone(&e.value)))
-            .collect()
+        self.state.borrow().durable_entries(actor.key_bytes())
     }
 
     /// How many keys of `actor` are durable.
     pub fn durable_len(&self, actor: &ActorId) -> usize {
-        self.state.borrow().durable.len(actor.key_bytes())
+        self.state.borrow().durable_len(actor.key_bytes())
     }
 
     /// The durable entries of `actor` written (set or deleted) since the last call, ascending
@@ -120,10 +116,7 @@ impl SimStorage {
         let changes: Vec<(Key, Option<Value>)> = changed
             .into_iter()
             .map(|key| {
-                let value = state
-                    .durable
-                    .get(actor.key_bytes(), &key)
-                    .map(|e| Rc::clone(&e.value));
+                let value = state.durable_value(actor.key_bytes(), &key).map(Rc::clone);
                 (key, value)
             })
             .collect();

@@ -20,6 +20,9 @@ pub(crate) type Key = Rc<[u8]>;
 /// One write of a batch: a value to store, or `None` to delete the key.
 pub(crate) type Write = (Key, Option<Value>);
 
+/// Every entry of a store: each actor with its (key, value) pairs, keys ascending.
+pub(crate) type ActorEntries = Vec<(Rc<[u8]>, Vec<(Key, Value)>)>;
+
 /// A value and the version of the write that stored it.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
@@ -261,24 +264,28 @@ impl VersionedStore {
         );
     }
 
-    /// Replaces every entry with those of `other`, each with a fresh version of this store (so
-    /// nothing read before the replacement validates after it).
-    pub(crate) fn reset_to(&mut self, other: &VersionedStore) {
+    /// Every actor with a shelf, ascending.
+    pub(crate) fn actors(&self) -> impl Iterator<Item = &Rc<[u8]>> {
+        self.shelves.keys()
+    }
+
+    /// Replaces every entry with `entries` (each actor's keys ascending), each with a fresh
+    /// version of this store (so nothing read before the replacement validates after it).
+    pub(crate) fn reset_to_entries(&mut self, entries: ActorEntries) {
         let floor = self.next_version;
         if self.log.is_pinned() {
             self.log_removal_of_every_key();
         }
         self.shelves.clear();
-        for (actor, shelf) in &other.shelves {
-            let mut copy = Shelf::new();
-            for (key, entry) in shelf {
+        for (actor, shelf_entries) in entries {
+            let mut shelf = Shelf::new();
+            for (key, value) in shelf_entries {
                 let version = self.next_version;
                 self.next_version += 1;
-                let value = Rc::clone(&entry.value);
-                copy.insert(Rc::clone(key), Entry { value, version });
-                self.log.record(version, actor, key, false);
+                self.log.record(version, &actor, &key, false);
+                shelf.insert(key, Entry { value, version });
             }
-            self.shelves.insert(Rc::clone(actor), copy);
+            self.shelves.insert(actor, shelf);
         }
         assert!(self.next_version >= floor, "versions never go back");
     }
@@ -483,13 +490,12 @@ mod tests {
         let a = actor();
         let mut visible = VersionedStore::default();
         visible.apply(&a, &[put(b"p/1", b"x")]);
-        let mut durable = VersionedStore::default();
-        durable.apply(&a, &[put(b"p/1", b"x")]);
         let mut full = ReadSet::default();
         full.record_prefix(b"p/", &mut visible);
         let mut empty = ReadSet::default();
         empty.record_prefix(b"e/", &mut visible);
-        visible.reset_to(&durable);
+        let kept = vec![(Rc::from(&b"p/1"[..]), Rc::from(&b"x"[..]))];
+        visible.reset_to_entries(vec![(Rc::clone(&a), kept)]);
         assert_eq!(
             full.first_changed(&visible, &a).as_deref(),
             Some(&b"p/"[..])
@@ -497,7 +503,7 @@ mod tests {
         assert_eq!(empty.first_changed(&visible, &a), None);
         let mut emptied = ReadSet::default();
         emptied.record_prefix(b"p/", &mut visible);
-        visible.reset_to(&VersionedStore::default());
+        visible.reset_to_entries(Vec::new());
         assert!(
             emptied.first_changed(&visible, &a).is_some(),
             "every key gone"
@@ -545,9 +551,8 @@ mod tests {
                     reads.release(&mut store);
                 }
                 3 if next(50) == 0 => {
-                    let mut durable = VersionedStore::default();
-                    durable.apply(&a, &[put(b"p/2", b"d")]);
-                    store.reset_to(&durable);
+                    let kept = vec![(Rc::from(&b"p/2"[..]), Rc::from(&b"d"[..]))];
+                    store.reset_to_entries(vec![(Rc::clone(&a), kept)]);
                 }
                 _ => {
                     let key = Rc::clone(&keys[next(keys.len() as u64) as usize]);
@@ -587,9 +592,8 @@ mod tests {
         let mut visible = VersionedStore::default();
         visible.apply(&a, &[put(b"k", b"1"), put(b"j", b"2")]);
         let before = visible.version(&a, b"k").unwrap();
-        let mut durable = VersionedStore::default();
-        durable.apply(&a, &[put(b"k", b"1")]);
-        visible.reset_to(&durable);
+        let kept = vec![(Rc::from(&b"k"[..]), Rc::from(&b"1"[..]))];
+        visible.reset_to_entries(vec![(Rc::clone(&a), kept)]);
         assert_eq!(
             visible.get(&a, b"k").map(|e| e.value.as_ref()),
             Some(&b"1"[..])
