@@ -148,7 +148,11 @@ pub const TOOLS_PREFIX: &[u8] = b"tools/";
 /// The `n` of a message key (its last 20 digits), if it is one.
 pub fn message_number(key: &[u8]) -> Option<u64> {
     let digits = key.get(key.len().checked_sub(NUMBER_DIGITS)?..)?;
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    digits.iter().try_fold(0u64, |number, &digit| {
+        let value = u64::from(digit.wrapping_sub(b'0'));
+        (value < 10).then_some(())?;
+        number.checked_mul(10)?.checked_add(value)
+    })
 }
 
 #[cfg(test)]
@@ -168,6 +172,10 @@ mod tests {
         );
         assert_eq!(message_number(&message_key("a1", 7, 2)), Some(2));
         assert_eq!(message_number(b"x"), None);
+        assert_eq!(message_number(&message_key("a", 0, u64::MAX)), Some(u64::MAX));
+        assert_eq!(message_number(b"messages/a/0/99999999999999999999"), None);
+        assert_eq!(message_number(b"messages/a/0/0000000000000000000x"), None);
+        assert_eq!(message_number(b"messages/a/0/-0000000000000000001"), None);
     }
 
     #[test]
