@@ -172,7 +172,10 @@ mod tests {
         );
         assert_eq!(message_number(&message_key("a1", 7, 2)), Some(2));
         assert_eq!(message_number(b"x"), None);
-        assert_eq!(message_number(&message_key("a", 0, u64::MAX)), Some(u64::MAX));
+        assert_eq!(
+            message_number(&message_key("a", 0, u64::MAX)),
+            Some(u64::MAX)
+        );
         assert_eq!(message_number(b"messages/a/0/99999999999999999999"), None);
         assert_eq!(message_number(b"messages/a/0/0000000000000000000x"), None);
         assert_eq!(message_number(b"messages/a/0/-0000000000000000001"), None);

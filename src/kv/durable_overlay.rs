@@ -11,6 +11,8 @@ use std::collections::btree_map::{self, BTreeMap};
 use std::iter::Peekable;
 use std::rc::Rc;
 
+use xxhash_rust::xxh3::xxh3_64;
+
 use super::store::{ActorEntries, Key, VersionedStore, Write};
 use super::Value;
 
@@ -136,24 +138,27 @@ impl DurableOverlay {
         all
     }
 
-    /// The keys of `actor` written durably since the last call, ascending, once each. Changes
-    /// of other actors are kept for their own call.
+    /// The keys of `actor` written durably since the last call, once each, in the order of a
+    /// stable hash of their bytes (the same on every machine): deduplicating by hash first
+    /// compares whole keys only on a tie, where sorting hierarchical keys that share long
+    /// prefixes compares dozens of bytes each time. Changes of other actors are kept for their
+    /// own call.
     pub(crate) fn take_changes(&mut self, actor: &[u8]) -> Vec<Key> {
-        let mut keys: Vec<Key> = Vec::new();
+        let mut hashed: Vec<(u64, Key)> = Vec::new();
         self.changes.retain(|(owner, key)| {
             let mine = owner.as_ref() == actor;
             if mine {
-                keys.push(Rc::clone(key));
+                hashed.push((xxh3_64(key), Rc::clone(key)));
             }
             !mine
         });
-        keys.sort_unstable();
-        keys.dedup();
+        hashed.sort_unstable();
+        hashed.dedup_by(|later, earlier| later.1 == earlier.1);
         assert!(
-            keys.windows(2).all(|pair| pair[0] < pair[1]),
-            "ascending, once each"
+            hashed.windows(2).all(|pair| pair[0] < pair[1]),
+            "by hash, then by key, once each"
         );
-        keys
+        hashed.into_iter().map(|(_, key)| key).collect()
     }
 }
 
@@ -260,9 +265,13 @@ mod tests {
                 ("b".to_string(), "4".to_string())
             ]
         );
-        let taken = overlay.take_changes(&actor);
-        let taken: Vec<&[u8]> = taken.iter().map(|k| k.as_ref()).collect();
-        assert_eq!(taken, [&b"a"[..], b"b", b"c"]);
+        let mut taken: Vec<Vec<u8>> = overlay
+            .take_changes(&actor)
+            .iter()
+            .map(|k| k.to_vec())
+            .collect();
+        taken.sort();
+        assert_eq!(taken, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
         assert!(overlay.take_changes(&actor).is_empty());
         let all = overlay.take_all(&visible);
         assert_eq!(all.len(), 1);

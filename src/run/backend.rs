@@ -30,7 +30,8 @@ pub trait Backend: ActorKV + Clone + 'static {
     fn observe(&self, observer: KvObserver);
     /// A fresh process starts over what was durable.
     fn restart(&self);
-    /// The durable entries of `actor` changed since the last call, each with its value now.
+    /// The durable entries of `actor` changed since the last call, each once with its value
+    /// now, in an order that depends only on the keys (not necessarily ascending).
     fn take_durable_changes(&self, actor: &ActorId) -> Vec<(Key, Option<Value>)>;
     /// Every durable entry of `actor`, ascending by key.
     fn durable_entries(&self, actor: &ActorId) -> Vec<(Key, Value)>;
