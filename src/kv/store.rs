@@ -33,20 +33,25 @@ pub(crate) struct Entry {
 /// One actor's keys.
 type Shelf = BTreeMap<Key, Entry>;
 
-/// The entries of one range read, in its order: no allocation for a forward scan.
-pub(crate) enum RangeIter<'a> {
+/// The entries of one range read, in its order, borrowing the store (`'a`) and the scan's
+/// bounds (`'b`): no allocation for a forward scan.
+pub(crate) enum RangeIter<'a, 'b> {
     /// Nothing: the actor has no keys.
     Empty,
     /// Ascending from `from` while keys start with the prefix.
     Forward {
-        range: std::collections::btree_map::Range<'a, Key, Entry>,
-        prefix: Box<[u8]>,
+        range: btree_map::Range<'a, Key, Entry>,
+        prefix: &'b [u8],
     },
-    /// Descending from the last key under the prefix down to `from`.
-    Backward(std::iter::Rev<std::collections::btree_map::Range<'a, Key, Entry>>),
+    /// Descending from the last key under the prefix while keys are at least `from` (one
+    /// descent of the tree, to the upper end; the lower end is a comparison per key).
+    Backward {
+        range: std::iter::Rev<btree_map::Range<'a, Key, Entry>>,
+        from: &'b [u8],
+    },
 }
 
-impl<'a> Iterator for RangeIter<'a> {
+impl<'a> Iterator for RangeIter<'a, '_> {
     type Item = (&'a Key, &'a Entry);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -55,7 +60,9 @@ impl<'a> Iterator for RangeIter<'a> {
             RangeIter::Forward { range, prefix } => {
                 range.next().filter(|(key, _)| key.starts_with(prefix))
             }
-            RangeIter::Backward(range) => range.next(),
+            RangeIter::Backward { range, from } => {
+                range.next().filter(|(key, _)| key.as_ref() >= *from)
+            }
         }
     }
 }
@@ -130,7 +137,7 @@ impl VersionedStore {
     }
 
     /// Every (key, entry) of `actor` in `scan`'s range, in the scan's order, ignoring its limit.
-    pub(crate) fn range<'a>(&'a self, actor: &[u8], scan: RangeScan<'_>) -> RangeIter<'a> {
+    pub(crate) fn range<'a, 'b>(&'a self, actor: &[u8], scan: RangeScan<'b>) -> RangeIter<'a, 'b> {
         assert!(scan.from.starts_with(scan.prefix), "from lies under prefix");
         let Some(shelf) = self.shelves.get(actor) else {
             return RangeIter::Empty;
@@ -139,20 +146,19 @@ impl VersionedStore {
             let range = shelf.range::<[u8], _>((Bound::Included(scan.from), Bound::Unbounded));
             return RangeIter::Forward {
                 range,
-                prefix: scan.prefix.into(),
+                prefix: scan.prefix,
             };
         }
         let end = prefix_end(scan.prefix);
         let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-        RangeIter::Backward(
-            shelf
-                .range::<[u8], _>((Bound::Included(scan.from), upper))
-                .rev(),
-        )
+        RangeIter::Backward {
+            range: shelf.range::<[u8], _>((Bound::Unbounded, upper)).rev(),
+            from: scan.from,
+        }
     }
 
     /// Every (key, entry) of `actor` whose key starts with `prefix`, ascending.
-    pub(crate) fn scan<'a>(&'a self, actor: &[u8], prefix: &[u8]) -> RangeIter<'a> {
+    pub(crate) fn scan<'a, 'b>(&'a self, actor: &[u8], prefix: &'b [u8]) -> RangeIter<'a, 'b> {
         self.range(actor, RangeScan::prefix(prefix, usize::MAX))
     }
 
@@ -426,6 +432,16 @@ mod tests {
             reverse: false,
         };
         assert_eq!(keys(from), [b"a/2".to_vec(), b"a/3".to_vec()]);
+        let backward_from = RangeScan {
+            reverse: true,
+            ..from
+        };
+        assert_eq!(keys(backward_from), [b"a/3".to_vec(), b"a/2".to_vec()]);
+        let whole_family: Vec<Vec<u8>> = [&b"a0"[..], b"a/3", b"a/2", b"a/1", b"a"]
+            .iter()
+            .map(|k| k.to_vec())
+            .collect();
+        assert_eq!(keys(RangeScan::last(b"a", 9)), whole_family);
         assert_eq!(store.len(&a), 6);
         assert_eq!(store.scan(b"other", b"").count(), 0);
         assert_eq!(prefix_end(&[b'a', 0xff]), Some(vec![b'b']));
