@@ -97,9 +97,10 @@ impl<S: Candidate> Entity<S> {
         if next.is_empty() {
             return false;
         }
-        let unique = match next.len() <= PAIRWISE_MAX {
-            true => unique_by(next, |_| 0),
-            false => unique_by(next, S::fingerprint),
+        let unique = match next.len() {
+            1 => next,
+            2..=PAIRWISE_MAX => unique_by(next, |_| 0),
+            _ => unique_by(next, S::fingerprint),
         };
         assert!(
             unique.len() <= CANDIDATES_MAX,
