@@ -59,11 +59,15 @@ pub fn parse_key(key: &[u8]) -> Option<StoredKey<'_>> {
     fields.next().is_none().then_some(parsed)
 }
 
+/// The number `text` spells in exactly 20 decimal digits, if it fits in a `u64`.
 fn twenty_digits(text: &str) -> Option<u64> {
-    if text.len() != 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.len() != 20 {
         return None;
     }
-    text.parse().ok()
+    text.bytes().try_fold(0u64, |number, byte| {
+        byte.is_ascii_digit().then_some(())?;
+        number.checked_mul(10)?.checked_add(u64::from(byte - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -87,6 +91,23 @@ mod tests {
             })
         );
         assert_eq!(parse_key(b"messages/a/12/3"), None);
+        let largest = b"messages/a/18446744073709551615/00000000000000000000";
+        assert!(matches!(
+            parse_key(largest),
+            Some(StoredKey::Message {
+                created_at_ms: u64::MAX,
+                n: 0,
+                ..
+            })
+        ));
+        assert_eq!(
+            parse_key(b"messages/a/18446744073709551616/00000000000000000000"),
+            None
+        );
+        assert_eq!(
+            parse_key(b"messages/a/0000000000000000000+/00000000000000000000"),
+            None
+        );
         assert_eq!(parse_key(b"agents/a/b"), None);
         assert_eq!(parse_key(b"agents/"), None);
         assert_eq!(parse_key(b"message_seq/a"), None);
