@@ -279,6 +279,7 @@ impl VersionedStore {
     /// version of this store (so nothing read before the replacement validates after it).
     pub(crate) fn reset_to_entries(&mut self, entries: ActorEntries) {
         let floor = self.next_version;
+        self.next_version += 1;
         if self.log.is_pinned() {
             self.log_removal_of_every_key();
         }
@@ -293,7 +294,7 @@ impl VersionedStore {
             }
             self.shelves.insert(actor, shelf);
         }
-        assert!(self.next_version >= floor, "versions never go back");
+        assert!(self.next_version > floor, "a reset moves the snapshot on");
     }
 }
 
@@ -320,22 +321,37 @@ impl VersionedStore {
 /// What an optimistic transaction read: point reads (key -> version seen, `None` when absent)
 /// and prefix scans (prefix -> the store's snapshot when it was scanned). The first
 /// observation of a key or prefix is the one kept. The first scan pins its snapshot in the
-/// store (every later scan's snapshot is newer), until [`ReadSet::release`].
+/// store (every later scan's snapshot is newer), until [`ReadSet::release`]. The snapshot of
+/// the very first read is kept too: while the store has not moved past it, nothing read can
+/// have changed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ReadSet {
     points: Vec<(Key, Option<u64>)>,
     prefixes: Vec<(Key, u64)>,
     pinned: Option<u64>,
+    first_read_at: Option<u64>,
 }
 
 impl ReadSet {
-    /// Records that `key` was read at `version` (unless it was read before), sharing `stored`
-    /// (the store's own copy of `key`, when the key is present) instead of copying the key.
-    pub(crate) fn record_point(&mut self, key: &[u8], version: Option<u64>, stored: Option<&Key>) {
+    /// Records that `key` was read at `version` (unless it was read before) from a store at
+    /// `snapshot`, sharing `stored` (the store's own copy of `key`, when the key is present)
+    /// instead of copying the key.
+    pub(crate) fn record_point(
+        &mut self,
+        key: &[u8],
+        version: Option<u64>,
+        stored: Option<&Key>,
+        snapshot: u64,
+    ) {
         assert!(
             stored.is_none_or(|stored| stored.as_ref() == key),
             "the stored copy is the key"
         );
+        assert!(
+            version.is_none_or(|version| version < snapshot),
+            "a version read is older than the snapshot it was read at"
+        );
+        self.first_read_at.get_or_insert(snapshot);
         if !self.points.iter().any(|(seen, _)| seen.as_ref() == key) {
             let key = stored.map_or_else(|| Key::from(key), Rc::clone);
             self.points.push((key, version));
@@ -353,6 +369,7 @@ impl ReadSet {
             self.pinned = Some(store.pin());
         }
         let snapshot = store.snapshot();
+        self.first_read_at.get_or_insert(snapshot);
         assert!(
             self.pinned.is_some_and(|pinned| pinned <= snapshot),
             "the pin covers every scan"
@@ -376,6 +393,12 @@ impl ReadSet {
     /// The smallest point key, else the smallest prefix, that `actor`'s keys in `store` no
     /// longer hold as it was read; `None` when the whole read set is unchanged.
     pub(crate) fn first_changed(&self, store: &VersionedStore, actor: &[u8]) -> Option<Key> {
+        if self
+            .first_read_at
+            .is_none_or(|first| first == store.snapshot())
+        {
+            return None;
+        }
         let point = self
             .points
             .iter()
@@ -466,7 +489,7 @@ mod tests {
         let a = actor();
         store.apply(&a, &[put(b"p/1", b"x")]);
         let mut reads = ReadSet::default();
-        reads.record_point(b"q", store.version(&a, b"q"), None);
+        reads.record_point(b"q", store.version(&a, b"q"), None, store.snapshot());
         reads.record_prefix(b"p/", &mut store);
         assert_eq!(reads.first_changed(&store, &a), None);
         store.apply(&a, &[put(b"p0", b"outside"), put(b"other/1", b"y")]);
@@ -523,6 +546,29 @@ mod tests {
         assert!(
             emptied.first_changed(&visible, &a).is_some(),
             "every key gone"
+        );
+    }
+
+    #[test]
+    fn a_read_validates_while_nothing_is_written_and_not_across_a_reset() {
+        let a = actor();
+        let mut store = VersionedStore::default();
+        store.apply(&a, &[put(b"k", b"1")]);
+        let mut reads = ReadSet::default();
+        let (version, snapshot) = (store.version(&a, b"k"), store.snapshot());
+        reads.record_point(b"k", version, None, snapshot);
+        assert_eq!(
+            reads.first_changed(&store, &a),
+            None,
+            "nothing written since"
+        );
+        store.apply(&a, &[put(b"other", b"2")]);
+        assert_eq!(reads.first_changed(&store, &a), None, "a write elsewhere");
+        store.reset_to_entries(Vec::new());
+        assert_eq!(
+            reads.first_changed(&store, &a).as_deref(),
+            Some(&b"k"[..]),
+            "a reset that empties the store, with nothing pinned, still changes the read"
         );
     }
 

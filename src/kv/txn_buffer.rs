@@ -42,8 +42,12 @@ impl TxnBuffer {
     pub(crate) fn read_store(&mut self, store: &VersionedStore, key: &[u8]) -> Option<Value> {
         let found = store.get_key_value(&self.actor, key);
         let version = found.map(|(_, entry)| entry.version);
-        self.reads
-            .record_point(key, version, found.map(|(stored, _)| stored));
+        self.reads.record_point(
+            key,
+            version,
+            found.map(|(stored, _)| stored),
+            store.snapshot(),
+        );
         found.map(|(_, entry)| Rc::clone(&entry.value))
     }
 
