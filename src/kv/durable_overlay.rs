@@ -11,8 +11,7 @@ use std::collections::btree_map::{self, BTreeMap};
 use std::iter::Peekable;
 use std::rc::Rc;
 
-use xxhash_rust::xxh3::xxh3_64;
-
+use super::change_log::ChangeLog;
 use super::store::{ActorEntries, Key, VersionedStore, Write};
 use super::Value;
 
@@ -23,8 +22,8 @@ type Differences = BTreeMap<Key, Option<Value>>;
 #[derive(Debug, Default)]
 pub(crate) struct DurableOverlay {
     differs: BTreeMap<Rc<[u8]>, Differences>,
-    /// Keys written durably since the last [`DurableOverlay::take_changes`], repeats and all.
-    changes: Vec<(Rc<[u8]>, Key)>,
+    /// Keys written durably since the last [`DurableOverlay::take_changes`].
+    changes: ChangeLog,
 }
 
 impl DurableOverlay {
@@ -60,11 +59,7 @@ impl DurableOverlay {
                 self.differs.remove(actor.as_ref());
             }
         }
-        self.changes.extend(
-            writes
-                .iter()
-                .map(|(key, _)| (Rc::clone(actor), Rc::clone(key))),
-        );
+        self.changes.record(actor, writes);
         assert!(
             self.differs
                 .values()
@@ -138,27 +133,10 @@ impl DurableOverlay {
         all
     }
 
-    /// The keys of `actor` written durably since the last call, once each, in the order of a
-    /// stable hash of their bytes (the same on every machine): deduplicating by hash first
-    /// compares whole keys only on a tie, where sorting hierarchical keys that share long
-    /// prefixes compares dozens of bytes each time. Changes of other actors are kept for their
-    /// own call.
+    /// The keys of `actor` written durably since the last call, once each, in an order fixed
+    /// by their bytes (see [`ChangeLog::take`]).
     pub(crate) fn take_changes(&mut self, actor: &[u8]) -> Vec<Key> {
-        let mut hashed: Vec<(u64, Key)> = Vec::new();
-        self.changes.retain(|(owner, key)| {
-            let mine = owner.as_ref() == actor;
-            if mine {
-                hashed.push((xxh3_64(key), Rc::clone(key)));
-            }
-            !mine
-        });
-        hashed.sort_unstable();
-        hashed.dedup_by(|later, earlier| later.1 == earlier.1);
-        assert!(
-            hashed.windows(2).all(|pair| pair[0] < pair[1]),
-            "by hash, then by key, once each"
-        );
-        hashed.into_iter().map(|(_, key)| key).collect()
+        self.changes.take(actor)
     }
 }
 

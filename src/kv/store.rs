@@ -11,6 +11,7 @@ use std::collections::{btree_map, BTreeMap};
 use std::ops::Bound;
 use std::rc::Rc;
 
+use super::change_log::ChangeLog;
 use super::write_log::WriteLog;
 use super::{RangeScan, Value};
 
@@ -108,9 +109,8 @@ fn store_value(shelf: &mut Shelf, key: &Key, value: &Value, version: u64) -> boo
 pub(crate) struct VersionedStore {
     shelves: BTreeMap<Rc<[u8]>, Shelf>,
     next_version: u64,
-    /// Keys written since the last [`VersionedStore::take_changes`] (repeats and all), when
-    /// tracking is on.
-    changes: Option<Vec<(Rc<[u8]>, Key)>>,
+    /// Keys written since the last [`VersionedStore::take_changes`], when tracking is on.
+    changes: Option<ChangeLog>,
     /// The writes since the oldest snapshot an open transaction pinned.
     log: WriteLog,
 }
@@ -212,30 +212,16 @@ impl VersionedStore {
 
     /// From now on, remembers every key written until [`VersionedStore::take_changes`].
     pub(crate) fn track_changes(&mut self) {
-        self.changes.get_or_insert_with(Vec::new);
+        self.changes.get_or_insert_with(ChangeLog::default);
     }
 
-    /// The keys of `actor` written (set or deleted) since the last call, ascending; empty when
-    /// tracking is off. Changes of other actors are kept for their own call.
+    /// The keys of `actor` written (set or deleted) since the last call, once each, in an
+    /// order fixed by their bytes (see [`ChangeLog::take`]); empty when tracking is off.
+    /// Changes of other actors are kept for their own call.
     pub(crate) fn take_changes(&mut self, actor: &[u8]) -> Vec<Key> {
-        let Some(changes) = &mut self.changes else {
-            return Vec::new();
-        };
-        let mut keys: Vec<Key> = Vec::new();
-        changes.retain(|(owner, key)| {
-            let mine = owner.as_ref() == actor;
-            if mine {
-                keys.push(Rc::clone(key));
-            }
-            !mine
-        });
-        keys.sort_unstable();
-        keys.dedup();
-        assert!(
-            keys.windows(2).all(|pair| pair[0] < pair[1]),
-            "ascending, once each"
-        );
-        keys
+        self.changes
+            .as_mut()
+            .map_or_else(Vec::new, |changes| changes.take(actor))
     }
 
     /// Applies `writes` to `actor`'s keys in order, each with a fresh version.
@@ -251,10 +237,10 @@ impl VersionedStore {
         } = self;
         let shelf = shelves.get_mut(actor.as_ref()).expect("shelf exists");
         let first_version = *next_version;
+        if let Some(changes) = changes {
+            changes.record(actor, writes);
+        }
         for (key, value) in writes {
-            if let Some(changes) = changes {
-                changes.push((Rc::clone(actor), Rc::clone(key)));
-            }
             let version = *next_version;
             *next_version = version.checked_add(1).expect("version counter overflow");
             let existed_before = match value {
@@ -643,7 +629,8 @@ mod tests {
                 put(b"b", b"2"),
             ],
         );
-        let changed: Vec<Vec<u8>> = store.take_changes(&a).iter().map(|k| k.to_vec()).collect();
+        let mut changed: Vec<Vec<u8>> = store.take_changes(&a).iter().map(|k| k.to_vec()).collect();
+        changed.sort();
         assert_eq!(changed, [b"a".to_vec(), b"b".to_vec()]);
         assert!(store.take_changes(&a).is_empty());
     }
