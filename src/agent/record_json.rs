@@ -102,7 +102,7 @@ impl RecordJson for str {
 
 impl RecordJson for String {
     fn write_json(&self, out: &mut Vec<u8>) {
-        write_str_bytes(out, self.as_bytes());
+        self.as_str().write_json(out);
     }
 }
 

@@ -62,8 +62,8 @@ impl DurableOverlay {
         self.changes.record(actor, writes);
         assert!(
             self.differs
-                .values()
-                .all(|differences| !differences.is_empty()),
+                .get(actor.as_ref())
+                .is_none_or(|differences| !differences.is_empty()),
             "an actor without differences has no entry"
         );
     }
@@ -94,9 +94,12 @@ impl DurableOverlay {
                 _ => {}
             }
         }
-        let len = visible.len(actor) + gained - lost;
-        assert!(len + lost >= gained, "counts never go negative");
-        len
+        let visible_len = visible.len(actor);
+        assert!(
+            lost <= visible_len,
+            "a key durably absent but visible is counted visible"
+        );
+        visible_len - lost + gained
     }
 
     /// Every durable (key, value) of `actor`, ascending, given the `visible` map.
