@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::record_json::{write_str_bytes, RecordJson};
+use super::record_json_read::{JsonReader, ReadJson};
 use super::{display_key, StorageError};
 
 const CHECKSUM_HEX_LEN: usize = 8;
@@ -75,8 +76,10 @@ fn write_hex(digits: &mut [u8], value: u32) {
 }
 
 /// Decodes a value read under `key`. With `verify` (always, unless the `unverified-read` bug is
-/// planted) the checksum and the embedded key are checked first.
-pub fn decode<T: DeserializeOwned>(
+/// planted) the checksum and the embedded key are checked first. Compact JSON as
+/// [`encode_into`] writes it is read by [`ReadJson`]; anything else by `serde_json`, whose
+/// answer (a record or an error) `ReadJson` never contradicts.
+pub fn decode<T: DeserializeOwned + ReadJson>(
     key: &[u8],
     bytes: &[u8],
     verify: bool,
@@ -104,6 +107,9 @@ pub fn decode<T: DeserializeOwned>(
             )));
         }
     }
+    if let Some(record) = read_envelope(json, key, verify) {
+        return Ok(record);
+    }
     let envelope: EnvelopeIn<T> = serde_json::from_slice(json).map_err(|e| fail(e.to_string()))?;
     if verify && envelope.key.as_bytes() != key {
         return Err(fail(format!(
@@ -114,9 +120,23 @@ pub fn decode<T: DeserializeOwned>(
     Ok(envelope.record)
 }
 
+/// The record of the compact envelope `json`, if its key is `key` (any key, without
+/// `verify`); `None` sends the caller to `serde_json`.
+fn read_envelope<T: ReadJson>(json: &[u8], key: &[u8], verify: bool) -> Option<T> {
+    let mut reader = JsonReader::new(json);
+    reader.literal(b"{\"key\":")?;
+    let stored_key = reader.plain_string()?;
+    (!verify || stored_key.as_bytes() == key).then_some(())?;
+    reader.literal(b",\"record\":")?;
+    let record = T::read_json(&mut reader)?;
+    reader.literal(b"}")?;
+    reader.is_at_end().then_some(record)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::record_json::first_escaped;
     use crate::agent::{
         AgentMetadata, Block, CustomToolRecord, Message, MessageRole, PendingToolCall, SessionState,
     };
@@ -175,10 +195,12 @@ mod tests {
         record: &'a T,
     }
 
-    /// Encodes `record` both ways and requires the same bytes, then decodes it back.
-    fn assert_encodes_as_serde_json<T>(key: &str, record: &T)
+    /// Encodes `record` both ways and requires the same bytes, then decodes it back, by the
+    /// fast reader whenever the key is plain; returns how many random edits of its bytes the
+    /// fast reader answered (each as `serde_json` does).
+    fn assert_encodes_as_serde_json<T>(key: &str, record: &T) -> usize
     where
-        T: RecordJson + Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+        T: RecordJson + ReadJson + Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
     {
         let ours = encode(key.as_bytes(), record).unwrap();
         let reference = serde_json::to_vec(&Reference { key, record }).unwrap();
@@ -187,6 +209,71 @@ mod tests {
             String::from_utf8_lossy(&reference)
         );
         assert_eq!(&decode::<T>(key.as_bytes(), &ours, true).unwrap(), record);
+        let json = &ours[CHECKSUM_HEX_LEN..];
+        let fast = read_envelope::<T>(json, key.as_bytes(), true);
+        match first_escaped(key.as_bytes()) {
+            None => assert_eq!(fast.as_ref(), Some(record), "a plain key is read fast"),
+            Some(_) => assert_eq!(fast, None, "an escaped key is left to serde_json"),
+        }
+        let plain = encode(PLAIN_KEY.as_bytes(), record).unwrap();
+        let json = &plain[CHECKSUM_HEX_LEN..];
+        assert_eq!(
+            read_envelope::<T>(json, PLAIN_KEY.as_bytes(), true).as_ref(),
+            Some(record)
+        );
+        edits_read_as_serde_json_reads_them::<T>(json)
+    }
+
+    /// A key with no byte JSON escapes.
+    const PLAIN_KEY: &str = "records/plain";
+
+    /// Bytes JSON gives a meaning to, and bytes it forbids, for the edits below.
+    const EDIT_BYTES: &[u8] = b" \"\\/0123456789.eE-+,:[]{}nultrfabu\x01\x1f\x7f\xc3\xa9\xff";
+
+    /// Edits `json` (written for [`PLAIN_KEY`]) at random: a byte deleted, inserted or
+    /// replaced, or a span repeated. Requires the fast reader, whenever it answers, to answer
+    /// as `serde_json` does; returns how many edits it answered.
+    fn edits_read_as_serde_json_reads_them<T>(json: &[u8]) -> usize
+    where
+        T: ReadJson + DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let key = PLAIN_KEY;
+        let mut rng = ChaCha8Rng::seed_from_u64(json.len() as u64);
+        let mut answered = 0;
+        for _ in 0..40 {
+            let mut edited = json.to_vec();
+            let at = rng.gen_range(0..edited.len());
+            let byte = EDIT_BYTES[rng.gen_range(0..EDIT_BYTES.len())];
+            match rng.gen_range(0..4) {
+                0 => drop(edited.remove(at)),
+                1 => edited.insert(at, byte),
+                2 => edited[at] = byte,
+                _ => {
+                    let end = rng.gen_range(at..=edited.len());
+                    let span = edited[at..end].to_vec();
+                    let to = rng.gen_range(0..=edited.len());
+                    edited.splice(to..to, span);
+                }
+            }
+            let Some(fast) = read_envelope::<T>(&edited, key.as_bytes(), true) else {
+                continue;
+            };
+            let reference: EnvelopeIn<T> = serde_json::from_slice(&edited).unwrap_or_else(|e| {
+                panic!(
+                    "read {:?} that serde_json refuses: {e}",
+                    String::from_utf8_lossy(&edited)
+                )
+            });
+            assert_eq!(reference.key.as_bytes(), key.as_bytes());
+            assert_eq!(
+                fast,
+                reference.record,
+                "{}",
+                String::from_utf8_lossy(&edited)
+            );
+            answered += 1;
+        }
+        answered
     }
 
     /// Text drawn from plain letters, every byte JSON escapes, and multi-byte characters,
@@ -272,6 +359,7 @@ mod tests {
             MessageRole::System,
             MessageRole::Tool,
         ];
+        let mut answered = 0;
         for _ in 0..300 {
             let key = format!("records/{}", text(&mut rng));
             let agent = AgentMetadata {
@@ -288,7 +376,7 @@ mod tests {
                 created_at_ms: number(&mut rng),
                 updated_at_ms: number(&mut rng),
             };
-            assert_encodes_as_serde_json(&key, &agent);
+            answered += assert_encodes_as_serde_json(&key, &agent);
             let blocks: Vec<Block> = (0..rng.gen_range(0..3))
                 .map(|_| Block {
                     id: text(&mut rng),
@@ -300,7 +388,7 @@ mod tests {
                     updated_at_ms: number(&mut rng),
                 })
                 .collect();
-            assert_encodes_as_serde_json(&key, &blocks);
+            answered += assert_encodes_as_serde_json(&key, &blocks);
             let session = SessionState {
                 session_id: text(&mut rng),
                 agent_id: text(&mut rng),
@@ -314,7 +402,7 @@ mod tests {
                 started_at_ms: number(&mut rng),
                 checkpointed_at_ms: number(&mut rng),
             };
-            assert_encodes_as_serde_json(&key, &session);
+            answered += assert_encodes_as_serde_json(&key, &session);
             let message = Message {
                 id: text(&mut rng),
                 agent_id: text(&mut rng),
@@ -325,7 +413,7 @@ mod tests {
                 tool_calls: texts(&mut rng),
                 created_at_ms: number(&mut rng),
             };
-            assert_encodes_as_serde_json(&key, &message);
+            answered += assert_encodes_as_serde_json(&key, &message);
             let tool = CustomToolRecord {
                 name: text(&mut rng),
                 description: text(&mut rng),
@@ -336,7 +424,11 @@ mod tests {
                 created_at_ms: number(&mut rng),
                 updated_at_ms: number(&mut rng),
             };
-            assert_encodes_as_serde_json(&key, &tool);
+            answered += assert_encodes_as_serde_json(&key, &tool);
         }
+        assert!(
+            answered > 300 * 5 * 40 / 10,
+            "the fast reader answered {answered} edits"
+        );
     }
 }

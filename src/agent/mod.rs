@@ -6,6 +6,7 @@ pub mod codec;
 mod error;
 pub mod keys;
 pub mod record_json;
+pub mod record_json_read;
 pub mod records;
 mod storage;
 

@@ -4,10 +4,12 @@
 //! Storage encodes every record it writes, so this is the hot path of a write: fields are
 //! written in declaration order with their names as literals, and a string is copied eight
 //! bytes at a time until a byte it must escape. `serde_json` stays the reference and writes
-//! numbers inside arbitrary JSON values, where its exact float format matters.
+//! numbers inside arbitrary JSON values, where its exact float format matters. The same field
+//! lists give each record its `ReadJson` (in `record_json_read`).
 
 use serde_json::Value;
 
+use super::record_json_read::{JsonReader, ReadJson};
 use super::records::{
     AgentMetadata, Block, CustomToolRecord, Message, MessageRole, PendingToolCall, SessionState,
 };
@@ -62,7 +64,7 @@ fn push_escape(out: &mut Vec<u8>, byte: u8) {
 }
 
 /// The position of the first byte in `bytes` that JSON escapes, looking eight bytes at a time.
-fn first_escaped(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn first_escaped(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("a chunk of eight bytes"));
@@ -178,10 +180,12 @@ impl RecordJson for MessageRole {
 }
 
 /// Implements [`RecordJson`] for a record as an object of its fields, in declaration order
-/// (the order `serde`'s derive writes them in). A field's name is a Rust identifier, so it
-/// needs no escape: `{"first":`, and `,"next":` before each further field, are literals.
+/// (the order `serde`'s derive writes them in), and [`ReadJson`] reading that object back. A
+/// field's name is a Rust identifier, so it needs no escape: `{"first":`, and `,"next":` before
+/// each further field, are literals. The struct literal names every field, so a field missing
+/// from the list does not compile.
 macro_rules! record_json {
-    ($record:ty { $first:ident $(, $rest:ident)* $(,)? }) => {
+    ($record:ident { $first:ident $(, $rest:ident)* $(,)? }) => {
         impl RecordJson for $record {
             fn write_json(&self, out: &mut Vec<u8>) {
                 let len_before = out.len();
@@ -193,6 +197,19 @@ macro_rules! record_json {
                 )*
                 out.push(b'}');
                 assert!(out.len() > len_before + 2, "a record is a non-empty object");
+            }
+        }
+
+        impl ReadJson for $record {
+            fn read_json(reader: &mut JsonReader<'_>) -> Option<Self> {
+                reader.literal(concat!("{\"", stringify!($first), "\":").as_bytes())?;
+                let $first = ReadJson::read_json(reader)?;
+                $(
+                    reader.literal(concat!(",\"", stringify!($rest), "\":").as_bytes())?;
+                    let $rest = ReadJson::read_json(reader)?;
+                )*
+                reader.literal(b"}")?;
+                Some($record { $first $(, $rest)* })
             }
         }
     };

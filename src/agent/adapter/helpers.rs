@@ -5,6 +5,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use crate::agent::record_json::RecordJson;
+use crate::agent::record_json_read::ReadJson;
 use serde::de::DeserializeOwned;
 
 use super::{KvAdapter, CONFLICT_ATTEMPTS_MAX};
@@ -22,7 +23,7 @@ impl<K: ActorKV> KvAdapter<K> {
 
     /// The record `value` (stored under `key`) encodes: decoded and verified, unless this
     /// process already has it.
-    fn decode_value<T: DeserializeOwned + Clone + 'static>(
+    fn decode_value<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
         key: &[u8],
         value: &Value,
@@ -32,7 +33,7 @@ impl<K: ActorKV> KvAdapter<K> {
     }
 
     /// Like [`KvAdapter::decode_value`], shared with the cache: no copy of the record.
-    pub(super) fn decode_shared<T: DeserializeOwned + 'static>(
+    pub(super) fn decode_shared<T: DeserializeOwned + ReadJson + 'static>(
         &self,
         key: &[u8],
         value: &Value,
@@ -65,7 +66,7 @@ impl<K: ActorKV> KvAdapter<K> {
         Ok(value)
     }
 
-    pub(super) async fn get_record<T: DeserializeOwned + Clone + 'static>(
+    pub(super) async fn get_record<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
         key: &[u8],
     ) -> Result<Option<T>, StorageError> {
@@ -84,7 +85,7 @@ impl<K: ActorKV> KvAdapter<K> {
         Ok(self.kv.set(&self.actor, key, value).await?)
     }
 
-    pub(super) async fn scan_records<T: DeserializeOwned + Clone + 'static>(
+    pub(super) async fn scan_records<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
         prefix: &[u8],
     ) -> Result<Vec<T>, StorageError> {
@@ -94,7 +95,7 @@ impl<K: ActorKV> KvAdapter<K> {
 
     /// The records of `scan`, decoded (and verified) in ascending key order whatever the scan's
     /// direction: only the records in the range are read back at all.
-    pub(super) async fn range_records<T: DeserializeOwned + Clone + 'static>(
+    pub(super) async fn range_records<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
         scan: RangeScan<'_>,
     ) -> Result<Vec<T>, StorageError> {
@@ -109,7 +110,7 @@ impl<K: ActorKV> KvAdapter<K> {
             .collect()
     }
 
-    pub(super) async fn txn_get_record<T: DeserializeOwned + Clone + 'static>(
+    pub(super) async fn txn_get_record<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
         txn: &mut K::Transaction,
         key: &[u8],

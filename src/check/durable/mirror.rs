@@ -12,6 +12,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::decode::decode_stored;
 use super::layout::{parse_key, StoredKey};
+use crate::agent::record_json_read::ReadJson;
 use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
 
 /// One durable change: a key, and its value now (`None`: deleted).
@@ -26,7 +27,7 @@ pub enum Stored<T> {
     Damaged(String),
 }
 
-impl<T: DeserializeOwned> Stored<T> {
+impl<T: DeserializeOwned + ReadJson> Stored<T> {
     fn decode(key: &[u8], value: &[u8]) -> Stored<T> {
         match decode_stored(key, value) {
             Ok(record) => Stored::Intact(record),
