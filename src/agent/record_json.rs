@@ -24,15 +24,17 @@ pub trait RecordJson {
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 const HIGH_BITS: u64 = ONES * 0x80;
 
-/// Whether some byte of `word` is below 0x20, a quote or a backslash: the bytes JSON escapes.
-/// Exact for the word as a whole (per-byte flags past the first hit may be wrong).
-fn word_escapes(word: u64) -> bool {
+/// A flag (the high bit) in each byte of `word` that is below 0x20, a quote or a backslash:
+/// the bytes JSON escapes. The lowest flag is exact, so the first escaped byte in little-endian
+/// order is found; flags above it may be wrong (a borrow runs upward), and none is set when no
+/// byte escapes.
+fn escape_flags(word: u64) -> u64 {
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
     let quote = word ^ (ONES * u64::from(b'"'));
     let backslash = word ^ (ONES * u64::from(b'\\'));
     let is_quote = quote.wrapping_sub(ONES) & !quote;
     let is_backslash = backslash.wrapping_sub(ONES) & !backslash;
-    (below_space | is_quote | is_backslash) & HIGH_BITS != 0
+    (below_space | is_quote | is_backslash) & HIGH_BITS
 }
 
 /// Whether JSON escapes `byte` inside a string.
@@ -63,18 +65,29 @@ fn push_escape(out: &mut Vec<u8>, byte: u8) {
     }
 }
 
-/// The position of the first byte in `bytes` that JSON escapes, looking eight bytes at a time.
+/// The position of the first byte in `bytes` that JSON escapes, looking eight bytes at a time
+/// (the last few padded with a byte that needs no escape).
 pub(crate) fn first_escaped(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
+    let first_in = |at: usize, word: u64| {
+        let flags = escape_flags(word);
+        (flags != 0).then(|| at + (flags.trailing_zeros() / 8) as usize)
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for (index, chunk) in (&mut chunks).enumerate() {
         let word = u64::from_le_bytes(chunk.try_into().expect("a chunk of eight bytes"));
-        if word_escapes(word) {
-            break;
+        if let Some(found) = first_in(index * 8, word) {
+            return Some(found);
         }
-        at += 8;
     }
-    let found = bytes[at..].iter().position(|&byte| byte_escapes(byte));
-    found.map(|offset| at + offset)
+    let tail = chunks.remainder();
+    let mut padded = [b'a'; 8];
+    padded[..tail.len()].copy_from_slice(tail);
+    let found = first_in(bytes.len() - tail.len(), u64::from_le_bytes(padded));
+    assert!(
+        found.is_none_or(|at| at < bytes.len()),
+        "padding never escapes"
+    );
+    found
 }
 
 /// Appends `bytes` as a JSON string: quoted, with every byte JSON escapes escaped. The bytes
@@ -303,17 +316,28 @@ mod tests {
     }
 
     #[test]
-    fn the_word_test_flags_exactly_the_words_holding_an_escaped_byte() {
+    fn the_first_escaped_byte_is_found_exactly_wherever_it_lies() {
+        const BYTES: [u8; 14] = [
+            0x00, 0x01, 0x1f, 0x20, 0x21, b'"', b'#', b'\\', b']', 0x7f, 0x80, 0xc3, 0xff, b'a',
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let len = (state >> 59) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| BYTES[((state >> (i % 13 * 4)) % BYTES.len() as u64) as usize])
+                .collect();
+            let naive = bytes.iter().position(|&byte| byte_escapes(byte));
+            assert_eq!(first_escaped(&bytes), naive, "{bytes:x?}");
+        }
         for byte in 0..=u8::MAX {
-            for position in 0..8 {
-                let mut bytes = [b'a'; 8];
+            for position in 0..19 {
+                let mut bytes = [b'a'; 19];
                 bytes[position] = byte;
-                let word = u64::from_le_bytes(bytes);
-                assert_eq!(
-                    word_escapes(word),
-                    byte_escapes(byte),
-                    "{byte:#x} at {position}"
-                );
+                let expected = byte_escapes(byte).then_some(position);
+                assert_eq!(first_escaped(&bytes), expected, "{byte:#x} at {position}");
             }
         }
     }

@@ -139,11 +139,15 @@ pub fn next_session(previous: &SessionState, op: u64, now_ms: u64, pending: u64)
         })
         .collect();
     SessionState {
+        session_id: previous.session_id.clone(),
+        agent_id: previous.agent_id.clone(),
         iteration: previous.iteration + 1,
+        pause_until_ms: previous.pause_until_ms,
         pending_tool_calls,
         last_tool_result: Some(write_token(op)),
+        stop_reason: previous.stop_reason.clone(),
+        started_at_ms: previous.started_at_ms,
         checkpointed_at_ms: now_ms,
-        ..previous.clone()
     }
 }
 
