@@ -174,7 +174,7 @@ fn write_adversarial_trace(path: &Path) {
             Some(0),
             EventKind::OpStart {
                 op_id: 0,
-                op: "load_agent".to_string(),
+                op: "load_agent".into(),
                 args: EVIL.to_string(),
             },
         ),

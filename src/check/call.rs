@@ -127,34 +127,67 @@ pub enum Scope<'a> {
 }
 
 impl Call {
+    /// Every `AgentStorage` method name, indexed by [`Call::kind`].
+    pub const NAMES: [&'static str; 24] = [
+        "save_agent",
+        "load_agent",
+        "delete_agent",
+        "list_agents",
+        "agent_exists",
+        "save_blocks",
+        "load_blocks",
+        "update_block",
+        "append_block",
+        "save_session",
+        "load_session",
+        "delete_session",
+        "list_sessions",
+        "load_latest_session",
+        "append_message",
+        "load_messages",
+        "load_messages_since",
+        "count_messages",
+        "delete_messages",
+        "save_custom_tool",
+        "load_custom_tool",
+        "delete_custom_tool",
+        "list_custom_tools",
+        "checkpoint",
+    ];
+
+    /// Which method this calls: an index of [`Call::NAMES`], for tallies kept by method.
+    pub fn kind(&self) -> usize {
+        match self {
+            Call::SaveAgent(_) => 0,
+            Call::LoadAgent(_) => 1,
+            Call::DeleteAgent(_) => 2,
+            Call::ListAgents => 3,
+            Call::AgentExists(_) => 4,
+            Call::SaveBlocks { .. } => 5,
+            Call::LoadBlocks(_) => 6,
+            Call::UpdateBlock { .. } => 7,
+            Call::AppendBlock { .. } => 8,
+            Call::SaveSession(_) => 9,
+            Call::LoadSession { .. } => 10,
+            Call::DeleteSession { .. } => 11,
+            Call::ListSessions(_) => 12,
+            Call::LoadLatestSession(_) => 13,
+            Call::AppendMessage { .. } => 14,
+            Call::LoadMessages { .. } => 15,
+            Call::LoadMessagesSince { .. } => 16,
+            Call::CountMessages(_) => 17,
+            Call::DeleteMessages(_) => 18,
+            Call::SaveTool(_) => 19,
+            Call::LoadTool(_) => 20,
+            Call::DeleteTool(_) => 21,
+            Call::ListTools => 22,
+            Call::Checkpoint { .. } => 23,
+        }
+    }
+
     /// The `AgentStorage` method name.
     pub fn name(&self) -> &'static str {
-        match self {
-            Call::SaveAgent(_) => "save_agent",
-            Call::LoadAgent(_) => "load_agent",
-            Call::DeleteAgent(_) => "delete_agent",
-            Call::ListAgents => "list_agents",
-            Call::AgentExists(_) => "agent_exists",
-            Call::SaveBlocks { .. } => "save_blocks",
-            Call::LoadBlocks(_) => "load_blocks",
-            Call::UpdateBlock { .. } => "update_block",
-            Call::AppendBlock { .. } => "append_block",
-            Call::SaveSession(_) => "save_session",
-            Call::LoadSession { .. } => "load_session",
-            Call::DeleteSession { .. } => "delete_session",
-            Call::ListSessions(_) => "list_sessions",
-            Call::LoadLatestSession(_) => "load_latest_session",
-            Call::AppendMessage { .. } => "append_message",
-            Call::LoadMessages { .. } => "load_messages",
-            Call::LoadMessagesSince { .. } => "load_messages_since",
-            Call::CountMessages(_) => "count_messages",
-            Call::DeleteMessages(_) => "delete_messages",
-            Call::SaveTool(_) => "save_custom_tool",
-            Call::LoadTool(_) => "load_custom_tool",
-            Call::DeleteTool(_) => "delete_custom_tool",
-            Call::ListTools => "list_custom_tools",
-            Call::Checkpoint { .. } => "checkpoint",
-        }
+        Call::NAMES[self.kind()]
     }
 
     /// The entity the call touches.

@@ -299,7 +299,7 @@ mod tests {
     fn start(op_id: u64, args: &str) -> EventKind {
         EventKind::OpStart {
             op_id,
-            op: "load_agent".to_string(),
+            op: "load_agent".into(),
             args: args.to_string(),
         }
     }

@@ -226,7 +226,7 @@ mod tests {
             0,
             EventKind::OpStart {
                 op_id: 7,
-                op: "load_agent".to_string(),
+                op: "load_agent".into(),
                 args: "agent-1".to_string(),
             },
         );

@@ -448,7 +448,7 @@ impl<B: Backend> Run<B> {
             },
             trace_hash: self.hasher.hex(),
             events: self.hasher.events(),
-            ops: world.ops.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            ops: world.calls.outcomes(),
             faults,
             crashes: self.crashes,
             checks: world.checks + world.model.judgements(),
@@ -458,11 +458,7 @@ impl<B: Backend> Run<B> {
             violations: world.violations.clone(),
             violations_total: world.violations_total,
             violated: world.violated.clone(),
-            latency_ms: world
-                .latency_ms
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
+            latency_ms: world.calls.latency_ms(),
             coverage: world.coverage.coverage.report(),
         }
     }

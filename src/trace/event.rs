@@ -3,6 +3,8 @@
 //! Events are plain data with a fixed field order; the same seed and scenario produce the same
 //! event sequence on every machine, build and run. The trace hash is computed over them.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::kv::{FaultType, KvOp};
@@ -44,8 +46,9 @@ pub enum EventKind {
     OpStart {
         /// Id of the operation, unique within the run, from 0.
         op_id: u64,
-        /// Name of the `AgentStorage` call.
-        op: String,
+        /// Name of the `AgentStorage` call (borrowed from the program when it is recorded,
+        /// owned when it is read back from a trace).
+        op: Cow<'static, str>,
         /// The call's arguments as short text, e.g. the agent id.
         args: String,
     },

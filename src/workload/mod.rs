@@ -25,6 +25,6 @@ pub use scenario::{
     CrashConfig, Expectation, LatencyConfig, Scenario, ScenarioError, StoreKind, BUILT_IN,
 };
 pub use swarm::{choose_swarm, SwarmOptions};
-pub use tally::{OutcomeCounts, Violation};
+pub use tally::{CallTally, OutcomeCounts, Violation};
 pub use task::{Store, Task};
 pub use world::{Probe, SharedWorld, World, VIOLATIONS_KEPT_MAX};

@@ -1,6 +1,7 @@
 //! The world shared by every workload task of one run: the model, the event buffer, the
 //! identifiers, per-task action budgets and random streams, and the counters the report needs.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -13,7 +14,7 @@ use crate::trace::{Event, EventKind, Outcome};
 
 use super::coverage_watch::CoverageWatch;
 use super::text::fault_effect_text;
-use super::{IdPool, OpKind, OpPoint, OutcomeCounts, Violation};
+use super::{CallTally, IdPool, OpKind, OpPoint, Violation};
 
 /// Most violations one run keeps with their evidence (and emits into the trace).
 pub const VIOLATIONS_KEPT_MAX: usize = 16;
@@ -52,10 +53,8 @@ pub struct World {
     weights: Vec<u64>,
     /// The identifiers of the run.
     pub ids: IdPool,
-    /// Outcomes by call name.
-    pub ops: BTreeMap<&'static str, OutcomeCounts>,
-    /// Simulated latency by call name.
-    pub latency_ms: BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
+    /// Outcomes and simulated latency by method.
+    pub calls: CallTally,
     /// Violations found so far.
     pub violations: Vec<Violation>,
     /// Violations found so far, kept or not.
@@ -132,8 +131,7 @@ impl World {
                 .collect(),
             weights,
             ids,
-            ops: BTreeMap::new(),
-            latency_ms: BTreeMap::new(),
+            calls: CallTally::default(),
             violations: Vec::new(),
             violations_total: 0,
             violated: BTreeMap::new(),
@@ -264,7 +262,7 @@ impl World {
             Some(task),
             EventKind::OpStart {
                 op_id,
-                op: name.to_string(),
+                op: Cow::Borrowed(name),
                 args,
             },
         );
@@ -276,13 +274,13 @@ impl World {
         if !self.judging {
             let now_ms = self.clock.now_ms();
             self.model.end_unjudged(op_id, result.is_ok(), now_ms);
-            let name = self.model.op(op_id).call.name();
+            let kind = self.model.op(op_id).call.kind();
             let outcome = if result.is_ok() {
                 Outcome::Ok
             } else {
                 Outcome::Failed
             };
-            self.count(name, outcome);
+            self.calls.count(kind, outcome);
             return;
         }
         if let Some(probe) = &mut self.probe {
@@ -295,7 +293,7 @@ impl World {
         let now_ms = self.clock.now_ms();
         let findings = self.model.end(op_id, result.as_ref(), &detail, now_ms);
         let op = self.model.op(op_id);
-        let (name, task, started_ms, outcome) = (op.call.name(), op.task, op.start_ms, op.outcome);
+        let (kind, task, started_ms, outcome) = (op.call.kind(), op.task, op.start_ms, op.outcome);
         self.coverage
             .on_end(task, &op.call, result.as_ref(), &self.ids);
         let outcome = match outcome {
@@ -303,11 +301,8 @@ impl World {
             OpOutcome::Failed => Outcome::Failed,
             OpOutcome::Unknown | OpOutcome::InFlight => Outcome::Indeterminate,
         };
-        self.count(name, outcome);
-        let histogram = self.latency_ms.entry(name).or_insert_with(|| {
-            hdrhistogram::Histogram::new(3).expect("3 significant figures is valid")
-        });
-        histogram.saturating_record(now_ms - started_ms);
+        self.calls.count(kind, outcome);
+        self.calls.record_latency(kind, now_ms - started_ms);
         self.emit(
             Some(task),
             EventKind::OpResult {
@@ -321,23 +316,14 @@ impl World {
         }
     }
 
-    fn count(&mut self, name: &'static str, outcome: Outcome) {
-        let counts = self.ops.entry(name).or_default();
-        match outcome {
-            Outcome::Ok => counts.ok += 1,
-            Outcome::Failed => counts.failed += 1,
-            Outcome::Indeterminate => counts.indeterminate += 1,
-        }
-    }
-
     /// The process died: every op in flight may or may not have taken effect. Returns how
     /// many there were.
     pub fn crash(&mut self) -> u32 {
         let ended = self.model.crash(self.clock.now_ms());
         self.coverage.on_crash();
         for id in &ended {
-            let name = self.model.op(*id).call.name();
-            self.count(name, Outcome::Indeterminate);
+            let kind = self.model.op(*id).call.kind();
+            self.calls.count(kind, Outcome::Indeterminate);
         }
         ended.len() as u32
     }
