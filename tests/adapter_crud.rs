@@ -311,7 +311,7 @@ fn with_messages(n: u64) -> Mem {
 }
 
 fn ids(messages: &[dst::Message]) -> Vec<&str> {
-    messages.iter().map(|m| m.id.as_str()).collect()
+    messages.iter().map(|m| m.id.as_ref()).collect()
 }
 
 #[test]

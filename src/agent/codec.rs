@@ -404,12 +404,12 @@ mod tests {
             };
             answered += assert_encodes_as_serde_json(&key, &session);
             let message = Message {
-                id: text(&mut rng),
-                agent_id: text(&mut rng),
-                message_type: text(&mut rng),
+                id: text(&mut rng).into(),
+                agent_id: text(&mut rng).into(),
+                message_type: text(&mut rng).into(),
                 role: roles[rng.gen_range(0..roles.len())],
-                content: text(&mut rng),
-                tool_call_id: maybe_text(&mut rng),
+                content: text(&mut rng).into(),
+                tool_call_id: maybe_text(&mut rng).map(Into::into),
                 tool_calls: texts(&mut rng),
                 created_at_ms: number(&mut rng),
             };

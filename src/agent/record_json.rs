@@ -7,6 +7,8 @@
 //! numbers inside arbitrary JSON values, where its exact float format matters. The same field
 //! lists give each record its `ReadJson` (in `record_json_read`).
 
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use super::record_json_read::{JsonReader, ReadJson};
@@ -118,6 +120,12 @@ impl RecordJson for str {
 impl RecordJson for String {
     fn write_json(&self, out: &mut Vec<u8>) {
         self.as_str().write_json(out);
+    }
+}
+
+impl RecordJson for Rc<str> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        self.as_ref().write_json(out);
     }
 }
 

@@ -7,6 +7,8 @@
 //!
 //! [`RecordJson`]: super::record_json::RecordJson
 
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use super::record_json::first_escaped;
@@ -60,6 +62,21 @@ impl<'a> JsonReader<'a> {
     /// A string, with its escapes resolved. `None` for a control byte, a lone surrogate, an
     /// unknown escape or invalid UTF-8, all of which `serde_json` rejects.
     pub fn string(&mut self) -> Option<String> {
+        self.string_as(|plain| plain.to_owned(), |resolved| resolved)
+    }
+
+    /// A string like [`JsonReader::string`], shared.
+    pub fn shared_string(&mut self) -> Option<Rc<str>> {
+        self.string_as(|plain| Rc::from(plain), Rc::from)
+    }
+
+    /// A string, made by `from_plain` from its bytes when it holds no escape (the usual case:
+    /// one copy), else by `from_resolved` from its text with the escapes resolved.
+    fn string_as<S>(
+        &mut self,
+        from_plain: impl FnOnce(&str) -> S,
+        from_resolved: impl FnOnce(String) -> S,
+    ) -> Option<S> {
         self.literal(b"\"")?;
         let mut text = Vec::new();
         loop {
@@ -67,12 +84,12 @@ impl<'a> JsonReader<'a> {
             let stop = first_escaped(rest)?;
             if text.is_empty() && rest[stop] == b'"' {
                 self.at += stop + 1;
-                return String::from_utf8(rest[..stop].to_vec()).ok();
+                return std::str::from_utf8(&rest[..stop]).ok().map(from_plain);
             }
             text.extend_from_slice(&rest[..stop]);
             self.at += stop + 1;
             match rest[stop] {
-                b'"' => return String::from_utf8(text).ok(),
+                b'"' => return String::from_utf8(text).ok().map(from_resolved),
                 b'\\' => self.escape(&mut text)?,
                 _ => return None,
             }
@@ -172,6 +189,12 @@ pub fn read_whole<T: ReadJson>(json: &[u8]) -> Option<T> {
 impl ReadJson for String {
     fn read_json(reader: &mut JsonReader<'_>) -> Option<Self> {
         reader.string()
+    }
+}
+
+impl ReadJson for Rc<str> {
+    fn read_json(reader: &mut JsonReader<'_>) -> Option<Self> {
+        reader.shared_string()
     }
 }
 

@@ -2,6 +2,8 @@
 //! simulated milliseconds. Every record is plain data with a fixed field order, so its JSON
 //! encoding is deterministic.
 
+use std::rc::Rc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -121,21 +123,22 @@ pub enum MessageRole {
 }
 
 /// One message of an agent's history, stored at `messages/{agent_id}/{sequence}` so keys sort
-/// in append order.
+/// in append order. Its texts are shared (`Rc<str>`): a message is copied whenever storage
+/// returns it, and a copy then allocates nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Unique id.
-    pub id: String,
+    pub id: Rc<str>,
     /// Owning agent.
-    pub agent_id: String,
+    pub agent_id: Rc<str>,
     /// Kind of message (e.g. `user_message`, `assistant_message`).
-    pub message_type: String,
+    pub message_type: Rc<str>,
     /// Author.
     pub role: MessageRole,
     /// Text.
-    pub content: String,
+    pub content: Rc<str>,
     /// The tool call this message answers, if any.
-    pub tool_call_id: Option<String>,
+    pub tool_call_id: Option<Rc<str>>,
     /// Tool calls this message makes.
     pub tool_calls: Vec<String>,
     /// Creation time, simulated ms, set by the caller from the simulated clock and stored as

@@ -68,7 +68,7 @@ impl ArgumentErrors {
 
     fn message(&mut self, agent: &str, message: &Message) {
         self.id(agent);
-        self.invalid |= message.agent_id != agent;
+        self.invalid |= *message.agent_id != *agent;
     }
 }
 

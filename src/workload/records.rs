@@ -171,11 +171,11 @@ pub fn foreign_owner(agent: &str) -> String {
 /// The message `id` of `agent_id`, written by `role`, created at `created_at_ms`.
 pub fn message(agent_id: &str, id: &str, role: MessageRole, created_at_ms: u64) -> Message {
     Message {
-        id: id.to_string(),
-        agent_id: agent_id.to_string(),
-        message_type: message_type(role).to_string(),
+        id: id.into(),
+        agent_id: agent_id.into(),
+        message_type: message_type(role).into(),
         role,
-        content: concat(&[Part::Text("content of "), Part::Text(id)]),
+        content: concat(&[Part::Text("content of "), Part::Text(id)]).into(),
         tool_call_id: None,
         tool_calls: Vec::new(),
         created_at_ms,

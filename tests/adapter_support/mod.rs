@@ -76,11 +76,11 @@ pub fn pending_call(n: usize) -> PendingToolCall {
 /// A user message `id` of `agent_id` created at `created_at_ms`.
 pub fn message(agent_id: &str, id: &str, created_at_ms: u64) -> Message {
     Message {
-        id: id.to_string(),
-        agent_id: agent_id.to_string(),
-        message_type: "user_message".to_string(),
+        id: id.into(),
+        agent_id: agent_id.into(),
+        message_type: "user_message".into(),
         role: MessageRole::User,
-        content: format!("content of {id}"),
+        content: format!("content of {id}").into(),
         tool_call_id: None,
         tool_calls: Vec::new(),
         created_at_ms,

@@ -203,10 +203,10 @@ impl<K: ActorKV> KvAdapter<K> {
 
 /// Refuses a message whose `agent_id` is not the agent it is appended to.
 pub(super) fn check_message_owner(agent_id: &str, message: &Message) -> Result<(), StorageError> {
-    if message.agent_id != agent_id {
+    if *message.agent_id != *agent_id {
         return Err(StorageError::InvalidArgument {
             what: "message agent id",
-            value: message.agent_id.clone(),
+            value: message.agent_id.to_string(),
             reason: "differs from the agent the message is stored under",
         });
     }

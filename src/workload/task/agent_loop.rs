@@ -78,7 +78,7 @@ impl<K: ActorKV + 'static> Task<K> {
             let id = ids.message_id(op);
             let mut message = records::message(agent, &id, MessageRole::User, created_at_ms);
             if ids.classes.invalid && op.is_multiple_of(FOREIGN_MESSAGE_ODDS) {
-                message.agent_id = records::foreign_owner(agent);
+                message.agent_id = records::foreign_owner(agent).into();
             }
             let message = Rc::new(message);
             Attempt {
