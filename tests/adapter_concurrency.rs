@@ -86,7 +86,7 @@ fn append_race(seed: u64, storage_bugs: BugSet) -> AppendRace {
     AppendRace {
         acknowledged,
         failed,
-        value: blocks[0].value.clone(),
+        value: blocks[0].value.to_string(),
     }
 }
 

@@ -129,8 +129,8 @@ fn update_block_replaces_the_value_of_that_block_only() {
             Ok::<_, StorageError>((returned, a.load_blocks("a").await?))
         })
         .unwrap();
-    assert_eq!(returned.value, "new");
-    assert_eq!(returned.label, "persona");
+    assert_eq!(&*returned.value, "new");
+    assert_eq!(&*returned.label, "persona");
     assert_eq!(loaded.len(), 2);
     assert_eq!(loaded[0], returned);
     assert_eq!(loaded[1], block("human", "h"));
@@ -158,8 +158,8 @@ fn append_block_creates_a_missing_block() {
             Ok::<_, StorageError>((returned, a.load_blocks("a").await?))
         })
         .unwrap();
-    assert_eq!(returned.label, "scratch");
-    assert_eq!(returned.value, "first");
+    assert_eq!(&*returned.label, "scratch");
+    assert_eq!(&*returned.value, "first");
     assert_eq!(loaded, vec![block("persona", "p"), returned]);
 }
 
@@ -174,7 +174,7 @@ fn append_block_appends_to_an_existing_block() {
             Ok::<_, StorageError>((returned, a.load_blocks("a").await?))
         })
         .unwrap();
-    assert_eq!(returned.value, "abcdefghi");
+    assert_eq!(&*returned.value, "abcdefghi");
     assert_eq!(loaded, vec![returned]);
 }
 

@@ -379,10 +379,10 @@ mod tests {
             answered += assert_encodes_as_serde_json(&key, &agent);
             let blocks: Vec<Block> = (0..rng.gen_range(0..3))
                 .map(|_| Block {
-                    id: text(&mut rng),
-                    label: text(&mut rng),
-                    value: text(&mut rng),
-                    description: maybe_text(&mut rng),
+                    id: text(&mut rng).into(),
+                    label: text(&mut rng).into(),
+                    value: text(&mut rng).into(),
+                    description: maybe_text(&mut rng).map(Into::into),
                     limit: rng.gen_bool(0.5).then(|| number(&mut rng)),
                     created_at_ms: number(&mut rng),
                     updated_at_ms: number(&mut rng),

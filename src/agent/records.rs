@@ -49,17 +49,18 @@ pub struct AgentMetadata {
     pub updated_at_ms: u64,
 }
 
-/// A core memory block; an agent's blocks are stored together at `blocks/{agent_id}`.
+/// A core memory block; an agent's blocks are stored together at `blocks/{agent_id}`. Its
+/// texts are shared (`Rc<str>`), so the copies storage returns allocate no text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     /// Unique id.
-    pub id: String,
+    pub id: Rc<str>,
     /// Label, unique within the agent (e.g. `persona`, `human`).
-    pub label: String,
+    pub label: Rc<str>,
     /// Contents.
-    pub value: String,
+    pub value: Rc<str>,
     /// Free text.
-    pub description: Option<String>,
+    pub description: Option<Rc<str>>,
     /// Largest allowed `value` length in bytes, if any.
     pub limit: Option<u64>,
     /// Creation time, simulated ms.

@@ -75,7 +75,7 @@ pub fn predict(call: &Call, state: &AgentState) -> Prediction {
         }
         Call::UpdateBlock { label, .. } => match state.block_list() {
             None => Prediction::Unreadable,
-            Some(blocks) if blocks.iter().any(|b| b.label == **label) => Prediction::Succeeds,
+            Some(blocks) if blocks.iter().any(|b| *b.label == **label) => Prediction::Succeeds,
             Some(_) => Prediction::NotFound("block"),
         },
         Call::LoadSession { session, .. }
@@ -146,9 +146,8 @@ pub fn apply_agent(
             label,
             value,
         } => {
-            change_block(&mut next, agent, label, answer, window, |v| {
-                v.clear();
-                v.push_str(value);
+            change_block(&mut next, agent, label, answer, window, |_| {
+                Rc::from(value.as_ref())
             });
         }
         Call::AppendBlock {
@@ -156,7 +155,7 @@ pub fn apply_agent(
             label,
             content,
         } => change_block(&mut next, agent, label, answer, window, |v| {
-            v.push_str(content)
+            [v, content.as_ref()].concat().into()
         }),
         Call::SaveSession(session) => {
             let id = session.session_id.as_str().into();
@@ -189,17 +188,17 @@ fn change_block(
     label: &str,
     answer: Option<&Answer>,
     window: Window,
-    edit: impl FnOnce(&mut String),
+    edit: impl FnOnce(&str) -> Rc<str>,
 ) {
     let stamp = Stamp::within(window.start_ms, window.end_ms);
     let mut blocks: Vec<ModelBlock> = state.block_list().expect("readable blocks").to_vec();
-    let position = match blocks.iter().position(|b| b.label == label) {
+    let position = match blocks.iter().position(|b| *b.label == *label) {
         Some(i) => i,
         None => {
             blocks.push(ModelBlock {
-                id: format!("{agent}/{label}"),
-                label: label.to_string(),
-                value: String::new(),
+                id: format!("{agent}/{label}").into(),
+                label: label.into(),
+                value: "".into(),
                 description: None,
                 limit: None,
                 created_at: stamp,
@@ -209,7 +208,7 @@ fn change_block(
         }
     };
     let block = &mut blocks[position];
-    edit(&mut block.value);
+    block.value = edit(&block.value);
     block.updated_at = stamp;
     if let Some(Answer::Block(returned)) = answer {
         if block.admits(returned) {
@@ -221,7 +220,7 @@ fn change_block(
 
 /// The block `label` of `state` after a write, for judging what the write returned.
 pub fn block_after<'a>(state: &'a AgentState, label: &str) -> Option<&'a ModelBlock> {
-    state.block_list()?.iter().find(|b| b.label == label)
+    state.block_list()?.iter().find(|b| *b.label == *label)
 }
 
 /// The state a successful tool write leaves.
@@ -266,7 +265,7 @@ mod tests {
         let twice = apply_agent(&append("y;"), once, None, window(), 1);
         let block = block_after(&twice, "notes").unwrap();
         assert_eq!(
-            (block.id.as_str(), block.value.as_str()),
+            (block.id.as_ref(), block.value.as_ref()),
             ("a/notes", "x;y;")
         );
         assert_eq!(block.updated_at, Stamp::within(5, 9));

@@ -80,17 +80,18 @@ impl Stamp {
     }
 }
 
-/// A core memory block as the model knows it: exact but for the adapter's time stamps.
+/// A core memory block as the model knows it: exact but for the adapter's time stamps. Its
+/// texts are shared with the blocks it was made from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelBlock {
     /// Block id.
-    pub id: String,
+    pub id: Rc<str>,
     /// Label, unique within the agent.
-    pub label: String,
+    pub label: Rc<str>,
     /// Contents.
-    pub value: String,
+    pub value: Rc<str>,
     /// Free text.
-    pub description: Option<String>,
+    pub description: Option<Rc<str>>,
     /// Largest allowed value length.
     pub limit: Option<u64>,
     /// Creation time.

@@ -41,9 +41,9 @@ pub fn blocks(op: u64, now_ms: u64, count: usize) -> Vec<Block> {
     BLOCK_LABELS[..count]
         .iter()
         .map(|label| Block {
-            id: concat(&[Part::Text(label), Part::Text("-"), Part::Number(op)]),
-            label: label.to_string(),
-            value: concat(&[Part::Text("c"), Part::Number(op), Part::Text(";")]),
+            id: concat(&[Part::Text(label), Part::Text("-"), Part::Number(op)]).into(),
+            label: (*label).into(),
+            value: concat(&[Part::Text("c"), Part::Number(op), Part::Text(";")]).into(),
             description: None,
             limit: None,
             created_at_ms: now_ms,

@@ -36,9 +36,9 @@ pub fn agent(id: &str) -> AgentMetadata {
 /// A block labelled `label` holding `value`.
 pub fn block(label: &str, value: &str) -> Block {
     Block {
-        id: format!("block-{label}"),
-        label: label.to_string(),
-        value: value.to_string(),
+        id: format!("block-{label}").into(),
+        label: label.into(),
+        value: value.into(),
         description: None,
         limit: Some(4096),
         created_at_ms: 1,

@@ -42,9 +42,9 @@ fn block_id(agent_id: &str, label: &str) -> String {
 /// An empty block labelled `label`, created at `now_ms`.
 fn new_block(agent_id: &str, label: &str, now_ms: u64) -> Block {
     Block {
-        id: block_id(agent_id, label),
-        label: label.to_string(),
-        value: String::new(),
+        id: block_id(agent_id, label).into(),
+        label: label.into(),
+        value: "".into(),
         description: None,
         limit: None,
         created_at_ms: now_ms,
@@ -92,7 +92,7 @@ impl<K: ActorKV> KvAdapter<K> {
                 .await?
                 .unwrap_or_default();
             let now_ms = self.clock.now_ms();
-            let position = blocks.iter().position(|b| b.label == label);
+            let position = blocks.iter().position(|b| *b.label == *label);
             let changed = match change(position.map(|i| blocks[i].clone()), now_ms) {
                 Ok(changed) => changed,
                 Err(refused) => {
@@ -123,7 +123,7 @@ impl<K: ActorKV> KvAdapter<K> {
         let blocks: Vec<Block> = self.txn_get_record(txn, key).await?.unwrap_or_default();
         blocks
             .into_iter()
-            .find(|b| b.label == label)
+            .find(|b| *b.label == *label)
             .ok_or_else(|| StorageError::Internal {
                 reason: format!(
                     "block '{label}' missing from '{}' right after its write",
@@ -268,7 +268,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
                     })
                 }
             };
-            block.value = value.to_string();
+            block.value = value.into();
             block.updated_at_ms = now_ms;
             Ok(block)
         })
@@ -283,7 +283,7 @@ impl<K: ActorKV> AgentStorage for KvAdapter<K> {
     ) -> Result<Block, StorageError> {
         self.modify_block(agent_id, label, |existing, now_ms| {
             let mut block = existing.unwrap_or_else(|| new_block(agent_id, label, now_ms));
-            block.value.push_str(content);
+            block.value = [&*block.value, content].concat().into();
             block.updated_at_ms = now_ms;
             Ok(block)
         })
