@@ -184,7 +184,7 @@ fn append_block_appends_to_an_existing_block() {
 fn saved_session_loads_back_equal() {
     let mem = with_agent("a");
     let mut state = session("a", "s1", 5);
-    state.pending_tool_calls = vec![pending_call(1)];
+    state.pending_tool_calls = vec![pending_call(1)].into();
     state.iteration = 3;
     let expected = state.clone();
     let loaded = mem
@@ -227,7 +227,7 @@ fn list_sessions_is_ordered_by_session_id_and_scoped_to_the_agent() {
             a.list_sessions("a").await
         })
         .unwrap();
-    let ids: Vec<&str> = listed.iter().map(|s| s.session_id.as_str()).collect();
+    let ids: Vec<&str> = listed.iter().map(|s| s.session_id.as_ref()).collect();
     assert_eq!(ids, vec!["s1", "s2", "s3"]);
 }
 
@@ -240,7 +240,7 @@ fn latest_session_is_the_newest_checkpoint_among_running_sessions() {
             a.save_session(&session("a", "newest", 30)).await?;
             a.save_session(&session("a", "middle", 20)).await?;
             let mut stopped = session("a", "stopped", 99);
-            stopped.stop_reason = Some("done".to_string());
+            stopped.stop_reason = Some("done".into());
             a.save_session(&stopped).await?;
             a.load_latest_session("a").await
         })
@@ -254,7 +254,7 @@ fn latest_session_is_none_when_every_session_stopped() {
     let latest = mem
         .run(|a| async move {
             let mut stopped = session("a", "s1", 5);
-            stopped.stop_reason = Some("done".to_string());
+            stopped.stop_reason = Some("done".into());
             a.save_session(&stopped).await?;
             a.load_latest_session("a").await
         })
@@ -613,9 +613,9 @@ fn tool_input_larger_than_1_mib_is_refused() {
         call
     };
     let mut largest = session("a", "s1", 1);
-    largest.pending_tool_calls = vec![call_with_input(1024 * 1024 - 2)];
+    largest.pending_tool_calls = vec![call_with_input(1024 * 1024 - 2)].into();
     let mut too_large = session("a", "s2", 1);
-    too_large.pending_tool_calls = vec![call_with_input(1024 * 1024 - 1)];
+    too_large.pending_tool_calls = vec![call_with_input(1024 * 1024 - 1)].into();
     let (ok, refused) = mem.run(|a| async move {
         (
             a.save_session(&largest).await,

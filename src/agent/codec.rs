@@ -390,15 +390,15 @@ mod tests {
                 .collect();
             answered += assert_encodes_as_serde_json(&key, &blocks);
             let session = SessionState {
-                session_id: text(&mut rng),
-                agent_id: text(&mut rng),
+                session_id: text(&mut rng).into(),
+                agent_id: text(&mut rng).into(),
                 iteration: number(&mut rng),
                 pause_until_ms: rng.gen_bool(0.5).then(|| number(&mut rng)),
                 pending_tool_calls: (0..rng.gen_range(0..3))
                     .map(|_| pending_call(&mut rng))
                     .collect(),
-                last_tool_result: maybe_text(&mut rng),
-                stop_reason: maybe_text(&mut rng),
+                last_tool_result: maybe_text(&mut rng).map(Into::into),
+                stop_reason: maybe_text(&mut rng).map(Into::into),
                 started_at_ms: number(&mut rng),
                 checkpointed_at_ms: number(&mut rng),
             };

@@ -152,6 +152,18 @@ impl<T: RecordJson> RecordJson for Option<T> {
 
 impl<T: RecordJson> RecordJson for Vec<T> {
     fn write_json(&self, out: &mut Vec<u8>) {
+        self.as_slice().write_json(out);
+    }
+}
+
+impl<T: RecordJson> RecordJson for Rc<[T]> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        self.as_ref().write_json(out);
+    }
+}
+
+impl<T: RecordJson> RecordJson for [T] {
+    fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'[');
         for (index, item) in self.iter().enumerate() {
             if index > 0 {

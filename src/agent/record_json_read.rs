@@ -239,6 +239,12 @@ impl<T: ReadJson> ReadJson for Vec<T> {
     }
 }
 
+impl<T: ReadJson> ReadJson for Rc<[T]> {
+    fn read_json(reader: &mut JsonReader<'_>) -> Option<Self> {
+        Vec::<T>::read_json(reader).map(Rc::from)
+    }
+}
+
 impl ReadJson for Value {
     fn read_json(reader: &mut JsonReader<'_>) -> Option<Self> {
         reader.value()

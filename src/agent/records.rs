@@ -86,23 +86,24 @@ pub struct PendingToolCall {
     pub result: Option<String>,
 }
 
-/// The state of one agent-loop session, stored at `sessions/{agent_id}/{session_id}`.
+/// The state of one agent-loop session, stored at `sessions/{agent_id}/{session_id}`. Its
+/// texts and pending calls are shared (`Rc`), so the copies storage returns allocate nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionState {
     /// Session id, at most [`SESSION_ID_BYTES_MAX`] bytes.
-    pub session_id: String,
+    pub session_id: Rc<str>,
     /// Owning agent.
-    pub agent_id: String,
+    pub agent_id: Rc<str>,
     /// Completed loop iterations.
     pub iteration: u64,
     /// The loop sleeps until this simulated time, if set.
     pub pause_until_ms: Option<u64>,
     /// At most [`PENDING_TOOL_CALLS_MAX`] calls in flight.
-    pub pending_tool_calls: Vec<PendingToolCall>,
+    pub pending_tool_calls: Rc<[PendingToolCall]>,
     /// Result of the last finished tool call.
-    pub last_tool_result: Option<String>,
+    pub last_tool_result: Option<Rc<str>>,
     /// Why the session stopped; `None` while it runs.
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<Rc<str>>,
     /// Start time, simulated ms.
     pub started_at_ms: u64,
     /// Time of the last checkpoint, simulated ms.

@@ -56,7 +56,7 @@ impl ArgumentErrors {
         self.id(&session.session_id);
         self.over(session.session_id.len(), SESSION_ID_BYTES_MAX);
         self.over(session.pending_tool_calls.len(), PENDING_TOOL_CALLS_MAX);
-        for call in &session.pending_tool_calls {
+        for call in session.pending_tool_calls.iter() {
             let input = &call.tool_input;
             if json_len_floor(input) > TOOL_INPUT_BYTES_MAX {
                 self.over_limit = true;
@@ -262,8 +262,8 @@ mod tests {
     fn a_tool_input_is_over_its_limit_from_one_byte_past_it() {
         let session_with = |input: Value| {
             let session = SessionState {
-                session_id: "s".to_string(),
-                agent_id: "a".to_string(),
+                session_id: "s".into(),
+                agent_id: "a".into(),
                 iteration: 0,
                 pause_until_ms: None,
                 pending_tool_calls: vec![crate::agent::PendingToolCall {
@@ -273,7 +273,8 @@ mod tests {
                     started_at_ms: 0,
                     completed: false,
                     result: None,
-                }],
+                }]
+                .into(),
                 last_tool_result: None,
                 stop_reason: None,
                 started_at_ms: 0,

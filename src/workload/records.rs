@@ -2,6 +2,8 @@
 //! so a human reading a trace or a violation can tell which write a value came from; the
 //! checker compares whole records and does not rely on the tokens.
 
+use std::rc::Rc;
+
 use serde_json::json;
 
 use super::text::{concat, Part};
@@ -55,12 +57,12 @@ pub fn blocks(op: u64, now_ms: u64, count: usize) -> Vec<Block> {
 /// A new session `session_id` of `agent_id`, started by op `op`.
 pub fn new_session(agent_id: &str, session_id: &str, op: u64, now_ms: u64) -> SessionState {
     SessionState {
-        session_id: session_id.to_string(),
-        agent_id: agent_id.to_string(),
+        session_id: session_id.into(),
+        agent_id: agent_id.into(),
         iteration: 0,
         pause_until_ms: None,
-        pending_tool_calls: Vec::new(),
-        last_tool_result: Some(write_token(op)),
+        pending_tool_calls: Rc::from([]),
+        last_tool_result: Some(write_token(op).into()),
         stop_reason: None,
         started_at_ms: now_ms,
         checkpointed_at_ms: now_ms,
@@ -115,7 +117,7 @@ pub fn at_limits(session: &mut SessionState, op: u64, variant: u64) {
         _ => return,
     };
     let text = "x".repeat(input_bytes - quotes);
-    session.pending_tool_calls = vec![pending_call(op, 0, json!(text), now_ms)];
+    session.pending_tool_calls = Rc::from([pending_call(op, 0, json!(text), now_ms)]);
 }
 
 /// `agent` with a name at (variant 0) or one byte over (variant 1) the contract's limit.
@@ -144,7 +146,7 @@ pub fn next_session(previous: &SessionState, op: u64, now_ms: u64, pending: u64)
         iteration: previous.iteration + 1,
         pause_until_ms: previous.pause_until_ms,
         pending_tool_calls,
-        last_tool_result: Some(write_token(op)),
+        last_tool_result: Some(write_token(op).into()),
         stop_reason: previous.stop_reason.clone(),
         started_at_ms: previous.started_at_ms,
         checkpointed_at_ms: now_ms,
@@ -154,8 +156,8 @@ pub fn next_session(previous: &SessionState, op: u64, now_ms: u64, pending: u64)
 /// `previous` stopped, written by op `op`.
 pub fn stopped_session(previous: &SessionState, op: u64, now_ms: u64) -> SessionState {
     SessionState {
-        stop_reason: Some("end_turn".to_string()),
-        last_tool_result: Some(write_token(op)),
+        stop_reason: Some("end_turn".into()),
+        last_tool_result: Some(write_token(op).into()),
         checkpointed_at_ms: now_ms,
         ..previous.clone()
     }

@@ -49,11 +49,11 @@ pub fn block(label: &str, value: &str) -> Block {
 /// A running session `session_id` of `agent_id`, last checkpointed at `checkpointed_at_ms`.
 pub fn session(agent_id: &str, session_id: &str, checkpointed_at_ms: u64) -> SessionState {
     SessionState {
-        session_id: session_id.to_string(),
-        agent_id: agent_id.to_string(),
+        session_id: session_id.into(),
+        agent_id: agent_id.into(),
         iteration: 0,
         pause_until_ms: None,
-        pending_tool_calls: Vec::new(),
+        pending_tool_calls: Vec::new().into(),
         last_tool_result: None,
         stop_reason: None,
         started_at_ms: 0,

@@ -65,7 +65,7 @@ fn check_session(state: &SessionState) -> Result<(), StorageError> {
         state.pending_tool_calls.len(),
         PENDING_TOOL_CALLS_MAX,
     )?;
-    for call in &state.pending_tool_calls {
+    for call in state.pending_tool_calls.iter() {
         let input_bytes = json_encoded_len(&call.tool_input);
         limit("tool input bytes", input_bytes, TOOL_INPUT_BYTES_MAX)?;
     }

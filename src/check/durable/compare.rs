@@ -269,7 +269,7 @@ fn explain_agent(model: &mut Model, id: &Id, durable: &MirrorAgent) -> Vec<Findi
         else {
             continue;
         };
-        let session_durable = matches!(durable.sessions.get(&session.session_id), Some(Stored::Intact(s)) if s == session.as_ref());
+        let session_durable = matches!(durable.sessions.get(session.session_id.as_ref()), Some(Stored::Intact(s)) if s == session.as_ref());
         let message_durable = durable
             .messages
             .values()

@@ -155,7 +155,7 @@ impl<K: ActorKV + 'static> Task<K> {
         let Some(session) = self.sessions.remove(agent) else {
             return;
         };
-        let id: Id = session.session_id.as_str().into();
+        let id: Id = Id::from(session.session_id.as_ref());
         let call = Call::DeleteSession {
             agent: agent.clone(),
             session: id.clone(),

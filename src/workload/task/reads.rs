@@ -65,7 +65,7 @@ impl<K: ActorKV + 'static> Task<K> {
     /// `load_session` of the task's session of `agent`, or of one that never existed.
     pub(super) async fn load_session(&mut self, agent: &Id) {
         let session: Id = match self.sessions.get(agent) {
-            Some(session) => session.session_id.as_str().into(),
+            Some(session) => session.session_id.as_ref().into(),
             None => Rc::from("s-none"),
         };
         let call = Call::LoadSession {
