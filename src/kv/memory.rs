@@ -180,8 +180,10 @@ impl ActorTransaction for MemoryTransaction {
             drop(store);
             let observer = self.observer.borrow().clone();
             if let Some(observer) = observer {
-                let key = self.buffer.first_written_key();
-                observer(&KvEvent::Conflict { key });
+                let key = self.buffer.first_written_key().map(|key| key.to_vec());
+                observer(&KvEvent::Conflict {
+                    key: key.unwrap_or_default(),
+                });
             }
             return Err(conflict);
         }

@@ -107,7 +107,8 @@ impl ActorTransaction for SimTransaction {
     async fn commit(mut self) -> Result<(), KvError> {
         let actor = Rc::clone(self.buffer.actor());
         let first_key = self.buffer.first_written_key();
-        let fault = self.storage.admit(KvOp::Commit, &first_key).await?;
+        let first_key = first_key.as_deref().unwrap_or_default();
+        let fault = self.storage.admit(KvOp::Commit, first_key).await?;
         let occ = !self.storage.bugs().has(Bug::OccDisabled);
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
@@ -117,7 +118,7 @@ impl ActorTransaction for SimTransaction {
             };
             buffer.release(&mut state.visible);
             if let Err(conflict) = validated {
-                return Err(state.reject(&first_key, fault, conflict));
+                return Err(state.reject(first_key, fault, conflict));
             }
             state.write(KvOp::Commit, &actor, buffer.take_writes(), fault)
         })

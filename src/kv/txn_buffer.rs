@@ -114,13 +114,9 @@ impl TxnBuffer {
         }
     }
 
-    /// The key of the first buffered write, ascending; empty when none.
-    pub(crate) fn first_written_key(&self) -> Vec<u8> {
-        self.writes
-            .keys()
-            .next()
-            .map(|k| k.to_vec())
-            .unwrap_or_default()
+    /// The key of the first buffered write, ascending (shared, not copied); `None` when none.
+    pub(crate) fn first_written_key(&self) -> Option<Key> {
+        self.writes.keys().next().map(Rc::clone)
     }
 
     /// The buffered writes as a batch, ascending by key; none are left buffered.
