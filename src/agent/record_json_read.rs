@@ -161,15 +161,32 @@ impl<'a> JsonReader<'a> {
         }
     }
 
-    /// Any JSON value, read by `serde_json` itself (its number and nesting rules matter here).
+    /// Any JSON value, read by `serde_json` itself (its number rules matter here). A value
+    /// nested deeper than [`VALUE_NESTING_FAST_MAX`] is left to the caller's `serde_json`: its
+    /// nesting limit counts from the top of the whole document, which this reader does not see.
     fn value(&mut self) -> Option<Value> {
         let rest = &self.bytes[self.at..];
         let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
         let value = values.next()?.ok()?;
         assert!(values.byte_offset() <= rest.len(), "a value lies inside");
+        (nesting(&value) <= VALUE_NESTING_FAST_MAX).then_some(())?;
         self.at += values.byte_offset();
         Some(value)
     }
+}
+
+/// Deepest nesting of arrays and objects the reader accepts in a JSON value: far inside
+/// `serde_json`'s limit of 128 for the whole document, whatever record holds the value.
+const VALUE_NESTING_FAST_MAX: usize = 64;
+
+/// How deeply arrays and objects nest in `value` (a scalar: 0).
+fn nesting(value: &Value) -> usize {
+    let inner = match value {
+        Value::Array(items) => items.iter().map(nesting).max(),
+        Value::Object(fields) => fields.values().map(nesting).max(),
+        _ => return 0,
+    };
+    1 + inner.unwrap_or(0)
 }
 
 /// A value [`JsonReader`] reads back from the compact JSON `RecordJson` writes for it.
@@ -298,6 +315,22 @@ mod tests {
             assert_eq!(whole::<String>(refused), None, "{refused}");
         }
         assert_eq!(read_whole::<String>(b"\"\xff\""), None);
+    }
+
+    #[test]
+    fn a_deeply_nested_value_is_left_to_serde_json() {
+        let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        let shallow: Value = serde_json::from_str(&nested(VALUE_NESTING_FAST_MAX)).unwrap();
+        assert_eq!(nesting(&shallow), VALUE_NESTING_FAST_MAX);
+        assert_eq!(
+            whole::<Value>(&nested(VALUE_NESTING_FAST_MAX)),
+            Some(shallow)
+        );
+        assert_eq!(whole::<Value>(&nested(VALUE_NESTING_FAST_MAX + 1)), None);
+        assert_eq!(
+            nesting(&serde_json::json!({"a": [1, {"b": []}], "c": 2})),
+            4
+        );
     }
 
     #[test]
