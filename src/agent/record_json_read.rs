@@ -77,15 +77,16 @@ impl<'a> JsonReader<'a> {
         from_plain: impl FnOnce(&str) -> S,
         from_resolved: impl FnOnce(String) -> S,
     ) -> Option<S> {
+        let start = self.at;
+        if let Some(plain) = self.plain_string() {
+            return Some(from_plain(plain));
+        }
+        self.at = start;
         self.literal(b"\"")?;
         let mut text = Vec::new();
         loop {
             let rest = &self.bytes[self.at..];
             let stop = first_escaped(rest)?;
-            if text.is_empty() && rest[stop] == b'"' {
-                self.at += stop + 1;
-                return std::str::from_utf8(&rest[..stop]).ok().map(from_plain);
-            }
             text.extend_from_slice(&rest[..stop]);
             self.at += stop + 1;
             match rest[stop] {
