@@ -345,16 +345,23 @@ mod tests {
             state = state
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1);
-            let len = (state >> 59) as usize;
+            let len = (state >> 57) as usize;
+            let sparse = state & 1 == 1;
             let bytes: Vec<u8> = (0..len)
-                .map(|i| BYTES[((state >> (i % 13 * 4)) % BYTES.len() as u64) as usize])
+                .map(|i| {
+                    let pick = (state >> (i % 13 * 4)) % BYTES.len() as u64;
+                    match sparse && !(state >> (i % 61)).is_multiple_of(16) {
+                        true => b'a',
+                        false => BYTES[pick as usize],
+                    }
+                })
                 .collect();
             let naive = bytes.iter().position(|&byte| byte_escapes(byte));
             assert_eq!(first_escaped(&bytes), naive, "{bytes:x?}");
         }
         for byte in 0..=u8::MAX {
-            for position in 0..19 {
-                let mut bytes = [b'a'; 19];
+            for position in 0..100 {
+                let mut bytes = [b'a'; 100];
                 bytes[position] = byte;
                 let expected = byte_escapes(byte).then_some(position);
                 assert_eq!(first_escaped(&bytes), expected, "{byte:#x} at {position}");

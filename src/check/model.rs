@@ -121,6 +121,9 @@ impl Model {
     /// Records, for every watched write in flight on agent `id`, what it would do in each of
     /// the entity's candidate states now.
     fn observe(&mut self, id: &str) {
+        if !self.watching.iter().any(|(_, agent)| agent.as_ref() == id) {
+            return;
+        }
         let Some(entity) = self.agents.get(id) else {
             return;
         };
@@ -374,7 +377,6 @@ impl Model {
             return Some(self.evidence(mismatch.invariant, op, expected, mismatch.got));
         }
         entity.replace(next);
-        let entity = self.agents.get_mut(id).expect("settled entity");
         let changed = call.writes() && class.is_none_or(|c| *c == ErrorClass::Unknown);
         if changed {
             entity.dirty = true;

@@ -47,7 +47,6 @@ impl CoverageWatch {
     /// A fault fired on the call of `task` (`None`: outside any task).
     pub fn on_fault(&mut self, task: Option<u32>, fault: &InjectedFault) {
         self.coverage.hit_fault(fault.fault, fault.op);
-        let key = String::from_utf8_lossy(&fault.key).into_owned();
         match &fault.effect {
             FaultEffect::CorruptedRead => {
                 if let Some(task) = task {
@@ -55,6 +54,7 @@ impl CoverageWatch {
                 }
             }
             FaultEffect::Truncated { .. } => {
+                let key = String::from_utf8_lossy(&fault.key).into_owned();
                 self.damaged.insert(key, Mark::TornRecordDetected);
             }
             FaultEffect::Misdirected { landed_at } if !landed_at.is_empty() => {

@@ -6,6 +6,7 @@ mod coverage;
 mod coverage_watch;
 mod decisions;
 mod ids;
+mod latency_counts;
 mod op_kind;
 pub mod records;
 mod scenario;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use super::latency_counts::LatencyCounts;
 use crate::check::Call;
 use crate::trace::Outcome;
 
@@ -25,7 +26,7 @@ pub struct OutcomeCounts {
 #[derive(Debug)]
 pub struct CallTally {
     outcomes: Vec<Option<OutcomeCounts>>,
-    latency_ms: Vec<Option<Histogram<u64>>>,
+    latency_ms: Vec<Option<LatencyCounts>>,
 }
 
 impl Default for CallTally {
@@ -53,8 +54,8 @@ impl CallTally {
     pub fn record_latency(&mut self, kind: usize, ms: u64) {
         assert!(kind < Call::NAMES.len(), "method {kind} exists");
         self.latency_ms[kind]
-            .get_or_insert_with(|| Histogram::new(3).expect("3 significant figures is valid"))
-            .saturating_record(ms);
+            .get_or_insert_with(LatencyCounts::default)
+            .record(ms);
     }
 
     /// The outcome counts of every method called, by name.
@@ -64,7 +65,12 @@ impl CallTally {
 
     /// The latency of every method whose latency was recorded, by name.
     pub fn latency_ms(&self) -> BTreeMap<String, Histogram<u64>> {
-        by_name(&self.latency_ms)
+        let histograms: Vec<Option<Histogram<u64>>> = self
+            .latency_ms
+            .iter()
+            .map(|counts| counts.as_ref().map(LatencyCounts::histogram))
+            .collect();
+        by_name(&histograms)
     }
 }
 

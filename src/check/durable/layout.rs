@@ -41,9 +41,9 @@ impl<'a> StoredKey<'a> {
 /// Reads `key` as the layout documents it; `None` for a key outside the layout.
 pub fn parse_key(key: &[u8]) -> Option<StoredKey<'_>> {
     let text = std::str::from_utf8(key).ok()?;
-    let (family, rest) = text.split_once('/')?;
-    let mut fields = rest.split('/');
-    let mut field = || fields.next().filter(|f| !f.is_empty());
+    let mut fields = Fields { rest: Some(text) };
+    let family = fields.next_raw()?;
+    let mut field = || fields.next_raw().filter(|f| !f.is_empty());
     let parsed = match family {
         "agents" => StoredKey::Agent(field()?),
         "blocks" => StoredKey::Blocks(field()?),
@@ -56,18 +56,47 @@ pub fn parse_key(key: &[u8]) -> Option<StoredKey<'_>> {
         },
         _ => return None,
     };
-    fields.next().is_none().then_some(parsed)
+    fields.rest.is_none().then_some(parsed)
+}
+
+/// The `/`-separated fields of a key, found by a byte scan (`/` is one byte in UTF-8, so
+/// every field is a whole `str`).
+struct Fields<'a> {
+    /// What follows the last field taken; `None` once the last field is taken.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    /// The next field, possibly empty; `None` once every field is taken.
+    fn next_raw(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|byte| byte == b'/') {
+            Some(at) => {
+                self.rest = Some(&rest[at + 1..]);
+                Some(&rest[..at])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
 }
 
 /// The number `text` spells in exactly 20 decimal digits, if it fits in a `u64`.
 fn twenty_digits(text: &str) -> Option<u64> {
-    if text.len() != 20 {
+    let digits: &[u8; 20] = text.as_bytes().try_into().ok()?;
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    text.bytes().try_fold(0u64, |number, byte| {
-        byte.is_ascii_digit().then_some(())?;
-        number.checked_mul(10)?.checked_add(u64::from(byte - b'0'))
-    })
+    let (high, low) = digits.split_at(10);
+    let number = |part: &[u8]| {
+        part.iter()
+            .fold(0u64, |number, byte| number * 10 + u64::from(byte - b'0'))
+    };
+    number(high)
+        .checked_mul(10_000_000_000)?
+        .checked_add(number(low))
 }
 
 #[cfg(test)]
