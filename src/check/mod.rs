@@ -17,6 +17,7 @@ mod damage;
 pub mod durable;
 mod entity;
 mod finding;
+mod in_flight;
 mod model;
 mod names;
 mod notes;

@@ -16,6 +16,7 @@ use super::damage::{damage_agent_record, damaged_tool};
 use super::durable::{parse_key, StoredKey};
 use super::entity::Entity;
 use super::finding::Finding;
+use super::in_flight::InFlight;
 use super::names::{effect_fits, fault_name, op_name};
 use super::notes::{classify, Damage, ErrorClass, OpNotes};
 use super::render;
@@ -62,7 +63,7 @@ pub struct Model {
     agents: BTreeMap<Id, Entity<AgentState>>,
     tools: BTreeMap<Id, Entity<ToolState>>,
     ops: Vec<OpRecord>,
-    in_flight: BTreeMap<u32, u64>,
+    in_flight: InFlight,
     /// The in-flight writes of agent-owned records with valid arguments, and their agent: what
     /// [`Model::observe`] keeps up to date.
     watching: Vec<(u64, Id)>,
@@ -121,16 +122,18 @@ impl Model {
     /// Records, for every watched write in flight on agent `id`, what it would do in each of
     /// the entity's candidate states now.
     fn observe(&mut self, id: &str) {
-        if !self.watching.iter().any(|(_, agent)| agent.as_ref() == id) {
-            return;
-        }
-        let Some(entity) = self.agents.get(id) else {
-            return;
-        };
+        let mut looked_up = None;
         for (op, agent) in &self.watching {
             if agent.as_ref() != id {
                 continue;
             }
+            let entity = match looked_up {
+                Some(entity) => entity,
+                None => match self.agents.get(id) {
+                    Some(found) => *looked_up.insert(found),
+                    None => return,
+                },
+            };
             let record = &mut self.ops[*op as usize];
             for candidate in entity.candidates() {
                 record.notes.seen.insert(predict(&record.call, candidate));
@@ -150,7 +153,7 @@ impl Model {
 
     /// The op `task` has in flight, if any.
     pub fn in_flight_of(&self, task: u32) -> Option<u64> {
-        self.in_flight.get(&task).copied()
+        self.in_flight.get(task)
     }
 
     /// Operation `id`.
@@ -208,7 +211,7 @@ impl Model {
         assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
         let task = record.task;
         assert_eq!(
-            self.in_flight.remove(&task),
+            self.in_flight.remove(task),
             Some(op),
             "op {op} was in flight"
         );
@@ -233,7 +236,7 @@ impl Model {
         let record = &mut self.ops[op as usize];
         assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
         assert_eq!(
-            self.in_flight.remove(&record.task),
+            self.in_flight.remove(record.task),
             Some(op),
             "op {op} was in flight"
         );
@@ -361,12 +364,12 @@ impl Model {
         let mut refused = Vec::new();
         let mut mismatch = None;
         for candidate in candidates {
-            match agent_outcome(call, candidate, answer, class, notes, window, order) {
-                Ok(states) => next.extend(states),
-                Err((found, candidate)) => {
-                    mismatch.get_or_insert(found);
-                    refused.push(candidate);
-                }
+            let outcome = agent_outcome(
+                call, candidate, answer, class, notes, window, order, &mut next,
+            );
+            if let Err((found, candidate)) = outcome {
+                mismatch.get_or_insert(found);
+                refused.push(candidate);
             }
         }
         let widened = next.len() > count;
@@ -591,9 +594,7 @@ impl Model {
     /// The process died at `now_ms`: every op in flight may or may not have taken effect.
     /// Returns their op ids, ascending.
     pub fn crash(&mut self, now_ms: u64) -> Vec<u64> {
-        let mut ended: Vec<u64> = self.in_flight.values().copied().collect();
-        ended.sort_unstable();
-        self.in_flight.clear();
+        let ended = self.in_flight.take_all();
         self.watching.clear();
         for op in &ended {
             let record = &mut self.ops[*op as usize];

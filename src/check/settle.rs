@@ -40,9 +40,11 @@ fn expected_of(prediction: Prediction) -> String {
 /// A candidate that does not admit a result: why, and the candidate, unchanged.
 pub type Refusal<S> = (Mismatch, S);
 
-/// The states `candidate` (an agent's) becomes after `call` returned `answer` (or, when it
-/// failed, the error `class`), or why it does not admit that result. Takes the candidate, so
-/// a write changes its records in place when nothing else shares them.
+/// Pushes onto `next` the states `candidate` (an agent's) becomes after `call` returned
+/// `answer` (or, when it failed, the error `class`), or says why it does not admit that result
+/// (pushing nothing). Takes the candidate, so a write changes its records in place when
+/// nothing else shares them.
+#[allow(clippy::too_many_arguments)]
 pub fn agent_outcome(
     call: &Call,
     candidate: AgentState,
@@ -51,27 +53,35 @@ pub fn agent_outcome(
     notes: &OpNotes,
     window: Window,
     order: u64,
-) -> Result<Vec<AgentState>, Refusal<AgentState>> {
+    next: &mut Vec<AgentState>,
+) -> Result<(), Refusal<AgentState>> {
     let prediction = predict(call, &candidate);
     let Some(answer) = answer else {
         let class = class.expect("a failed call has an error class");
-        return failed_outcome(call, candidate, prediction, class, notes, window, order);
+        let (kept, applied) =
+            failed_outcome(call, candidate, prediction, class, notes, window, order)?;
+        next.push(kept);
+        next.extend(applied);
+        return Ok(());
     };
     if prediction != Prediction::Succeeds {
         return Err((unexpected_success(call, prediction), candidate));
     }
     if !call.writes() {
         return match judge_agent_read(call, &candidate, answer) {
-            Ok(()) => Ok(vec![candidate]),
+            Ok(()) => {
+                next.push(candidate);
+                Ok(())
+            }
             Err(mismatch) => Err((mismatch, candidate)),
         };
     }
     let keeps_before = notes.damage.is_empty() && !matches!(answer, Answer::Block(_));
     let before = (!keeps_before).then(|| candidate.clone());
-    let mut next = apply_agent(call, candidate, Some(answer), window, order);
+    let mut applied = apply_agent(call, candidate, Some(answer), window, order);
     match (call, answer) {
         (Call::UpdateBlock { label, .. } | Call::AppendBlock { label, .. }, Answer::Block(got)) => {
-            let written = block_after(&next, label).expect("the write left its block");
+            let written = block_after(&applied, label).expect("the write left its block");
             if let Err(mismatch) = judge_written_block(written, got) {
                 return Err((mismatch, before.expect("kept for a block write")));
             }
@@ -83,20 +93,23 @@ pub fn agent_outcome(
         match damage {
             Damage::Truncated { key } => {
                 if let Some(key) = parse_key(key) {
-                    damage_agent_record(&mut next, &key);
+                    damage_agent_record(&mut applied, &key);
                 }
             }
             Damage::Misdirected { intended, .. } => {
                 if let Some(key) = parse_key(intended) {
                     let before = before.as_ref().expect("kept when a write was damaged");
-                    revert_agent_record(&mut next, before, &key, call);
+                    revert_agent_record(&mut applied, before, &key, call);
                 }
             }
         }
     }
-    Ok(vec![next])
+    next.push(applied);
+    Ok(())
 }
 
+/// What a failed call leaves of `candidate`: the candidate itself, and when its outcome is
+/// unknown and it would have succeeded, also the state it leaves; or why the failure is wrong.
 fn failed_outcome(
     call: &Call,
     candidate: AgentState,
@@ -105,28 +118,28 @@ fn failed_outcome(
     notes: &OpNotes,
     window: Window,
     order: u64,
-) -> Result<Vec<AgentState>, Refusal<AgentState>> {
+) -> Result<(AgentState, Option<AgentState>), Refusal<AgentState>> {
     match class {
-        ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok(vec![candidate]),
+        ErrorClass::NoEffect | ErrorClass::Unexplained { .. } => Ok((candidate, None)),
         ErrorClass::Unknown => {
             if prediction == Prediction::Succeeds && call.writes() {
                 let applied = apply_agent(call, candidate.clone(), None, window, order);
-                return Ok(vec![candidate, applied]);
+                return Ok((candidate, Some(applied)));
             }
-            Ok(vec![candidate])
+            Ok((candidate, None))
         }
         ErrorClass::NotFound(kind)
             if prediction == Prediction::NotFound(kind)
                 || notes.seen.contains(Prediction::NotFound(kind)) =>
         {
-            Ok(vec![candidate])
+            Ok((candidate, None))
         }
         ErrorClass::Unreadable
             if prediction == Prediction::Unreadable
                 || notes.corrupted_read
                 || notes.seen.contains(Prediction::Unreadable) =>
         {
-            Ok(vec![candidate])
+            Ok((candidate, None))
         }
         ErrorClass::NotFound(kind) => {
             let mismatch = Mismatch::new(

@@ -117,7 +117,8 @@ pub fn at_limits(session: &mut SessionState, op: u64, variant: u64) {
         _ => return,
     };
     let text = "x".repeat(input_bytes - quotes);
-    session.pending_tool_calls = Rc::from([pending_call(op, 0, json!(text), now_ms)]);
+    session.pending_tool_calls =
+        Rc::from([pending_call(op, 0, serde_json::Value::String(text), now_ms)]);
 }
 
 /// `agent` with a name at (variant 0) or one byte over (variant 1) the contract's limit.

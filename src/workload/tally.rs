@@ -60,25 +60,24 @@ impl CallTally {
 
     /// The outcome counts of every method called, by name.
     pub fn outcomes(&self) -> BTreeMap<String, OutcomeCounts> {
-        by_name(&self.outcomes)
+        by_name(self.outcomes.iter().copied())
     }
 
     /// The latency of every method whose latency was recorded, by name.
     pub fn latency_ms(&self) -> BTreeMap<String, Histogram<u64>> {
-        let histograms: Vec<Option<Histogram<u64>>> = self
-            .latency_ms
-            .iter()
-            .map(|counts| counts.as_ref().map(LatencyCounts::histogram))
-            .collect();
-        by_name(&histograms)
+        let histograms = self.latency_ms.iter();
+        by_name(histograms.map(|counts| counts.as_ref().map(LatencyCounts::histogram)))
     }
 }
 
-fn by_name<T: Clone>(by_kind: &[Option<T>]) -> BTreeMap<String, T> {
+/// The entries of `by_kind` (one per method, in [`Call::NAMES`] order) that are present, by
+/// method name.
+fn by_name<T>(by_kind: impl ExactSizeIterator<Item = Option<T>>) -> BTreeMap<String, T> {
+    assert_eq!(by_kind.len(), Call::NAMES.len(), "one entry per method");
     let named: BTreeMap<String, T> = Call::NAMES
         .iter()
         .zip(by_kind)
-        .filter_map(|(name, entry)| Some((name.to_string(), entry.clone()?)))
+        .filter_map(|(name, entry)| Some((name.to_string(), entry?)))
         .collect();
     assert!(named.len() <= Call::NAMES.len(), "one entry per method");
     named
