@@ -136,8 +136,8 @@ impl DurableOverlay {
         all
     }
 
-    /// The keys of `actor` written durably since the last call, once each, in an order fixed
-    /// by their bytes (see [`ChangeLog::take`]).
+    /// The keys of `actor` written durably since the last call, once each, in the order of
+    /// their first write (see [`ChangeLog::take`]).
     pub(crate) fn take_changes(&mut self, actor: &[u8]) -> Vec<Key> {
         self.changes.take(actor)
     }

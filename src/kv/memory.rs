@@ -39,8 +39,8 @@ impl MemoryKV {
     }
 
     /// The entries of `actor` written since the last call (a store made with
-    /// [`MemoryKV::tracked`]), each once with its value now (`None`: deleted), in an order
-    /// fixed by the keys' bytes (a stable hash; not ascending).
+    /// [`MemoryKV::tracked`]), each once with its value now (`None`: deleted), in the order of
+    /// their first write since then (not ascending).
     pub fn take_changes(&self, actor: &ActorId) -> Vec<(Key, Option<Value>)> {
         let mut store = self.store.borrow_mut();
         let keys = store.take_changes(actor.key_bytes());

@@ -109,8 +109,8 @@ impl SimStorage {
     }
 
     /// The durable entries of `actor` written (set or deleted) since the last call, each once
-    /// with its durable value now (`None` when deleted), in an order fixed by the keys' bytes
-    /// alone (a stable hash; not ascending).
+    /// with its durable value now (`None` when deleted), in the order of their first durable
+    /// write since then (not ascending).
     pub fn take_durable_changes(&self, actor: &ActorId) -> Vec<(Key, Option<Value>)> {
         let mut state = self.state.borrow_mut();
         let changed = state.durable.take_changes(actor.key_bytes());

@@ -215,8 +215,8 @@ impl VersionedStore {
         self.changes.get_or_insert_with(ChangeLog::default);
     }
 
-    /// The keys of `actor` written (set or deleted) since the last call, once each, in an
-    /// order fixed by their bytes (see [`ChangeLog::take`]); empty when tracking is off.
+    /// The keys of `actor` written (set or deleted) since the last call, once each, in the
+    /// order of their first write (see [`ChangeLog::take`]); empty when tracking is off.
     /// Changes of other actors are kept for their own call.
     pub(crate) fn take_changes(&mut self, actor: &[u8]) -> Vec<Key> {
         self.changes
