@@ -332,7 +332,9 @@ def main():
     memory_seeds = 2000 if quick else 10000
     current = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, check=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+    # A checkout whose only changes are this script's own outputs is the commit it names.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            ":!results/bench.json", ":!results/BENCH.md"],
                            capture_output=True, text=True, check=True).stdout.strip()
     current += "+dirty" if dirty else ""
     work = tempfile.mkdtemp()
