@@ -319,7 +319,7 @@ impl Call {
             | Call::DeleteMessages(id)
             | Call::SaveBlocks { agent: id, .. }
             | Call::LoadTool(id)
-            | Call::DeleteTool(id) => id.to_string(),
+            | Call::DeleteTool(id) => String::from(&**id),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{hex16, zero_padded};
+use super::text::{concat, hex16, zero_padded, Part};
 use crate::check::Id;
 
 /// Longest valid id, in bytes.
@@ -131,7 +131,7 @@ impl IdPool {
     /// The id of session number `n` (an op id): `s{n}`, or at the length limits when that
     /// class is on (`variant` picks: 0 exactly at the limit, 1 one byte over, others plain).
     pub fn session_id(&self, n: u64, variant: u64) -> Id {
-        let plain = format!("s{n}");
+        let plain = concat(&[Part::Text("s"), Part::Number(n)]);
         let id = match (self.classes.at_length_limit, variant) {
             (true, 0) => padded(&plain, '-', SESSION_ID_BYTES_MAX),
             (true, 1) => padded(&plain, '-', SESSION_ID_BYTES_MAX + 1),

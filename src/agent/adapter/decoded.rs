@@ -46,10 +46,22 @@ struct Entry {
     record: Rc<dyn Any>,
 }
 
+/// Entries the cache has room for before it first grows (a process between two crashes of a
+/// `default` seed holds a few hundred).
+const ENTRIES_RESERVED: usize = 1024;
+
 /// Records by the address of the stored value they were decoded from (or encoded to).
-#[derive(Default)]
 pub(super) struct Decoded {
     entries: RefCell<HashMap<usize, Entry, BuildHasherDefault<AddressHasher>>>,
+}
+
+impl Default for Decoded {
+    fn default() -> Self {
+        let entries = HashMap::with_capacity_and_hasher(ENTRIES_RESERVED, Default::default());
+        Decoded {
+            entries: RefCell::new(entries),
+        }
+    }
 }
 
 fn address(value: &Value) -> usize {
