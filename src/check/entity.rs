@@ -65,6 +65,8 @@ impl Candidate for super::state::ToolState {
 #[derive(Clone, Debug)]
 pub struct Entity<S> {
     candidates: Vec<S>,
+    /// An empty vector kept from the last judgement, whose memory the next one reuses.
+    spare: Vec<S>,
     /// Writes whose outcome is unknown since the last durable check.
     pub uncertain: Vec<u64>,
     /// Every op that touched the entity, oldest first.
@@ -77,6 +79,7 @@ impl<S: Candidate> Default for Entity<S> {
     fn default() -> Self {
         Entity {
             candidates: vec![S::default()],
+            spare: Vec::new(),
             uncertain: Vec::new(),
             history: Vec::new(),
             dirty: false,
@@ -112,11 +115,20 @@ impl<S: Candidate> Entity<S> {
     }
 
     /// Takes the candidates out, to be judged and put back with [`Entity::replace`] (which
-    /// must follow before the entity is used again).
-    pub fn take_candidates(&mut self) -> Vec<S> {
+    /// must follow before the entity is used again), with an empty vector for the next
+    /// candidates (reusing the memory [`Entity::recycle`] kept).
+    pub fn take_candidates(&mut self) -> (Vec<S>, Vec<S>) {
         let taken = std::mem::take(&mut self.candidates);
+        let next = std::mem::take(&mut self.spare);
         assert!(!taken.is_empty(), "an entity has a candidate");
-        taken
+        assert!(next.is_empty(), "the spare vector holds no candidate");
+        (taken, next)
+    }
+
+    /// Keeps `spent`, emptied, for the next [`Entity::take_candidates`].
+    pub fn recycle(&mut self, mut spent: Vec<S>) {
+        spent.clear();
+        self.spare = spent;
     }
 
     /// Applies `change` to every candidate in place.
@@ -136,6 +148,20 @@ impl<S: Candidate> Entity<S> {
 mod tests {
     use super::*;
     use crate::check::state::{Slot, ToolState};
+
+    #[test]
+    fn a_recycled_vector_comes_back_empty_for_the_next_candidates() {
+        let mut entity: Entity<ToolState> = Entity::default();
+        let (mut taken, next) = entity.take_candidates();
+        assert_eq!((taken.len(), next.len()), (1, 0));
+        let kept = vec![taken.pop().expect("the default candidate")];
+        let capacity = taken.capacity();
+        entity.recycle(taken);
+        assert!(entity.replace(kept));
+        let (taken, next) = entity.take_candidates();
+        assert_eq!((taken.len(), next.len()), (1, 0));
+        assert_eq!(next.capacity(), capacity, "the recycled memory is reused");
+    }
 
     #[test]
     fn replace_deduplicates_and_refuses_to_empty() {

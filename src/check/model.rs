@@ -358,12 +358,12 @@ impl Model {
         self.next_order += 1;
         let entity = self.agent_entity(id);
         entity.history.push(op);
-        let candidates = entity.take_candidates();
+        let (mut candidates, mut next) = entity.take_candidates();
         let count = candidates.len();
-        let mut next = Vec::with_capacity(count);
+        next.reserve(count);
         let mut refused = Vec::new();
         let mut mismatch = None;
-        for candidate in candidates {
+        for candidate in candidates.drain(..) {
             let outcome = agent_outcome(
                 call, candidate, answer, class, notes, window, order, &mut next,
             );
@@ -373,6 +373,7 @@ impl Model {
             }
         }
         let widened = next.len() > count;
+        entity.recycle(candidates);
         if next.is_empty() {
             entity.replace(refused);
             let mismatch = mismatch.expect("no candidate left means a mismatch");

@@ -3,6 +3,7 @@
 //! database file), and the seeded [`FaultInjector`].
 
 mod actor_kv;
+mod buffered_writes;
 mod change_log;
 mod durable_overlay;
 mod error;

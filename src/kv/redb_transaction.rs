@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::buffered_writes::BufferedWrites;
 use super::redb_table::{prefix_seen, read_range, read_version, PrefixSeen, Write};
-use super::txn_buffer::overlay_writes;
 use super::{ActorId, ActorTransaction, FaultType, Key, KvError, KvEvent, KvOp, RangeScan};
 use super::{RedbStorage, Value};
 
@@ -23,7 +23,7 @@ pub struct RedbTransaction {
     actor: Rc<[u8]>,
     points: Vec<(Key, Option<u64>)>,
     prefixes: Vec<(Key, PrefixSeen)>,
-    writes: BTreeMap<Key, Option<Value>>,
+    writes: BufferedWrites,
 }
 
 impl RedbTransaction {
@@ -34,7 +34,7 @@ impl RedbTransaction {
             actor: Rc::clone(actor.key_bytes()),
             points: Vec::new(),
             prefixes: Vec::new(),
-            writes: BTreeMap::new(),
+            writes: BufferedWrites::default(),
         }
     }
 
@@ -54,7 +54,7 @@ impl RedbTransaction {
             self.prefixes.push((scan.prefix.into(), seen));
         }
         let mut merged: BTreeMap<Key, Value> = stored.into_iter().map(|(k, _, v)| (k, v)).collect();
-        overlay_writes(&self.writes, scan.prefix, &mut merged);
+        self.writes.overlay(scan.prefix, &mut merged);
         Ok(scan.select(merged.into_iter().collect()))
     }
 
@@ -86,7 +86,7 @@ impl ActorTransaction for RedbTransaction {
     async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, KvError> {
         self.storage.halt_if_dead().await;
         if let Some(buffered) = self.writes.get(key) {
-            return Ok(buffered.clone());
+            return Ok(buffered);
         }
         self.storage.admit(KvOp::TxnGet, key).await?;
         let found = self
@@ -101,13 +101,13 @@ impl ActorTransaction for RedbTransaction {
 
     async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
-        self.writes.insert(key.into(), Some(value));
+        self.writes.put(key, Some(value));
         Ok(())
     }
 
     async fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
-        self.writes.insert(key.into(), None);
+        self.writes.put(key, None);
         Ok(())
     }
 
@@ -127,8 +127,7 @@ impl ActorTransaction for RedbTransaction {
     async fn commit(self) -> Result<(), KvError> {
         let first_key: Vec<u8> = self
             .writes
-            .keys()
-            .next()
+            .first_key()
             .map(|k| k.to_vec())
             .unwrap_or_default();
         let fault = self.storage.admit(KvOp::Commit, &first_key).await?;
@@ -137,9 +136,9 @@ impl ActorTransaction for RedbTransaction {
             actor,
             points,
             prefixes,
-            writes,
+            mut writes,
         } = self;
-        let writes: Vec<Write> = writes.into_iter().collect();
+        let writes: Vec<Write> = writes.take();
         let mut landed = false;
         let land = || {
             landed = match fault {

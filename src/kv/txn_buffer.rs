@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::buffered_writes::BufferedWrites;
 use super::store::{ReadSet, VersionedStore, Write};
 use super::KvError;
 use super::{ActorId, Key, RangeScan, Value};
@@ -14,7 +15,7 @@ use super::{ActorId, Key, RangeScan, Value};
 pub(crate) struct TxnBuffer {
     actor: Rc<[u8]>,
     reads: ReadSet,
-    writes: BTreeMap<Key, Option<Value>>,
+    writes: BufferedWrites,
 }
 
 impl TxnBuffer {
@@ -23,7 +24,7 @@ impl TxnBuffer {
         TxnBuffer {
             actor: Rc::clone(actor.key_bytes()),
             reads: ReadSet::default(),
-            writes: BTreeMap::new(),
+            writes: BufferedWrites::default(),
         }
     }
 
@@ -35,7 +36,7 @@ impl TxnBuffer {
     /// The buffered write of `key`: `Some(Some(value))`, `Some(None)` for a buffered delete,
     /// `None` when the transaction has not written `key`.
     pub(crate) fn buffered(&self, key: &[u8]) -> Option<Option<Value>> {
-        self.writes.get(key).cloned()
+        self.writes.get(key)
     }
 
     /// The value under `key` in `store`, ignoring buffered writes; records the version read.
@@ -69,15 +70,7 @@ impl TxnBuffer {
     ) -> Vec<(Key, Value)> {
         self.reads.record_prefix(scan.prefix, store);
         let (actor, store) = (&self.actor, &*store);
-        let bounds = (
-            std::ops::Bound::Included(scan.prefix),
-            std::ops::Bound::Unbounded,
-        );
-        let mut buffered = self.writes.range::<[u8], _>(bounds);
-        if !buffered
-            .next()
-            .is_some_and(|(key, _)| key.starts_with(scan.prefix))
-        {
+        if self.writes.under(scan.prefix).next().is_none() {
             let entries: Vec<(Key, Value)> = store
                 .range(actor, scan)
                 .take(scan.limit)
@@ -89,7 +82,7 @@ impl TxnBuffer {
             .range(actor, RangeScan::prefix(scan.prefix, usize::MAX))
             .map(|(key, entry)| (Rc::clone(key), Rc::clone(&entry.value)))
             .collect();
-        overlay_writes(&self.writes, scan.prefix, &mut merged);
+        self.writes.overlay(scan.prefix, &mut merged);
         let entries: Vec<(Key, Value)> = merged.into_iter().collect();
         assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
         scan.select(entries)
@@ -97,12 +90,12 @@ impl TxnBuffer {
 
     /// Buffers a write of `value` under `key`, replacing any earlier buffered write of it.
     pub(crate) fn set(&mut self, key: &[u8], value: Value) {
-        self.writes.insert(key.into(), Some(value));
+        self.writes.put(key, Some(value));
     }
 
     /// Buffers a delete of `key`, replacing any earlier buffered write of it.
     pub(crate) fn delete(&mut self, key: &[u8]) {
-        self.writes.insert(key.into(), None);
+        self.writes.put(key, None);
     }
 
     /// `Ok` when nothing the transaction read has changed in `store`; otherwise the conflict
@@ -116,13 +109,13 @@ impl TxnBuffer {
 
     /// The key of the first buffered write, ascending (shared, not copied); `None` when none.
     pub(crate) fn first_written_key(&self) -> Option<Key> {
-        self.writes.keys().next().map(Rc::clone)
+        self.writes.first_key().map(Rc::clone)
     }
 
     /// The buffered writes as a batch, ascending by key; none are left buffered.
     pub(crate) fn take_writes(&mut self) -> Vec<Write> {
-        let writes: Vec<Write> = std::mem::take(&mut self.writes).into_iter().collect();
-        assert!(self.writes.is_empty(), "every write is taken");
+        let writes = self.writes.take();
+        assert!(self.writes.first_key().is_none(), "every write is taken");
         writes
     }
 
@@ -137,26 +130,5 @@ impl TxnBuffer {
     pub(crate) fn release(&mut self, store: &mut VersionedStore) {
         self.reads.release(store);
         assert!(!self.holds_pin(), "the pin is released");
-    }
-}
-
-/// Lays the buffered `writes` under `prefix` over `merged` (the stored entries under it): a
-/// buffered value replaces the stored one, a buffered delete removes it.
-pub(crate) fn overlay_writes(
-    writes: &BTreeMap<Key, Option<Value>>,
-    prefix: &[u8],
-    merged: &mut BTreeMap<Key, Value>,
-) {
-    let buffered = writes
-        .range::<[u8], _>((
-            std::ops::Bound::Included(prefix),
-            std::ops::Bound::Unbounded,
-        ))
-        .take_while(|(key, _)| key.starts_with(prefix));
-    for (key, value) in buffered {
-        match value {
-            Some(value) => merged.insert(Rc::clone(key), Rc::clone(value)),
-            None => merged.remove(key),
-        };
     }
 }
