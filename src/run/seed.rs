@@ -17,7 +17,7 @@ use crate::kv::{ActorId, FaultConfig, KvEvent, MemoryKV, RedbStorage, SimStorage
 use crate::sim::{
     DeterministicRng, Executor, ExecutorError, ExecutorLimits, KillSwitch, RunOutcome, SimClock,
 };
-use crate::trace::{EventKind, EventSink, Phase, TraceHasher};
+use crate::trace::{EventKind, EventSink, Phase};
 use crate::workload::{
     choose_swarm, Decisions, IdPool, OpKind, SharedWorld, StoreKind, Task, World,
 };
@@ -55,7 +55,6 @@ struct Run<B: Backend> {
     kill_switch: KillSwitch,
     config: RunConfig,
     crashes: u32,
-    hasher: TraceHasher,
 }
 
 /// Runs one seed, passing every event to `sink`, and reports. Deterministic: the same config
@@ -155,6 +154,9 @@ impl<B: Backend> Run<B> {
         sink: &mut dyn EventSink,
         swarm: SwarmOptions,
     ) -> (RunReport, B, Option<Decisions>) {
+        if !sink.wants_events() {
+            self.world.borrow_mut().discard_events();
+        }
         self.safety(sink);
         self.liveness(sink);
         self.check_state("final", Scope::Everything);
@@ -254,7 +256,6 @@ impl<B: Backend> Run<B> {
             kill_switch,
             config,
             crashes: 0,
-            hasher: TraceHasher::new(),
         };
         (run, swarm)
     }
@@ -263,11 +264,10 @@ impl<B: Backend> Run<B> {
         self.world.borrow_mut().emit(None, kind);
     }
 
-    /// Hands buffered events to the hasher and the sink.
+    /// Hands kept events to the sink (the world hashed each as it was emitted).
     fn flush(&mut self, sink: &mut dyn EventSink) {
         let mut world = self.world.borrow_mut();
         for event in world.events.drain(..) {
-            self.hasher.record(&event);
             sink.record(&event);
         }
         assert!(world.events.is_empty(), "every event is flushed");
@@ -432,6 +432,7 @@ impl<B: Backend> Run<B> {
     fn report(self, swarm: SwarmOptions) -> RunReport {
         let world = self.world.borrow();
         assert!(world.events.is_empty(), "every event was flushed");
+        let (trace_hash, events) = world.trace_hash();
         let counts = self.storage.fault_counts();
         self.ledger.borrow().assert_counts(&counts);
         let faults = counts
@@ -446,8 +447,8 @@ impl<B: Backend> Run<B> {
             } else {
                 Verdict::Fail
             },
-            trace_hash: self.hasher.hex(),
-            events: self.hasher.events(),
+            trace_hash,
+            events,
             ops: world.calls.outcomes(),
             faults,
             crashes: self.crashes,

@@ -120,6 +120,12 @@ pub struct Event {
 pub trait EventSink {
     /// Takes the next event.
     fn record(&mut self, event: &Event);
+
+    /// Whether the sink looks at events at all. A run whose sink does not keeps none (it
+    /// only hashes them), and never calls [`EventSink::record`].
+    fn wants_events(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps every event (tests, replay).
@@ -140,4 +146,8 @@ pub struct NullSink;
 
 impl EventSink for NullSink {
     fn record(&mut self, _event: &Event) {}
+
+    fn wants_events(&self) -> bool {
+        false
+    }
 }

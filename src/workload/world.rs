@@ -10,7 +10,7 @@ use crate::agent::StorageError;
 use crate::check::{Answer, Call, Finding, Model, OpOutcome};
 use crate::kv::KvEvent;
 use crate::sim::{DeterministicRng, SimClock};
-use crate::trace::{Event, EventKind, Outcome};
+use crate::trace::{Event, EventKind, EventSink, Outcome, TraceHasher};
 
 use super::coverage_watch::CoverageWatch;
 use super::text::fault_effect_text;
@@ -37,8 +37,12 @@ pub struct World {
     pub model: Model,
     /// Simulated clock.
     pub clock: SimClock,
-    /// Events not yet handed to the sink.
+    /// Events not yet handed to the sink (none are kept when the sink does not look at them).
     pub events: Vec<Event>,
+    /// Whether events are kept for the sink, besides being hashed.
+    keep_events: bool,
+    /// The hash of every event so far, fed as each is emitted.
+    hasher: TraceHasher,
     next_index: u64,
     /// Actions each task has left in the safety phase. Budgets are per task, so the kinds of
     /// action a task draws never depend on how fast other tasks (or faults) make it run.
@@ -119,6 +123,8 @@ impl World {
             model: Model::with_capacity(actions_room.saturating_mul(OPS_PER_ACTION)),
             clock,
             events: Vec::with_capacity(actions_room.saturating_mul(EVENTS_PER_ACTION)),
+            keep_events: true,
+            hasher: TraceHasher::new(),
             next_index: 0,
             actions_left: (0..u64::from(tasks))
                 .map(|t| actions / u64::from(tasks) + u64::from(t < actions % u64::from(tasks)))
@@ -148,6 +154,23 @@ impl World {
         self.probe = Some(probe);
     }
 
+    /// Hashes events from now on without keeping them: the run's sink does not look at them.
+    pub fn discard_events(&mut self) {
+        assert!(self.events.is_empty(), "no kept event is discarded");
+        self.keep_events = false;
+        self.events = Vec::new();
+    }
+
+    /// The hash of every event emitted so far, and their number.
+    pub fn trace_hash(&self) -> (String, u64) {
+        assert_eq!(
+            self.hasher.events(),
+            self.next_index,
+            "every event is hashed"
+        );
+        (self.hasher.hex(), self.hasher.events())
+    }
+
     /// Stops judging operations and recording events for the rest of the run: the benchmark
     /// floor, the workload alone. Operations are still counted by name and outcome.
     pub fn stop_judging(&mut self) {
@@ -172,7 +195,10 @@ impl World {
         if let Some(probe) = &mut self.probe {
             probe.event(&event);
         }
-        self.events.push(event);
+        self.hasher.record(&event);
+        if self.keep_events {
+            self.events.push(event);
+        }
     }
 
     /// The random stream of `task`.
