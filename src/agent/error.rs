@@ -146,61 +146,12 @@ impl StorageError {
     }
 }
 
+/// The text of [`StorageError::write_text`].
 impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StorageError::NotFound { kind, id } => write!(f, "{kind} not found: '{id}'"),
-            StorageError::AlreadyExists { kind, id } => write!(f, "{kind} already exists: '{id}'"),
-            StorageError::WriteFailed {
-                operation,
-                key,
-                reason,
-            } => {
-                write!(f, "write failed: {operation} of key '{key}': {reason}")
-            }
-            StorageError::ReadFailed {
-                operation,
-                key,
-                reason,
-            } => {
-                write!(f, "read failed: {operation} of key '{key}': {reason}")
-            }
-            StorageError::TransactionConflict { operation, key } => {
-                write!(
-                    f,
-                    "transaction conflict: {operation}: key '{key}' changed since it was read"
-                )
-            }
-            StorageError::SerializationFailed { key, reason } => {
-                write!(f, "serialization failed for key '{key}': {reason}")
-            }
-            StorageError::DeserializationFailed { key, reason } => {
-                write!(f, "deserialization failed for key '{key}': {reason}")
-            }
-            StorageError::ConnectionFailed { operation, reason } => {
-                write!(f, "connection failed: {operation}: {reason}")
-            }
-            StorageError::InvalidArgument {
-                what,
-                value,
-                reason,
-            } => write!(f, "invalid {what} '{value}': {reason}"),
-            StorageError::LimitExceeded { what, value, limit } => {
-                write!(f, "limit exceeded: {what} is {value}, limit {limit}")
-            }
-            StorageError::FaultInjected {
-                fault,
-                operation,
-                key,
-            } => {
-                write!(
-                    f,
-                    "fault injected: {} on {operation} of key '{key}'",
-                    fault.name()
-                )
-            }
-            StorageError::Internal { reason } => write!(f, "internal error: {reason}"),
-        }
+        let mut text = String::new();
+        self.write_text(&mut text);
+        f.write_str(&text)
     }
 }
 

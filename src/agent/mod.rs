@@ -4,6 +4,7 @@
 mod adapter;
 pub mod codec;
 mod error;
+mod error_text;
 pub mod keys;
 pub mod record_json;
 pub mod record_json_read;

@@ -24,7 +24,7 @@ pub fn write_token(op: u64) -> String {
 pub fn agent(id: &str, op: u64, now_ms: u64) -> AgentMetadata {
     AgentMetadata {
         id: id.to_string(),
-        name: format!("Agent {op}"),
+        name: concat(&[Part::Text("Agent "), Part::Number(op)]),
         agent_type: "memgpt_agent".to_string(),
         model: Some("sim-model".to_string()),
         embedding: None,
@@ -201,7 +201,7 @@ pub fn tool(name: &str, op: u64, now_ms: u64) -> CustomToolRecord {
         name: name.to_string(),
         description: write_token(op),
         input_schema: json!({ "type": "object" }),
-        source_code: format!("def tool(): return {op}"),
+        source_code: concat(&[Part::Text("def tool(): return "), Part::Number(op)]),
         runtime: "python".to_string(),
         requirements: Vec::new(),
         created_at_ms: now_ms,

@@ -8,6 +8,7 @@ use crate::check::{Answer, Call, Id};
 use crate::kv::ActorKV;
 
 use super::super::records;
+use super::super::text::{concat, Part};
 use super::{call_with_retries, Attempt, OpKind, Task};
 
 /// Agent-name variants drawn per creation: the first two are at and over the limit when that
@@ -81,10 +82,10 @@ impl<K: ActorKV + 'static> Task<K> {
         let label = &label;
         self.judged_with_op(|op| {
             let (letter, update) = match action {
-                OpKind::UpdateBlock => ('u', true),
-                _ => ('a', false),
+                OpKind::UpdateBlock => ("u", true),
+                _ => ("a", false),
             };
-            let token: Id = format!("{letter}{op};").into();
+            let token: Id = concat(&[Part::Text(letter), Part::Number(op), Part::Text(";")]).into();
             let call = match update {
                 true => Call::UpdateBlock {
                     agent: agent.clone(),
