@@ -178,7 +178,30 @@ impl From<KvError> for StorageError {
     }
 }
 
-/// Renders key bytes for error messages: UTF-8 when it is, escaped otherwise.
+/// Renders key bytes for error messages: UTF-8 when it is, with U+FFFD for each invalid
+/// sequence otherwise (`String::from_utf8_lossy`, which costs more on the common valid key).
 pub fn display_key(key: &[u8]) -> String {
-    String::from_utf8_lossy(key).into_owned()
+    match std::str::from_utf8(key) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(key).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_key_is_the_lossy_rendering_of_any_bytes() {
+        let keys: [&[u8]; 5] = [
+            b"agents/a",
+            "sessions/\u{e9}/s".as_bytes(),
+            b"",
+            &[0xff, b'/', 0xc3],
+            &[b'a', 0xe2, 0x82],
+        ];
+        for key in keys {
+            assert_eq!(display_key(key), String::from_utf8_lossy(key), "{key:?}");
+        }
+    }
 }

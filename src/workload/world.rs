@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::agent::StorageError;
+use crate::agent::{display_key, StorageError};
 use crate::check::{Answer, Call, Finding, Model, OpOutcome};
 use crate::kv::KvEvent;
 use crate::sim::{DeterministicRng, SimClock};
@@ -369,7 +369,7 @@ impl World {
                 }
                 self.coverage.on_fault(task, fault);
                 let effect = fault_effect_text(&fault.effect);
-                let key = String::from_utf8_lossy(&fault.key).into_owned();
+                let key = display_key(&fault.key);
                 self.emit(
                     task,
                     EventKind::Fault {
