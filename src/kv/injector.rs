@@ -53,6 +53,9 @@ pub struct FaultInjector {
     faults_rng: DeterministicRng,
     latency_rng: DeterministicRng,
     rules: Vec<Rule>,
+    /// For each KV operation (indexed by `KvOp as usize`, the order of [`KvOp::ALL`]), the
+    /// rules that match it, ascending: the rules' configurations never change.
+    matching: Vec<Vec<usize>>,
     active: bool,
     operations_seen: u64,
     triggered: BTreeMap<FaultType, u64>,
@@ -74,6 +77,18 @@ impl FaultInjector {
                 panic!("invalid fault rule: {reason}");
             }
         }
+        let matching = KvOp::ALL
+            .iter()
+            .enumerate()
+            .map(|(index, &op)| {
+                assert_eq!(op as usize, index, "KvOp::ALL is in declaration order");
+                let matches = rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| rule.matches(op));
+                matches.map(|(rule, _)| rule).collect()
+            })
+            .collect();
         FaultInjector {
             faults_rng,
             latency_rng,
@@ -84,6 +99,7 @@ impl FaultInjector {
                     triggers: 0,
                 })
                 .collect(),
+            matching,
             active: true,
             operations_seen: 0,
             triggered: BTreeMap::new(),
@@ -113,10 +129,11 @@ impl FaultInjector {
                     .max_triggers
                     .is_none_or(|max| rule.triggers < max)
         };
-        let drawn = self
-            .rules
-            .iter()
-            .position(|rule| admits(rule) && self.faults_rng.chance(rule.config.probability));
+        let (rules, faults_rng) = (&self.rules, &mut self.faults_rng);
+        let drawn = self.matching[op as usize].iter().copied().find(|&index| {
+            let rule = &rules[index];
+            admits(rule) && faults_rng.chance(rule.config.probability)
+        });
         let index = match &self.decider.0 {
             Some(decide) => decide(op, drawn),
             None => drawn,
