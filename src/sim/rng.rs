@@ -81,7 +81,10 @@ impl DeterministicRng {
         usize::try_from(picked).expect("index fits in usize")
     }
 
-    /// `true` with probability `probability` (clamped to 0..=1 by contract of the caller).
+    /// `true` with probability `probability` (clamped to 0..=1 by contract of the caller):
+    /// one draw, below `probability * 2^64`, exactly as `rand`'s `gen_bool` draws (tested),
+    /// without building its distribution each time; nothing is drawn at 0 or 1.
+    #[inline]
     pub fn chance(&mut self, probability: f64) -> bool {
         assert!(
             (0.0..=1.0).contains(&probability),
@@ -93,7 +96,8 @@ impl DeterministicRng {
         if probability >= 1.0 {
             return true;
         }
-        self.inner.gen_bool(probability)
+        const TWO_TO_THE_64: f64 = 2.0 * (1u64 << 63) as f64;
+        self.inner.next_u64() < (probability * TWO_TO_THE_64) as u64
     }
 
     /// Picks an index with probability proportional to `weights[i]`; `None` if all are zero.
@@ -116,6 +120,39 @@ impl DeterministicRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chance_draws_exactly_as_gen_bool() {
+        let probabilities = [1e-12, 0.001, 0.01, 0.25, 0.5, 0.999, 1.0 - f64::EPSILON];
+        for (stream, probability) in probabilities.into_iter().enumerate() {
+            let mut ours = DeterministicRng::new(stream as u64).fork("chance");
+            let mut theirs = ours.clone();
+            let mut hits = 0;
+            for _ in 0..20_000 {
+                let hit = ours.chance(probability);
+                assert_eq!(hit, theirs.inner.gen_bool(probability), "p = {probability}");
+                hits += u32::from(hit);
+            }
+            assert_eq!(
+                ours.next_u64(),
+                theirs.next_u64(),
+                "one draw each, p = {probability}"
+            );
+            let middling = (0.1..=0.9).contains(&probability);
+            assert!(
+                !middling || (hits > 0 && hits < 20_000),
+                "both answers come"
+            );
+        }
+        let mut rng = DeterministicRng::new(3);
+        let mut untouched = rng.clone();
+        assert!(!rng.chance(0.0) && rng.chance(1.0));
+        assert_eq!(
+            rng.next_u64(),
+            untouched.next_u64(),
+            "nothing is drawn at 0 or 1"
+        );
+    }
 
     #[test]
     fn first_outputs_are_pinned_for_seed_42() {
