@@ -16,6 +16,7 @@ pub mod contract;
 mod damage;
 pub mod durable;
 mod entity;
+mod entity_map;
 mod finding;
 mod in_flight;
 mod model;

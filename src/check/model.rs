@@ -15,6 +15,7 @@ use super::contract::{argument_errors, ArgumentErrors};
 use super::damage::{damage_agent_record, damaged_tool};
 use super::durable::{parse_key, StoredKey};
 use super::entity::Entity;
+use super::entity_map::EntityMap;
 use super::finding::Finding;
 use super::in_flight::InFlight;
 use super::names::{effect_fits, fault_name, op_name};
@@ -60,8 +61,8 @@ pub struct OpRecord {
 /// Everything the checks know about the run so far.
 #[derive(Default)]
 pub struct Model {
-    agents: BTreeMap<Id, Entity<AgentState>>,
-    tools: BTreeMap<Id, Entity<ToolState>>,
+    agents: EntityMap<AgentState>,
+    tools: EntityMap<ToolState>,
     ops: Vec<OpRecord>,
     in_flight: InFlight,
     /// The in-flight writes of agent-owned records with valid arguments, and their agent: what
@@ -330,17 +331,11 @@ impl Model {
     }
 
     fn agent_entity(&mut self, id: &str) -> &mut Entity<AgentState> {
-        if !self.agents.contains_key(id) {
-            self.agents.insert(id.into(), Entity::default());
-        }
-        self.agents.get_mut(id).expect("just inserted")
+        self.agents.get_or_insert(id)
     }
 
     fn tool_entity(&mut self, name: &str) -> &mut Entity<ToolState> {
-        if !self.tools.contains_key(name) {
-            self.tools.insert(name.into(), Entity::default());
-        }
-        self.tools.get_mut(name).expect("just inserted")
+        self.tools.get_or_insert(name)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -705,22 +700,22 @@ impl Model {
     }
 
     /// The agent entities, by id.
-    pub(crate) fn agents(&self) -> &BTreeMap<Id, Entity<AgentState>> {
+    pub(crate) fn agents(&self) -> &EntityMap<AgentState> {
         &self.agents
     }
 
     /// The tool entities, by name.
-    pub(crate) fn tools(&self) -> &BTreeMap<Id, Entity<ToolState>> {
+    pub(crate) fn tools(&self) -> &EntityMap<ToolState> {
         &self.tools
     }
 
     /// The agent entities, by id, to change.
-    pub(crate) fn agents_mut(&mut self) -> &mut BTreeMap<Id, Entity<AgentState>> {
+    pub(crate) fn agents_mut(&mut self) -> &mut EntityMap<AgentState> {
         &mut self.agents
     }
 
     /// The tool entities, by name, to change.
-    pub(crate) fn tools_mut(&mut self) -> &mut BTreeMap<Id, Entity<ToolState>> {
+    pub(crate) fn tools_mut(&mut self) -> &mut EntityMap<ToolState> {
         &mut self.tools
     }
 

@@ -2,31 +2,10 @@
 //! only at what changed (the durable state of `SimStorage`, a tracked `MemoryKV`).
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
-use xxhash_rust::xxh3::xxh3_64;
-
 use super::store::{Key, Write};
-
-/// Hashes a key's bytes with xxh3 (its length prefix is folded in too). Membership tests
-/// only: a set using it is never iterated, so its order cannot reach behaviour.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = self.0.rotate_left(5) ^ xxh3_64(bytes);
-    }
-
-    fn write_usize(&mut self, len: usize) {
-        self.0 = self.0.rotate_left(5) ^ len as u64;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+use crate::sim::KeyHashing;
 
 /// The keys written, per actor, since the last [`ChangeLog::take`], repeats and all.
 #[derive(Clone, Debug, Default)]
@@ -47,7 +26,7 @@ impl ChangeLog {
     /// write since then (the same on every machine: it is the order of the writes). Changes of
     /// other actors are kept for their own call.
     pub(crate) fn take(&mut self, actor: &[u8]) -> Vec<Key> {
-        let mut seen: HashSet<Key, BuildHasherDefault<KeyHasher>> =
+        let mut seen: HashSet<Key, KeyHashing> =
             HashSet::with_capacity_and_hasher(self.written.len(), Default::default());
         let mut taken: Vec<Key> = Vec::new();
         self.written.retain(|(owner, key)| {

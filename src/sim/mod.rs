@@ -3,6 +3,7 @@
 
 mod clock;
 mod executor;
+mod key_hasher;
 mod kill_switch;
 mod rng;
 
@@ -10,5 +11,6 @@ pub use clock::{SimClock, Sleep};
 pub use executor::{
     yield_now, Executor, ExecutorError, ExecutorLimits, RunOutcome, Spawner, TaskId, YieldNow,
 };
+pub use key_hasher::{KeyHasher, KeyHashing};
 pub use kill_switch::KillSwitch;
 pub use rng::DeterministicRng;

@@ -15,7 +15,6 @@ use std::rc::Rc;
 use super::mirror::{DurableMirror, MirrorAgent, Stored};
 use crate::agent::{Block, CustomToolRecord, Message};
 use crate::check::call::{Call, Id};
-use crate::check::entity::Entity;
 use crate::check::finding::Finding;
 use crate::check::model::Model;
 use crate::check::render;
@@ -101,9 +100,7 @@ fn check_agent(model: &mut Model, id: &Id, durable: &MirrorAgent) -> Vec<Finding
             ),
         ));
     }
-    if !model.agents_mut().contains_key(id) {
-        model.agents_mut().insert(id.clone(), Entity::default());
-    }
+    model.agents_mut().get_or_insert(id);
     let entity = model.agents().get(id).expect("just ensured");
     let matching: Vec<AgentState> = entity
         .candidates()
@@ -398,9 +395,7 @@ fn check_tool(
     name: &Id,
     durable: Option<&Stored<CustomToolRecord>>,
 ) -> Vec<Finding> {
-    if !model.tools_mut().contains_key(name) {
-        model.tools_mut().insert(name.clone(), Entity::default());
-    }
+    model.tools_mut().get_or_insert(name);
     let entity = model.tools().get(name).expect("just ensured");
     let matching: Vec<ToolState> = entity
         .candidates()
