@@ -287,28 +287,32 @@ impl Call {
     /// The call's identifying arguments as short text for the trace: the ids it addresses,
     /// and a load's limit or since-time.
     pub fn trace_args(&self) -> String {
-        match self {
-            Call::SaveAgent(agent) => agent.id.clone(),
-            Call::ListAgents | Call::ListTools => String::new(),
+        let mut args = String::new();
+        self.write_trace_args(&mut args);
+        args
+    }
+
+    /// Appends [`Call::trace_args`] to `out` (a caller that renders many reuses one buffer).
+    pub fn write_trace_args(&self, out: &mut String) {
+        let mut digits = itoa::Buffer::new();
+        let parts: &[&str] = match self {
+            Call::SaveAgent(agent) => &[&agent.id],
+            Call::ListAgents | Call::ListTools => &[],
             Call::UpdateBlock { agent, label, .. } | Call::AppendBlock { agent, label, .. } => {
-                [agent.as_ref(), "/", label].concat()
+                &[agent, "/", label]
             }
             Call::SaveSession(session) | Call::Checkpoint { session, .. } => {
-                [&session.agent_id, "/", &session.session_id].concat()
+                &[&session.agent_id, "/", &session.session_id]
             }
             Call::LoadSession { agent, session } | Call::DeleteSession { agent, session } => {
-                [agent.as_ref(), "/", session.as_ref()].concat()
+                &[agent, "/", session]
             }
-            Call::LoadMessages { agent, limit } => {
-                let mut digits = itoa::Buffer::new();
-                [agent.as_ref(), " limit ", digits.format(*limit)].concat()
-            }
+            Call::LoadMessages { agent, limit } => &[agent, " limit ", digits.format(*limit)],
             Call::LoadMessagesSince { agent, since_ms } => {
-                let mut digits = itoa::Buffer::new();
-                [agent.as_ref(), " since ", digits.format(*since_ms)].concat()
+                &[agent, " since ", digits.format(*since_ms)]
             }
-            Call::AppendMessage { agent, message } => [agent.as_ref(), " ", &message.id].concat(),
-            Call::SaveTool(tool) => tool.name.clone(),
+            Call::AppendMessage { agent, message } => &[agent, " ", &message.id],
+            Call::SaveTool(tool) => &[&tool.name],
             Call::LoadAgent(id)
             | Call::DeleteAgent(id)
             | Call::AgentExists(id)
@@ -319,7 +323,8 @@ impl Call {
             | Call::DeleteMessages(id)
             | Call::SaveBlocks { agent: id, .. }
             | Call::LoadTool(id)
-            | Call::DeleteTool(id) => String::from(&**id),
-        }
+            | Call::DeleteTool(id) => &[id],
+        };
+        parts.iter().for_each(|part| out.push_str(part));
     }
 }

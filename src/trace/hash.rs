@@ -39,12 +39,25 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
+/// Appends the header every event's encoding starts with: its index, time and task.
+fn put_header(out: &mut Vec<u8>, index: u64, time_ms: u64, task: Option<u32>) {
+    put_u64(out, index);
+    put_u64(out, time_ms);
+    put_u64(out, task.map_or(u64::MAX, u64::from));
+}
+
+/// Appends an `OpStart` event's fields after its header.
+fn put_op_start(out: &mut Vec<u8>, op_id: u64, op: &str, args: &str) {
+    out.push(1);
+    put_u64(out, op_id);
+    put_str(out, op);
+    put_str(out, args);
+}
+
 /// Appends the canonical encoding of `event` to `out`.
 pub fn encode_event(event: &Event, out: &mut Vec<u8>) {
     let start = out.len();
-    put_u64(out, event.index);
-    put_u64(out, event.time_ms);
-    put_u64(out, event.task.map_or(u64::MAX, u64::from));
+    put_header(out, event.index, event.time_ms, event.task);
     match &event.kind {
         EventKind::Phase { phase } => {
             out.push(0);
@@ -54,12 +67,7 @@ pub fn encode_event(event: &Event, out: &mut Vec<u8>) {
                 Phase::Final => 2,
             });
         }
-        EventKind::OpStart { op_id, op, args } => {
-            out.push(1);
-            put_u64(out, *op_id);
-            put_str(out, op);
-            put_str(out, args);
-        }
+        EventKind::OpStart { op_id, op, args } => put_op_start(out, *op_id, op, args),
         EventKind::OpResult {
             op_id,
             outcome,
@@ -141,10 +149,19 @@ impl TraceHasher {
     }
 }
 
-impl EventSink for TraceHasher {
-    fn record(&mut self, event: &Event) {
-        assert_eq!(event.index, self.events, "events arrive in index order");
-        encode_event(event, &mut self.pending);
+impl TraceHasher {
+    /// Hashes the `OpStart` event these fields make, as [`EventSink::record`] would hash it,
+    /// without the event being built.
+    pub fn record_op_start(&mut self, header: (u64, u64, Option<u32>), op: (u64, &str, &str)) {
+        let (index, time_ms, task) = header;
+        assert_eq!(index, self.events, "events arrive in index order");
+        put_header(&mut self.pending, index, time_ms, task);
+        put_op_start(&mut self.pending, op.0, op.1, op.2);
+        self.recorded();
+    }
+
+    /// Counts the event just encoded into `pending`, and hashes a full batch.
+    fn recorded(&mut self) {
         if self.pending.len() >= PENDING_BYTES {
             self.state.update(&self.pending);
             self.pending.clear();
@@ -154,6 +171,14 @@ impl EventSink for TraceHasher {
             self.pending.len() < PENDING_BYTES,
             "full batches are hashed"
         );
+    }
+}
+
+impl EventSink for TraceHasher {
+    fn record(&mut self, event: &Event) {
+        assert_eq!(event.index, self.events, "events arrive in index order");
+        encode_event(event, &mut self.pending);
+        self.recorded();
     }
 }
 
@@ -183,6 +208,32 @@ mod tests {
         assert_ne!(a.hex(), b.hex());
         assert_eq!(a.hex(), PINNED);
         assert_eq!(a.events(), 1);
+    }
+
+    #[test]
+    fn an_op_start_hashed_from_its_fields_hashes_as_the_event() {
+        let (mut from_events, mut from_fields) = (TraceHasher::new(), TraceHasher::new());
+        for index in 0..2000u64 {
+            let task = (index % 3 != 0).then_some(index as u32 % 7);
+            let args = "a".repeat(index as usize % 300);
+            let event = Event {
+                index,
+                time_ms: index * 3,
+                task,
+                kind: EventKind::OpStart {
+                    op_id: index / 2,
+                    op: "append_message".into(),
+                    args: args.clone(),
+                },
+            };
+            from_events.record(&event);
+            from_fields.record_op_start(
+                (index, index * 3, task),
+                (index / 2, "append_message", &args),
+            );
+            assert_eq!(from_events.hex(), from_fields.hex(), "after event {index}");
+        }
+        assert_eq!(from_events.events(), from_fields.events());
     }
 
     #[test]

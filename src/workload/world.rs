@@ -43,6 +43,8 @@ pub struct World {
     keep_events: bool,
     /// The hash of every event so far, fed as each is emitted.
     hasher: TraceHasher,
+    /// Room to render an operation's trace arguments in when its event is hashed unbuilt.
+    args: String,
     next_index: u64,
     /// Actions each task has left in the safety phase. Budgets are per task, so the kinds of
     /// action a task draws never depend on how fast other tasks (or faults) make it run.
@@ -125,6 +127,7 @@ impl World {
             events: Vec::with_capacity(actions_room.saturating_mul(EVENTS_PER_ACTION)),
             keep_events: true,
             hasher: TraceHasher::new(),
+            args: String::new(),
             next_index: 0,
             actions_left: (0..u64::from(tasks))
                 .map(|t| actions / u64::from(tasks) + u64::from(t < actions % u64::from(tasks)))
@@ -271,27 +274,45 @@ impl World {
         Some(point)
     }
 
-    /// Starts a storage call: model and event bookkeeping. Returns the op id.
+    /// Starts a storage call: model and event bookkeeping. Returns the op id. When nothing
+    /// looks at events (no kept events, no probe, no `trace` logging), its `OpStart` event is
+    /// hashed from its fields without being built.
     pub fn begin_op(&mut self, task: u32, call: Call) -> u64 {
         if !self.judging {
             return self.model.begin(task, call, self.clock.now_ms());
         }
-        let (name, args) = (call.name(), call.trace_args());
         let model = &self.model;
         let in_flight = (0..self.task_rngs.len() as u32)
             .filter(|&other| other != task)
             .filter_map(|other| model.in_flight_of(other))
             .map(|op| &model.op(op).call);
         self.coverage.on_begin(&call, in_flight);
-        let op_id = self.model.begin(task, call, self.clock.now_ms());
-        self.emit(
-            Some(task),
-            EventKind::OpStart {
-                op_id,
-                op: Cow::Borrowed(name),
-                args,
-            },
-        );
+        let name = call.name();
+        let watched =
+            self.keep_events || self.probe.is_some() || tracing::enabled!(tracing::Level::TRACE);
+        if !watched {
+            self.args.clear();
+            call.write_trace_args(&mut self.args);
+        }
+        let args = watched.then(|| call.trace_args());
+        let now_ms = self.clock.now_ms();
+        let op_id = self.model.begin(task, call, now_ms);
+        match args {
+            Some(args) => self.emit(
+                Some(task),
+                EventKind::OpStart {
+                    op_id,
+                    op: Cow::Borrowed(name),
+                    args,
+                },
+            ),
+            None => {
+                let header = (self.next_index, now_ms, Some(task));
+                self.hasher
+                    .record_op_start(header, (op_id, name, &self.args));
+                self.next_index += 1;
+            }
+        }
         op_id
     }
 
