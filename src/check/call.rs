@@ -284,15 +284,8 @@ pub enum Answer {
 }
 
 impl Call {
-    /// The call's identifying arguments as short text for the trace: the ids it addresses,
-    /// and a load's limit or since-time.
-    pub fn trace_args(&self) -> String {
-        let mut args = String::new();
-        self.write_trace_args(&mut args);
-        args
-    }
-
-    /// Appends [`Call::trace_args`] to `out` (a caller that renders many reuses one buffer).
+    /// Appends the call's identifying arguments as short text for the trace to `out`: the ids
+    /// it addresses, and a load's limit or since-time.
     pub fn write_trace_args(&self, out: &mut String) {
         let mut digits = itoa::Buffer::new();
         let parts: &[&str] = match self {

@@ -288,25 +288,19 @@ impl World {
             .map(|op| &model.op(op).call);
         self.coverage.on_begin(&call, in_flight);
         let name = call.name();
-        let watched =
-            self.keep_events || self.probe.is_some() || tracing::enabled!(tracing::Level::TRACE);
-        if !watched {
-            self.args.clear();
-            call.write_trace_args(&mut self.args);
-        }
-        let args = watched.then(|| call.trace_args());
+        self.args.clear();
+        call.write_trace_args(&mut self.args);
         let now_ms = self.clock.now_ms();
         let op_id = self.model.begin(task, call, now_ms);
-        match args {
-            Some(args) => self.emit(
-                Some(task),
-                EventKind::OpStart {
-                    op_id,
-                    op: Cow::Borrowed(name),
-                    args,
-                },
-            ),
-            None => {
+        let watched =
+            self.keep_events || self.probe.is_some() || tracing::enabled!(tracing::Level::TRACE);
+        match watched {
+            true => {
+                let args = self.args.clone();
+                let op = Cow::Borrowed(name);
+                self.emit(Some(task), EventKind::OpStart { op_id, op, args });
+            }
+            false => {
                 let header = (self.next_index, now_ms, Some(task));
                 self.hasher
                     .record_op_start(header, (op_id, name, &self.args));
