@@ -147,9 +147,7 @@ impl TraceHasher {
         state.update(&self.pending);
         format!("{:016x}", state.digest())
     }
-}
 
-impl TraceHasher {
     /// Hashes the `OpStart` event these fields make, as [`EventSink::record`] would hash it,
     /// without the event being built.
     pub fn record_op_start(&mut self, header: (u64, u64, Option<u32>), op: (u64, &str, &str)) {
