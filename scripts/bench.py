@@ -12,10 +12,13 @@ Measures, for this checkout and a baseline commit side by side in one invocation
     a ratio to the floor;
   * `--jobs 2` over `--jobs 1` (seeds/s);
   * resident memory of a `--jobs 1` sweep of 10,000 seeds, sampled: flat when the second half
-    peaks no higher than the first.
+    peaks no higher than the first;
+  * this checkout built without its profile-guided optimisation (NO_PGO_DST), at 1x only,
+    interleaved with the others: what the profile in pgo/ is worth.
 Writes results/bench.json (every figure) and results/BENCH.md (the table against the targets).
 
-Usage: bench.py CURRENT_DST BASELINE_DST BASELINE_REV BASELINE_SCENARIOS_DIR FLOOR_BIN [--quick]
+Usage: bench.py CURRENT_DST BASELINE_DST BASELINE_REV BASELINE_SCENARIOS_DIR FLOOR_BIN NO_PGO_DST
+                [--quick]
 """
 
 import json
@@ -117,14 +120,16 @@ def spread(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work):
-    """Per (commit, scenario, scale): instructions per call, wall per call, seeds/s."""
+def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work, one_x_only):
+    """Per (commit, scenario, scale): instructions per call, wall per call, seeds/s. The
+    commits in `one_x_only` are measured at 1x only."""
     figures = {}
     for name in SCENARIOS:
         for scale in SCALES:
+            measured = {c: b for c, b in binaries.items() if scale == 1 or c not in one_x_only}
             paths = {c: scaled_scenario(scenario_dirs[c], name, scale, work, c.replace("+", "-"))
-                     for c in binaries}
-            for commit, binary in binaries.items():
+                     for c in measured}
+            for commit, binary in measured.items():
                 per_call, calls = instructions_per_call(binary, paths[commit], cg_seeds, work)
                 figures[(commit, name, scale)] = {
                     "instructions_per_call": per_call,
@@ -133,14 +138,14 @@ def measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work):
                     "seeds_per_s": [],
                 }
             for _ in range(runs):
-                for commit, binary in binaries.items():
+                for commit, binary in measured.items():
                     seeds = wall_seeds
                     summary = sweep(binary, paths[commit], seeds, 1, work)
                     entry = figures[(commit, name, scale)]
                     entry["us_per_call"].append(summary["elapsed_s"] * 1e6 / summary["ops"])
                     entry["seeds_per_s"].append(summary["seeds_per_s"])
                     entry["calls_per_seed"] = summary["ops"] / seeds
-            for commit in binaries:
+            for commit in measured:
                 entry = figures[(commit, name, scale)]
                 entry["us_per_call"] = spread(entry["us_per_call"])
                 entry["seeds_per_s"] = spread(entry["seeds_per_s"])
@@ -280,9 +285,11 @@ def write_markdown(result, path):
         "|---|---|---|---|---|---|---|---|",
     ]
     for name in SCENARIOS:
-        for commit in (base, cur):
+        for commit in (base, result["no_pgo"], cur):
             one = fig[f"{commit}/{name}/x1"]["instructions_per_call"]
             for scale in SCALES:
+                if f"{commit}/{name}/x{scale}" not in fig:
+                    continue
                 e = fig[f"{commit}/{name}/x{scale}"]
                 us = e["us_per_call"]
                 lines.append(
@@ -308,6 +315,20 @@ def write_markdown(result, path):
             f"{e['floor']['instructions_per_call']:,.0f} | {e['instructions_ratio']:.2f}x | "
             f"{e['full']['us_per_call']['median']:.2f} | {e['floor']['us_per_call']['median']:.2f} | "
             f"{e['wall_ratio']:.2f}x |")
+    no_pgo = fig[f"{result['no_pgo']}/default/x1"]
+    lines += [
+        "",
+        "## Profile-guided optimisation",
+        "",
+        f"The release build is optimised with the profile in `pgo/` (scripts/pgo.sh; "
+        f"{'fresh' if result['pgo_fresh'] else '**stale**: recorded for other sources'}). "
+        f"Built without it ({result['no_pgo']}), `default` at 1x costs "
+        f"{no_pgo['instructions_per_call']:,.0f} instructions and "
+        f"{no_pgo['us_per_call']['median']:.2f} us per call, against "
+        f"{d1['instructions_per_call']:,.0f} and {d1['us_per_call']['median']:.2f} us with it "
+        f"({no_pgo['instructions_per_call'] / d1['instructions_per_call']:.2f}x and "
+        f"{no_pgo['us_per_call']['median'] / d1['us_per_call']['median']:.2f}x).",
+    ]
     jobs = result["jobs"]
     lines += [
         "",
@@ -323,9 +344,9 @@ def write_markdown(result, path):
 def main():
     args = [a for a in sys.argv[1:] if a != "--quick"]
     quick = "--quick" in sys.argv[1:]
-    if len(args) != 5:
+    if len(args) != 6:
         sys.exit(__doc__)
-    current_bin, base_bin, base_rev, base_scenarios, floor_bin = args
+    current_bin, base_bin, base_rev, base_scenarios, floor_bin, no_pgo_bin = args
     runs = 3 if quick else 5
     wall_seeds = 8 if quick else 24
     cg_seeds = 2 if quick else 3
@@ -337,11 +358,13 @@ def main():
                             ":!results/bench.json", ":!results/BENCH.md"],
                            capture_output=True, text=True, check=True).stdout.strip()
     current += "+dirty" if dirty else ""
+    pgo_fresh = subprocess.run(["scripts/pgo.sh", "--check"], capture_output=True).returncode == 0
     work = tempfile.mkdtemp()
-    binaries = {base_rev: base_bin, current: current_bin}
-    scenario_dirs = {base_rev: base_scenarios, current: "scenarios"}
+    no_pgo = f"{current}-no-pgo"
+    binaries = {base_rev: base_bin, no_pgo: no_pgo_bin, current: current_bin}
+    scenario_dirs = {base_rev: base_scenarios, no_pgo: "scenarios", current: "scenarios"}
     print("bench: per-call cost by scenario and length", file=sys.stderr)
-    figures = measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work)
+    figures = measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work, {no_pgo})
     print("bench: the floor", file=sys.stderr)
     floor = measure_floor(floor_bin, runs, 2 * wall_seeds, 2 * cg_seeds)
     print("bench: --jobs 2 over --jobs 1", file=sys.stderr)
@@ -357,6 +380,8 @@ def main():
     result = {
         "current": current,
         "baseline": base_rev,
+        "no_pgo": no_pgo,
+        "pgo_fresh": pgo_fresh,
         "quick": quick,
         "runs": runs,
         "cachegrind_seeds": cg_seeds,

@@ -4,7 +4,8 @@
 # headline: deterministic on a noisy machine), wall time per call and seeds/s (median, min and
 # max of 5 interleaved runs) for `default` and `contention` at 1x, 2x, 4x and 8x the operations
 # per seed; the full harness against the floor (the same workload with faults, checks and trace
-# off: examples/bench_floor.rs); --jobs 2 over --jobs 1; peak memory over 10,000 seeds.
+# off: examples/bench_floor.rs); --jobs 2 over --jobs 1; peak memory over 10,000 seeds; and
+# this checkout built without its profile-guided optimisation (pgo/), at 1x, for its share.
 # Writes results/bench.json and results/BENCH.md. About 10 minutes on 2 cores (--quick: 3).
 #
 # Usage: scripts/bench.sh [--baseline REV] [--quick]
@@ -35,11 +36,13 @@ tree=$(mktemp -d)
 trap 'git worktree remove --force "$tree" >/dev/null 2>&1 || true' EXIT
 git worktree add --quiet --detach "$tree" "$rev"
 
-echo "bench: building this checkout and $rev" >&2
+echo "bench: building this checkout (with and without its profile, pgo/) and $rev" >&2
+scripts/pgo.sh --check || echo "bench: measuring with a stale profile" >&2
 cargo build --release --quiet --bin dst --example bench_floor
+DST_PGO_OFF=1 cargo build --release --quiet --bin dst --target-dir target/bench-no-pgo
 # The baseline's build is cached under target/ so a second run does not rebuild it.
 base_target="target/bench-baseline-$rev"
 (cd "$tree" && cargo build --release --quiet --bin dst --target-dir "$OLDPWD/$base_target")
 
 python3 scripts/bench.py target/release/dst "$base_target/release/dst" "$rev" "$tree/scenarios" \
-  target/release/examples/bench_floor "${quick[@]}"
+  target/release/examples/bench_floor target/bench-no-pgo/release/dst "${quick[@]}"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Records the profile that `cargo build --release` optimises `dst` with (profile-guided
+# optimisation; scripts/rustc-pgo applies it), or checks that the recorded one is fresh.
+#
+#   scripts/pgo.sh           build an instrumented dst (target/pgo-generate), run the training
+#                            sweeps below, merge their counts into pgo/dst.profdata, note the
+#                            toolchain (pgo/toolchain.txt) and the sources (pgo/sources.sha256),
+#                            then rebuild the release binary with the new profile. ~6 minutes.
+#   scripts/pgo.sh --check   exit 1 when the sources or the toolchain changed since the profile
+#                            was recorded (run by .ci/run). A stale profile still builds a correct
+#                            binary: functions that changed are merely optimised without it.
+#
+# Needs llvm-profdata of the toolchain's own LLVM (rustup component llvm-tools); Debian's older
+# llvm-profdata cannot read the counts this rustc writes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sources_hash() {
+  find src Cargo.toml Cargo.lock -type f -print0 | LC_ALL=C sort -z |
+    xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+llvm_line() { grep '^LLVM version' || true; }
+
+check() {
+  local stale=()
+  [[ -f pgo/dst.profdata ]] || stale+=("no pgo/dst.profdata")
+  [[ -f pgo/sources.sha256 && $(cat pgo/sources.sha256) == "$(sources_hash)" ]] ||
+    stale+=("the sources changed since it was recorded")
+  [[ -f pgo/toolchain.txt && $(llvm_line <pgo/toolchain.txt) == "$(rustc -vV | llvm_line)" ]] ||
+    stale+=("it was recorded with another LLVM than $(rustc -vV | llvm_line)")
+  if ((${#stale[@]})); then
+    printf 'pgo: the release profile is stale: %s.\npgo: record it again with scripts/pgo.sh (about 6 minutes).\n' \
+      "$(IFS=';'; echo "${stale[*]}" | sed 's/;/; /g')" >&2
+    return 1
+  fi
+  echo "pgo: the release profile matches these sources and this toolchain"
+}
+
+case "${1:-}" in
+  --check) check; exit ;;
+  "") ;;
+  *) echo "usage: scripts/pgo.sh [--check]" >&2; exit 2 ;;
+esac
+
+profdata=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-profdata 2>/dev/null | head -n1 || true)
+[[ -x $profdata ]] || {
+  echo "pgo: no llvm-profdata in $(rustc --print sysroot); install it with: rustup component add llvm-tools" >&2
+  exit 1
+}
+
+target=$PWD/target/pgo-generate
+raw=$target/profiles
+rm -rf "$raw" && mkdir -p "$raw"
+echo "pgo: building an instrumented dst in $target" >&2
+DST_PGO_GENERATE=$raw cargo build --release --quiet --bin dst --target-dir "$target"
+
+# The training run: what users run most, sweeps of every scenario, with the default the
+# largest share, plus a traced run and its replay.
+dst=$target/release/dst
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "pgo: training on every scenario" >&2
+for scenario in scenarios/*.json; do
+  name=$(basename "$scenario" .json)
+  seeds=1..21
+  [[ $name == default ]] && seeds=1..121
+  status=0
+  "$dst" sweep --seeds "$seeds" --scenario "$scenario" --jobs 2 --out "$work/$name" >/dev/null 2>&1 ||
+    status=$?
+  # Exit 1 (a failure found) is what a scenario expecting violations gives; its counts count.
+  ((status <= 1)) || { echo "pgo: training sweep of $name failed (exit $status)" >&2; exit 1; }
+done
+"$dst" run --seed 7 --trace "$work/seed7.trace" >/dev/null
+"$dst" replay "$work/seed7.trace" >/dev/null
+
+mkdir -p pgo
+"$profdata" merge --sparse -o pgo/dst.profdata "$raw"/*.profraw
+rustc -vV >pgo/toolchain.txt
+sources_hash >pgo/sources.sha256
+echo "pgo: recorded pgo/dst.profdata ($(du -h pgo/dst.profdata | cut -f1)); rebuilding the release binary" >&2
+cargo build --release --quiet
+check
