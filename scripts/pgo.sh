@@ -2,10 +2,11 @@
 # Records the profile that `cargo build --release` optimises `dst` with (profile-guided
 # optimisation; scripts/rustc-pgo applies it), or checks that the recorded one is fresh.
 #
-#   scripts/pgo.sh           build an instrumented dst (target/pgo-generate), run the training
-#                            sweeps below, merge their counts into pgo/dst.profdata, note the
-#                            toolchain (pgo/toolchain.txt) and the sources (pgo/sources.sha256),
-#                            then rebuild the release binary with the new profile. ~6 minutes.
+#   scripts/pgo.sh           build an instrumented dst and benchmark floor (target/pgo-generate),
+#                            run the training below, merge its counts into pgo/dst.profdata,
+#                            note the toolchain (pgo/toolchain.txt) and the sources
+#                            (pgo/sources.sha256), then rebuild the release binary with the new
+#                            profile. About 6 minutes.
 #   scripts/pgo.sh --check   exit 1 when the sources or the toolchain changed since the profile
 #                            was recorded (run by .ci/run). A stale profile still builds a correct
 #                            binary: functions that changed are merely optimised without it.
@@ -52,10 +53,13 @@ target=$PWD/target/pgo-generate
 raw=$target/profiles
 rm -rf "$raw" && mkdir -p "$raw"
 echo "pgo: building an instrumented dst in $target" >&2
-DST_PGO_GENERATE=$raw cargo build --release --quiet --bin dst --target-dir "$target"
+DST_PGO_GENERATE=$raw cargo build --release --quiet --bin dst --example bench_floor \
+  --target-dir "$target"
 
 # The training run: what users run most, sweeps of every scenario, with the default the
-# largest share, plus a traced run and its replay.
+# largest share, plus a traced run and its replay; and the benchmark's floor. Code generic over
+# the store is compiled into each program that uses it, under that program's names, so the
+# floor (examples/bench_floor.rs) needs counts of its own.
 dst=$target/release/dst
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -72,6 +76,11 @@ for scenario in scenarios/*.json; do
 done
 "$dst" run --seed 7 --trace "$work/seed7.trace" >/dev/null
 "$dst" replay "$work/seed7.trace" >/dev/null
+for scenario in default contention; do
+  for mode in full floor; do
+    "$target/release/examples/bench_floor" --mode $mode --scenario $scenario --seeds 1..21 >/dev/null
+  done
+done
 
 mkdir -p pgo
 "$profdata" merge --sparse -o pgo/dst.profdata "$raw"/*.profraw
