@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bugs::BugSet;
 use crate::workload::{Decisions, Scenario};
-pub use crate::workload::{OutcomeCounts, SwarmOptions, Violation};
+pub use crate::workload::{LatencyCounts, OutcomeCounts, SwarmOptions, Violation};
 
 /// Everything that determines a run: the same config always gives the same run.
 #[derive(Clone, Debug)]
@@ -67,8 +67,9 @@ pub struct RunReport {
     pub violations_total: u64,
     /// Violations found by invariant, including those not kept.
     pub violated: BTreeMap<String, u64>,
-    /// Simulated latency of each storage call, by call name (ms).
-    pub latency_ms: BTreeMap<String, hdrhistogram::Histogram<u64>>,
+    /// Simulated latency of each storage call, by call name (ms): counts, from which
+    /// [`LatencyCounts::histogram`] builds the histogram.
+    pub latency_ms: BTreeMap<String, LatencyCounts>,
     /// The coverage marks that fired, by name, with how often (marks that never fired are
     /// left out).
     pub coverage: BTreeMap<String, u64>,

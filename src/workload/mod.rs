@@ -21,6 +21,7 @@ pub use coverage::{every_mark, mark_names, summary_line, unfired, Coverage, Mark
 pub use coverage_watch::CoverageWatch;
 pub use decisions::{Decisions, OpPoint, ScriptedFault};
 pub use ids::{IdClasses, IdPool};
+pub use latency_counts::LatencyCounts;
 pub use op_kind::OpKind;
 pub use scenario::{
     CrashConfig, Expectation, LatencyConfig, Scenario, ScenarioError, StoreKind, BUILT_IN,

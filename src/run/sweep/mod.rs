@@ -21,7 +21,7 @@ pub use result::SeedResult;
 pub use seeds::{parse_seed, SeedSet, LIST_SEEDS_MAX};
 pub use shard::Shard;
 pub use stats::{
-    add_histogram, latency_counts, new_histogram, LatencyCounts, StopReason, SweepStats,
+    add_histogram, latency_buckets, new_histogram, LatencyBuckets, StopReason, SweepStats,
     FAILURES_KEPT_MAX,
 };
 
@@ -103,7 +103,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 struct Finished {
     nth: u64,
     result: SeedResult,
-    latency_ms: LatencyCounts,
+    latency_ms: LatencyBuckets,
 }
 
 /// Runs one seed with a hashing-only sink; a panic escaping the engine becomes a `panic` failure.
@@ -117,7 +117,7 @@ fn run_one(config: &RunConfig, nth: u64) -> Finished {
         Ok(report) => Finished {
             nth,
             result: SeedResult::from_report(&report, wall_us),
-            latency_ms: latency_counts(&report.latency_ms),
+            latency_ms: latency_buckets(&report.latency_ms),
         },
         Err(payload) => Finished {
             nth,

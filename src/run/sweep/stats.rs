@@ -9,6 +9,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::run::Verdict;
+use crate::workload::LatencyCounts;
 
 use super::result::SeedResult;
 
@@ -20,21 +21,15 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant digits is a valid histogram precision")
 }
 
-/// One seed's simulated latencies: per call name, each distinct recorded value (the highest
-/// value of its bucket) with its count. Small to hand between threads; adds back exactly.
-pub type LatencyCounts = Vec<(String, Vec<(u64, u64)>)>;
+/// One seed's simulated latencies: per call name, each recorded bucket (its highest value)
+/// with its count. Small to hand between threads; adds back exactly.
+pub type LatencyBuckets = Vec<(String, Vec<(u64, u64)>)>;
 
-/// The sparse form of latency histograms (see [`LatencyCounts`]).
-pub fn latency_counts(latency_ms: &BTreeMap<String, Histogram<u64>>) -> LatencyCounts {
+/// The buckets of a run's latency counts (see [`LatencyBuckets`]).
+pub fn latency_buckets(latency_ms: &BTreeMap<String, LatencyCounts>) -> LatencyBuckets {
     latency_ms
         .iter()
-        .map(|(op, histogram)| {
-            let values = histogram
-                .iter_recorded()
-                .map(|v| (v.value_iterated_to(), v.count_at_value()))
-                .collect();
-            (op.clone(), values)
-        })
+        .map(|(op, counts)| (op.clone(), counts.bucket_counts()))
         .collect()
 }
 
@@ -142,7 +137,7 @@ impl SweepStats {
     }
 
     /// Adds one seed's wall time (never clamped) and simulated latencies.
-    pub fn add_histograms(&mut self, wall_us: u64, latency_ms: &LatencyCounts) {
+    pub fn add_histograms(&mut self, wall_us: u64, latency_ms: &LatencyBuckets) {
         self.wall_us
             .record(wall_us)
             .expect("an auto-resizing histogram records any value");
@@ -217,15 +212,15 @@ mod tests {
     }
 
     #[test]
-    fn latency_counts_add_back_to_the_same_histogram() {
-        let mut histogram = new_histogram();
-        for value in [0, 3, 3, 19, 20, 1_500, 60_000] {
-            histogram.record(value).unwrap();
+    fn latency_buckets_add_back_to_the_same_histogram() {
+        let mut counts = LatencyCounts::default();
+        for value in [0, 3, 3, 19, 20, 1_500, 60_000, 60_001] {
+            counts.record(value);
         }
-        let by_op = BTreeMap::from([("load".to_string(), histogram.clone())]);
+        let by_op = BTreeMap::from([("load".to_string(), counts.clone())]);
         let mut totals = SweepStats::new();
-        totals.add_histograms(1, &latency_counts(&by_op));
-        assert_eq!(totals.latency_ms["load"], histogram);
+        totals.add_histograms(1, &latency_buckets(&by_op));
+        assert_eq!(totals.latency_ms["load"], counts.histogram());
     }
 
     #[test]
