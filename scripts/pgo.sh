@@ -6,7 +6,7 @@
 #                            run the training below, merge its counts into pgo/dst.profdata,
 #                            note the toolchain (pgo/toolchain.txt) and the sources
 #                            (pgo/sources.sha256), then rebuild the release binary with the new
-#                            profile. About 6 minutes.
+#                            profile. About 4 minutes.
 #   scripts/pgo.sh --check   exit 1 when the sources or the toolchain changed since the profile
 #                            was recorded (run by .ci/run). A stale profile still builds a correct
 #                            binary: functions that changed are merely optimised without it.
@@ -30,7 +30,7 @@ check() {
   [[ -f pgo/toolchain.txt && $(llvm_line <pgo/toolchain.txt) == "$(rustc -vV | llvm_line)" ]] ||
     stale+=("it was recorded with another LLVM than $(rustc -vV | llvm_line)")
   if ((${#stale[@]})); then
-    printf 'pgo: the release profile is stale: %s.\npgo: record it again with scripts/pgo.sh (about 6 minutes).\n' \
+    printf 'pgo: the release profile is stale: %s.\npgo: record it again with scripts/pgo.sh (about 4 minutes).\n' \
       "$(IFS=';'; echo "${stale[*]}" | sed 's/;/; /g')" >&2
     return 1
   fi
