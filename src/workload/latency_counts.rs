@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(direct, built, "equal counts, compared from either side");
         assert_eq!(built.len(), latencies.len() as u64);
         assert_eq!(built.max(), direct.max());
-        assert!(built.max() >= 1_000_000_000, "long latencies are not clamped");
+        assert!(
+            built.max() >= 1_000_000_000,
+            "long latencies are not clamped"
+        );
         for quantile in [0.0, 0.5, 0.9, 0.99, 1.0] {
             assert_eq!(
                 built.value_at_quantile(quantile),
