@@ -4,8 +4,9 @@
 #
 #   scripts/pgo.sh           build an instrumented dst and benchmark floor (target/pgo-generate),
 #                            run the training below, merge its counts into pgo/dst.profdata,
-#                            note the toolchain (pgo/toolchain.txt) and the sources
-#                            (pgo/sources.sha256), then rebuild the release binary with the new
+#                            note the toolchain (pgo/toolchain.txt) and the sources it was
+#                            recorded for (src/, examples/, Cargo.toml, Cargo.lock:
+#                            pgo/sources.sha256), then rebuild the release binary with the new
 #                            profile. About 4 minutes.
 #   scripts/pgo.sh --check   exit 1 when the sources or the toolchain changed since the profile
 #                            was recorded (run by .ci/run). A stale profile still builds a correct
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sources_hash() {
-  find src Cargo.toml Cargo.lock -type f -print0 | LC_ALL=C sort -z |
+  find src examples Cargo.toml Cargo.lock -type f -print0 | LC_ALL=C sort -z |
     xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 llvm_line() { grep '^LLVM version' || true; }
