@@ -39,6 +39,7 @@ git worktree add --quiet --detach "$tree" "$rev"
 echo "bench: building this checkout (with and without its profile, pgo/) and $rev" >&2
 scripts/pgo.sh --check || echo "bench: measuring with a stale profile" >&2
 cargo build --release --quiet --bin dst --example bench_floor
+scripts/pgo.sh --verify || echo "bench: measuring a build the profile does not reach" >&2
 DST_PGO_OFF=1 cargo build --release --quiet --bin dst --target-dir target/bench-no-pgo
 # The baseline's build is cached under target/ so a second run does not rebuild it.
 base_target="target/bench-baseline-$rev"

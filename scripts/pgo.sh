@@ -8,6 +8,10 @@
 #                            recorded for (src/, examples/, Cargo.toml, Cargo.lock:
 #                            pgo/sources.sha256), then rebuild the release binary with the new
 #                            profile. About 4 minutes.
+#   scripts/pgo.sh --verify  exit 1 unless the built target/release/dst was compiled under the
+#                            names the profile holds (the profile matches functions by their
+#                            symbol names, which change with the crate's build settings and
+#                            features; a mismatch silently leaves the build unoptimised).
 #   scripts/pgo.sh --check   exit 1 when the sources or the toolchain changed since the profile
 #                            was recorded (run by .ci/run). A stale profile still builds a correct
 #                            binary: functions that changed are merely optimised without it.
@@ -38,13 +42,31 @@ check() {
   echo "pgo: the release profile matches these sources and this toolchain"
 }
 
+profdata_tool() {
+  ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-profdata 2>/dev/null | head -n1 || true
+}
+
+verify() {
+  local profdata hot
+  profdata=$(profdata_tool)
+  [[ -x $profdata ]] || { echo "pgo: no llvm-profdata to verify with" >&2; return 1; }
+  hot=$(nm target/release/dst | grep -o '_ZN3dst3run4seed12Run$LT$B$GT$5drive17h[0-9a-f]*E' | sort -u)
+  [[ -n $hot ]] || { echo "pgo: target/release/dst has no Run::drive symbol to look up" >&2; return 1; }
+  if ! "$profdata" show --all-functions pgo/dst.profdata | grep -F -f <(echo "$hot") >/dev/null; then
+    echo "pgo: target/release/dst was compiled under names the profile does not hold: it is not optimised by it" >&2
+    return 1
+  fi
+  echo "pgo: target/release/dst is optimised with the profile"
+}
+
 case "${1:-}" in
   --check) check; exit ;;
+  --verify) verify; exit ;;
   "") ;;
-  *) echo "usage: scripts/pgo.sh [--check]" >&2; exit 2 ;;
+  *) echo "usage: scripts/pgo.sh [--check | --verify]" >&2; exit 2 ;;
 esac
 
-profdata=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-profdata 2>/dev/null | head -n1 || true)
+profdata=$(profdata_tool)
 [[ -x $profdata ]] || {
   echo "pgo: no llvm-profdata in $(rustc --print sysroot); install it with: rustup component add llvm-tools" >&2
   exit 1
@@ -90,3 +112,4 @@ sources_hash >pgo/sources.sha256
 echo "pgo: recorded pgo/dst.profdata ($(du -h pgo/dst.profdata | cut -f1)); rebuilding the release binary" >&2
 cargo build --release --quiet
 check
+verify
