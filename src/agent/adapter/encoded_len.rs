@@ -1,14 +1,55 @@
 //! The byte length of a JSON value's compact encoding, as `serde_json` writes it, measured
 //! without building it. Strings (tool inputs reach a megabyte) are measured a block of bytes
-//! at a time; everything else is measured by `serde_json` itself, into a counting sink.
+//! at a time; everything else is measured by `serde_json` itself, into a counting sink. A
+//! value whose length is only compared with a limit is first bounded from its shape and its
+//! strings' byte lengths, so only a value near the limit is measured byte by byte.
 
 use serde_json::Value;
 
 /// Bytes per block when looking for bytes a JSON string must escape.
 const BLOCK_BYTES: usize = 64;
 
+/// Longest JSON number `serde_json` writes (an `f64` in scientific notation, signed, is at
+/// most 24 characters; an integer at most 20).
+const NUMBER_CHARS_MAX: usize = 32;
+
+/// How many bytes `serde_json::to_writer` writes for `value` when that is more than `limit`;
+/// `None` when it is at most `limit`. Measures byte by byte only when the bound from the
+/// value's shape (every string byte escaped as `\u00XX`, every number at its longest) is
+/// over `limit`.
+pub(super) fn json_encoded_len_over(value: &Value, limit: usize) -> Option<usize> {
+    if json_encoded_len_bound(value) <= limit {
+        return None;
+    }
+    let len = json_encoded_len(value);
+    (len > limit).then_some(len)
+}
+
+/// At least as many bytes as `serde_json::to_writer` writes for `value`, from its shape and
+/// its strings' byte lengths alone: no pass over any string's bytes.
+fn json_encoded_len_bound(value: &Value) -> usize {
+    let string = |text: &str| 2 + 6 * text.len();
+    match value {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => NUMBER_CHARS_MAX,
+        Value::String(text) => string(text),
+        Value::Array(items) => {
+            let commas = items.len().saturating_sub(1);
+            2 + commas + items.iter().map(json_encoded_len_bound).sum::<usize>()
+        }
+        Value::Object(fields) => {
+            let commas = fields.len().saturating_sub(1);
+            let pairs: usize = fields
+                .iter()
+                .map(|(name, field)| string(name) + 1 + json_encoded_len_bound(field))
+                .sum();
+            2 + commas + pairs
+        }
+    }
+}
+
 /// How many bytes `serde_json::to_writer` writes for `value`.
-pub(super) fn json_encoded_len(value: &Value) -> usize {
+fn json_encoded_len(value: &Value) -> usize {
     match value {
         Value::String(text) => string_encoded_len(text),
         Value::Array(items) => {
@@ -112,6 +153,21 @@ mod tests {
         ];
         for value in &values {
             assert_eq!(json_encoded_len(value), encoded(value), "{value}");
+            assert!(json_encoded_len_bound(value) >= encoded(value), "{value}");
+            let len = encoded(value);
+            assert_eq!(json_encoded_len_over(value, len), None, "{value}");
+            assert_eq!(json_encoded_len_over(value, len - 1), Some(len), "{value}");
         }
+    }
+
+    #[test]
+    fn a_value_within_its_bound_is_never_measured_over() {
+        let escaped = "\u{1}".repeat(1000);
+        let value = json!({ "q": escaped, "n": [f64::MIN, i64::MIN, u64::MAX] });
+        let len = encoded(&value);
+        assert!(json_encoded_len_bound(&value) >= len);
+        assert_eq!(json_encoded_len_over(&value, len), None);
+        assert_eq!(json_encoded_len_over(&value, len - 1), Some(len));
+        assert_eq!(json_encoded_len_over(&value, 0), Some(len));
     }
 }

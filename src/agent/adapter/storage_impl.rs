@@ -1,7 +1,7 @@
 //! `impl AgentStorage for KvAdapter`: each method is one key operation, one scan, or one
 //! transaction (retried on conflict). Planted bugs switch single lines here.
 
-use super::encoded_len::json_encoded_len;
+use super::encoded_len::json_encoded_len_over;
 use super::helpers::check_message_owner;
 use super::KvAdapter;
 use crate::agent::keys::{
@@ -66,8 +66,9 @@ fn check_session(state: &SessionState) -> Result<(), StorageError> {
         PENDING_TOOL_CALLS_MAX,
     )?;
     for call in state.pending_tool_calls.iter() {
-        let input_bytes = json_encoded_len(&call.tool_input);
-        limit("tool input bytes", input_bytes, TOOL_INPUT_BYTES_MAX)?;
+        if let Some(input_bytes) = json_encoded_len_over(&call.tool_input, TOOL_INPUT_BYTES_MAX) {
+            limit("tool input bytes", input_bytes, TOOL_INPUT_BYTES_MAX)?;
+        }
     }
     Ok(())
 }

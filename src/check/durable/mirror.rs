@@ -2,9 +2,11 @@
 //! decodes only the keys storage reports changed since the last one.
 //!
 //! The mirror also keeps a digest of every stored value, so a final check can confirm, without
-//! decoding anything, that no durable change went unreported.
+//! decoding anything, that no durable change went unreported. The digests are a hash map,
+//! only asked about one key at a time (its one walk picks the smallest key it finds), so its
+//! order cannot reach behaviour.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
@@ -14,6 +16,7 @@ use super::decode::decode_stored;
 use super::layout::{parse_key, StoredKey};
 use crate::agent::record_json_read::ReadJson;
 use crate::agent::{AgentMetadata, Block, CustomToolRecord, Message, SessionState};
+use crate::sim::KeyHashing;
 
 /// One durable change: a key, and its value now (`None`: deleted).
 pub type Change = (Rc<[u8]>, Option<Rc<[u8]>>);
@@ -66,7 +69,7 @@ pub struct DurableMirror {
     agents: BTreeMap<String, MirrorAgent>,
     tools: BTreeMap<String, Stored<CustomToolRecord>>,
     outside: BTreeSet<Vec<u8>>,
-    digests: BTreeMap<Rc<[u8]>, u64>,
+    digests: HashMap<Rc<[u8]>, u64, KeyHashing>,
     changed_agents: BTreeSet<String>,
     changed_tools: BTreeSet<String>,
     changed_outside: BTreeSet<Vec<u8>>,
@@ -213,10 +216,63 @@ impl DurableMirror {
         }
         (self.digests.len() != entries.len()).then(|| {
             let durable: BTreeSet<&[u8]> = entries.iter().map(|(k, _)| k.as_ref()).collect();
-            let extra = self.digests.keys().find(|k| !durable.contains(k.as_ref()));
+            let extra = self
+                .digests
+                .keys()
+                .filter(|k| !durable.contains(k.as_ref()))
+                .min();
             extra
                 .expect("more digests than entries means an extra key")
                 .to_vec()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(key: &str, value: Option<&str>) -> Change {
+        (
+            Rc::from(key.as_bytes()),
+            value.map(|v| Rc::from(v.as_bytes())),
+        )
+    }
+
+    fn entries(pairs: &[(&str, &str)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let owned = pairs.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()));
+        owned.map(|(k, v)| (k.to_vec(), v.to_vec())).collect()
+    }
+
+    #[test]
+    fn an_unreported_change_is_the_smallest_key_the_mirror_does_not_hold_as_it_is() {
+        let mut mirror = DurableMirror::new();
+        mirror.apply(vec![
+            change("tools/b", Some("1")),
+            change("tools/a", Some("2")),
+            change("x/d", Some("3")),
+            change("tools/c", Some("4")),
+            change("tools/c", None),
+        ]);
+        let held = [("tools/a", "2"), ("tools/b", "1"), ("x/d", "3")];
+        assert_eq!(mirror.unreported_change(&entries(&held)), None);
+        let changed = [("tools/a", "2"), ("tools/b", "9"), ("x/d", "9")];
+        let found = mirror.unreported_change(&entries(&changed));
+        assert_eq!(found.as_deref(), Some(&b"tools/b"[..]), "a value changed");
+        let added = [
+            ("tools/a", "2"),
+            ("tools/b", "1"),
+            ("tools/c", "4"),
+            ("x/d", "3"),
+        ];
+        let found = mirror.unreported_change(&entries(&added));
+        assert_eq!(found.as_deref(), Some(&b"tools/c"[..]), "a key appeared");
+        let removed = [("tools/b", "1")];
+        let found = mirror.unreported_change(&entries(&removed));
+        assert_eq!(
+            found.as_deref(),
+            Some(&b"tools/a"[..]),
+            "of the keys gone, the smallest"
+        );
     }
 }
