@@ -92,13 +92,19 @@ impl DurableMirror {
         DurableMirror::default()
     }
 
-    /// Applies durable changes: each key with its value now (`None`: deleted).
+    /// Applies durable changes: each key with its value now (`None`: deleted). A delete of a
+    /// key the mirror does not hold (one written and deleted again since the last check) leaves
+    /// the durable state as the last check saw it, so it changes nothing and marks nothing
+    /// changed.
     pub fn apply(&mut self, changes: Vec<Change>) {
         for (key, value) in changes {
-            match &value {
+            let held_before = match &value {
                 Some(bytes) => self.digests.insert(Rc::clone(&key), xxh3_64(bytes)),
                 None => self.digests.remove(&key),
             };
+            if value.is_none() && held_before.is_none() {
+                continue;
+            }
             self.apply_one(&key, value.as_deref());
         }
     }
@@ -267,6 +273,18 @@ mod tests {
         ];
         let found = mirror.unreported_change(&entries(&added));
         assert_eq!(found.as_deref(), Some(&b"tools/c"[..]), "a key appeared");
+        let mut again = DurableMirror::new();
+        again.apply(vec![change("tools/a", Some("2"))]);
+        again.take_changed();
+        again.apply(vec![change("tools/z", None), change("agents/z", None)]);
+        assert_eq!(
+            again.take_changed(),
+            Changed::default(),
+            "deleting what was never held changes nothing"
+        );
+        again.apply(vec![change("tools/a", None)]);
+        assert!(again.take_changed().tools.contains("a"), "a held key deleted");
+        assert_eq!(again.tool("a"), None);
         let removed = [("tools/b", "1")];
         let found = mirror.unreported_change(&entries(&removed));
         assert_eq!(
