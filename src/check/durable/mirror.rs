@@ -283,7 +283,10 @@ mod tests {
             "deleting what was never held changes nothing"
         );
         again.apply(vec![change("tools/a", None)]);
-        assert!(again.take_changed().tools.contains("a"), "a held key deleted");
+        assert!(
+            again.take_changed().tools.contains("a"),
+            "a held key deleted"
+        );
         assert_eq!(again.tool("a"), None);
         let removed = [("tools/b", "1")];
         let found = mirror.unreported_change(&entries(&removed));
