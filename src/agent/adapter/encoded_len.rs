@@ -28,49 +28,67 @@ pub(super) fn json_encoded_len_over(value: &Value, limit: usize) -> Option<usize
 /// At least as many bytes as `serde_json::to_writer` writes for `value`, from its shape and
 /// its strings' byte lengths alone: no pass over any string's bytes.
 fn json_encoded_len_bound(value: &Value) -> usize {
-    let string = |text: &str| 2 + 6 * text.len();
-    match value {
-        Value::Null | Value::Bool(_) => 5,
-        Value::Number(_) => NUMBER_CHARS_MAX,
-        Value::String(text) => string(text),
-        Value::Array(items) => {
-            let commas = items.len().saturating_sub(1);
-            2 + commas + items.iter().map(json_encoded_len_bound).sum::<usize>()
-        }
-        Value::Object(fields) => {
-            let commas = fields.len().saturating_sub(1);
-            let pairs: usize = fields
-                .iter()
-                .map(|(name, field)| string(name) + 1 + json_encoded_len_bound(field))
-                .sum();
-            2 + commas + pairs
-        }
-    }
+    let longest = LeafSizes {
+        string: |text: &str| 2 + 6 * text.len(),
+        scalar: |_: &Value| NUMBER_CHARS_MAX,
+    };
+    sized(value, &longest)
 }
 
 /// How many bytes `serde_json::to_writer` writes for `value`.
 fn json_encoded_len(value: &Value) -> usize {
+    let exact = LeafSizes {
+        string: string_encoded_len,
+        scalar: scalar_encoded_len,
+    };
+    sized(value, &exact)
+}
+
+/// How to size the leaves of a JSON value: its strings (object keys among them), and its
+/// other leaves (numbers, booleans, null).
+struct LeafSizes<S: Fn(&str) -> usize, L: Fn(&Value) -> usize> {
+    string: S,
+    scalar: L,
+}
+
+/// The length of `value`'s compact encoding with its leaves sized by `leaves`: punctuation
+/// counted exactly, so exact leaf sizes give the exact length and upper bounds an upper bound.
+fn sized<S: Fn(&str) -> usize, L: Fn(&Value) -> usize>(
+    value: &Value,
+    leaves: &LeafSizes<S, L>,
+) -> usize {
     match value {
-        Value::String(text) => string_encoded_len(text),
+        Value::String(text) => (leaves.string)(text),
         Value::Array(items) => {
             let commas = items.len().saturating_sub(1);
-            2 + commas + items.iter().map(json_encoded_len).sum::<usize>()
+            2 + commas + items.iter().map(|item| sized(item, leaves)).sum::<usize>()
         }
         Value::Object(fields) => {
             let commas = fields.len().saturating_sub(1);
             let pairs: usize = fields
                 .iter()
-                .map(|(name, field)| string_encoded_len(name) + 1 + json_encoded_len(field))
+                .map(|(name, field)| (leaves.string)(name) + 1 + sized(field, leaves))
                 .sum();
             2 + commas + pairs
         }
-        scalar => {
-            let mut counter = ByteCounter(0);
-            serde_json::to_writer(&mut counter, scalar).expect("a JSON scalar always encodes");
-            assert!(counter.0 > 0, "a scalar encodes to some bytes");
-            counter.0
-        }
+        scalar => (leaves.scalar)(scalar),
     }
+}
+
+/// Bytes `serde_json` writes for a number, a boolean or null: measured by `serde_json` itself,
+/// into a counting sink.
+fn scalar_encoded_len(scalar: &Value) -> usize {
+    assert!(
+        !matches!(
+            scalar,
+            Value::String(_) | Value::Array(_) | Value::Object(_)
+        ),
+        "a scalar is a leaf other than a string"
+    );
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, scalar).expect("a JSON scalar always encodes");
+    assert!(counter.0 > 0, "a scalar encodes to some bytes");
+    counter.0
 }
 
 /// Bytes `serde_json` writes for `text`: its quotes, its bytes, and for each byte it escapes
