@@ -177,15 +177,16 @@ impl SimState {
     /// Applies a read fault to the values a read returns: with `storage_corruption`, one of
     /// `values` (faults stream) is replaced by a copy with one byte flipped (the stored value
     /// is untouched) and the fault is reported under that value's key (or `key` when there is
-    /// no value).
-    pub(crate) fn corrupt_read(
+    /// no value). `values` is only walked when a fault fired.
+    pub(crate) fn corrupt_read<'v>(
         &mut self,
         op: KvOp,
         key: &[u8],
         fault: Option<FaultType>,
-        mut values: Vec<(&[u8], &mut Value)>,
+        values: impl Iterator<Item = (&'v [u8], &'v mut Value)>,
     ) {
         let Some(fault) = fault else { return };
+        let mut values: Vec<(&[u8], &mut Value)> = values.collect();
         assert_eq!(
             fault,
             FaultType::StorageCorruption,

@@ -244,11 +244,8 @@ impl SimStorage {
                 .take(scan.limit)
                 .map(|(k, e)| (Rc::clone(k), Rc::clone(&e.value)))
                 .collect();
-            let values = match with_values {
-                true => entries.iter_mut().map(|(k, v)| (&**k, v)).collect(),
-                false => Vec::new(),
-            };
-            state.corrupt_read(op, scan.prefix, fault, values);
+            let values = entries.iter_mut().filter(|_| with_values);
+            state.corrupt_read(op, scan.prefix, fault, values.map(|(k, v)| (&**k, v)));
             Ok(entries)
         })
     }
@@ -262,7 +259,7 @@ impl ActorKV for SimStorage {
         self.with_state(|state| {
             let found = state.visible.get(actor.key_bytes(), key);
             let mut value = found.map(|e| Rc::clone(&e.value));
-            let values = value.iter_mut().map(|v| (key, v)).collect();
+            let values = value.iter_mut().map(|v| (key, v));
             state.corrupt_read(KvOp::Get, key, fault, values);
             Ok(value)
         })
@@ -279,7 +276,7 @@ impl ActorKV for SimStorage {
     async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, KvError> {
         let fault = self.admit(KvOp::Exists, key).await?;
         self.with_state(|state| {
-            state.corrupt_read(KvOp::Exists, key, fault, Vec::new());
+            state.corrupt_read(KvOp::Exists, key, fault, std::iter::empty());
             Ok(state.visible.version(actor.key_bytes(), key).is_some())
         })
     }

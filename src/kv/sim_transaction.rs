@@ -39,10 +39,8 @@ impl SimTransaction {
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
             let mut entries = buffer.scan(&mut state.visible, scan);
-            let values = match with_values {
-                true => entries.iter_mut().map(|(k, v)| (&**k, v)).collect(),
-                false => Vec::new(),
-            };
+            let values = entries.iter_mut().filter(|_| with_values);
+            let values = values.map(|(k, v)| (&**k, v));
             state.corrupt_read(KvOp::TxnScan, scan.prefix, fault, values);
             Ok(entries)
         })
@@ -71,7 +69,7 @@ impl ActorTransaction for SimTransaction {
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
             let mut value = buffer.read_store(&state.visible, key);
-            let values = value.iter_mut().map(|v| (key, v)).collect();
+            let values = value.iter_mut().map(|v| (key, v));
             state.corrupt_read(KvOp::TxnGet, key, fault, values);
             Ok(value)
         })

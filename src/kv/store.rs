@@ -11,6 +11,8 @@ use std::collections::{btree_map, BTreeMap};
 use std::ops::Bound;
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use super::change_log::ChangeLog;
 use super::write_log::WriteLog;
 use super::{RangeScan, Value};
@@ -310,10 +312,12 @@ impl VersionedStore {
 /// store (every later scan's snapshot is newer), until [`ReadSet::release`]. The snapshot of
 /// the very first read is kept too: while the store has not moved past it, nothing read can
 /// have changed.
+/// Most transactions read one or two keys and scan one or two prefixes: both lists keep that
+/// many in place, so recording them allocates no list.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ReadSet {
-    points: Vec<(Key, Option<u64>)>,
-    prefixes: Vec<(Key, u64)>,
+    points: SmallVec<[(Key, Option<u64>); 2]>,
+    prefixes: SmallVec<[(Key, u64); 2]>,
     pinned: Option<u64>,
     first_read_at: Option<u64>,
 }
