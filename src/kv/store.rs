@@ -312,6 +312,7 @@ impl VersionedStore {
 /// store (every later scan's snapshot is newer), until [`ReadSet::release`]. The snapshot of
 /// the very first read is kept too: while the store has not moved past it, nothing read can
 /// have changed.
+///
 /// Most transactions read one or two keys and scan one or two prefixes: both lists keep that
 /// many in place, so recording them allocates no list.
 #[derive(Clone, Debug, Default)]
