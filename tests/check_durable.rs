@@ -14,11 +14,11 @@ use dst::{Block, MessageRole};
 type Changes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 fn stored<T: dst::agent::record_json::RecordJson>(
-    key: Vec<u8>,
+    key: Rc<[u8]>,
     record: &T,
 ) -> (Vec<u8>, Option<Vec<u8>>) {
     let value = encode(&key, record).expect("records encode");
-    (key, Some(value))
+    (key.to_vec(), Some(value))
 }
 
 /// `changes` as storage reports them (shared keys and values).
@@ -63,7 +63,7 @@ fn a_matching_state_passes_and_a_lost_acknowledged_write_does_not() {
 #[test]
 fn a_message_of_a_missing_agent_is_an_orphan() {
     let mut model = Model::new();
-    let message = records::message("ghost", "m1", MessageRole::User, 4);
+    let message = records::message(&Rc::from("ghost"), "m1", MessageRole::User, 4);
     let changes = vec![stored(message_key("ghost", 4, 0), &message)];
     let found = check(&mut model, changes);
     assert!(found.contains(&"no_orphans"), "{found:?}");
@@ -74,7 +74,7 @@ fn a_checkpoint_cut_by_a_crash_lands_whole_or_not_at_all() {
     let outcome = |with_session: bool, with_message: bool| {
         let (mut model, mut changes) = with_agent();
         let session = records::new_session("a", "s1", 1, 2);
-        let message = records::message("a", "m1", MessageRole::Assistant, 2);
+        let message = records::message(&Rc::from("a"), "m1", MessageRole::Assistant, 2);
         let call = Call::Checkpoint {
             session: Rc::new(session.clone()),
             message: Some(Rc::new(message.clone())),
@@ -150,7 +150,7 @@ fn a_damaged_value_is_admitted_only_where_a_fault_damaged_it() {
     let fault = InjectedFault {
         fault: FaultType::PartialWrite,
         op: KvOp::Set,
-        key: agent_key("a"),
+        key: agent_key("a").to_vec(),
         effect: FaultEffect::Truncated { kept_len: 20 },
     };
     model.note_fault(0, &fault);

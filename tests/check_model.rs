@@ -43,7 +43,12 @@ fn with_agent(agent: &str) -> Model {
 }
 
 fn message(agent: &str, name: &str, at_ms: u64) -> Rc<dst::Message> {
-    Rc::new(records::message(agent, name, MessageRole::User, at_ms))
+    Rc::new(records::message(
+        &Rc::from(agent),
+        name,
+        MessageRole::User,
+        at_ms,
+    ))
 }
 
 fn append(model: &mut Model, agent: &str, message: &Rc<dst::Message>) {

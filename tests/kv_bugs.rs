@@ -6,7 +6,7 @@ mod support;
 use dst::kv::FaultEffect;
 use dst::kv::KvError;
 use dst::{ActorKV, ActorTransaction, Bug, BugSet, FaultConfig, FaultType};
-use support::{actor, entries, run, value, Sim};
+use support::{actor, entries, run, shared_key, value, Sim};
 
 fn planted(bug: Bug, rules: Vec<FaultConfig>, seed: u64) -> Sim {
     let sim = Sim::new(seed, rules, BugSet::of(&[bug]));
@@ -18,9 +18,9 @@ fn planted(bug: Bug, rules: Vec<FaultConfig>, seed: u64) -> Sim {
 fn ack_before_durable_loses_acknowledged_writes_in_a_crash() {
     let sim = planted(Bug::AckBeforeDurable, Vec::new(), 1);
     let a = actor("a");
-    run(sim.storage.set(&a, b"k", value(b"v"))).unwrap();
+    run(sim.storage.set(&a, &shared_key(b"k"), value(b"v"))).unwrap();
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
-    run(txn.set(b"t", value(b"1"))).unwrap();
+    run(txn.set(&shared_key(b"t"), value(b"1"))).unwrap();
     run(txn.commit()).unwrap();
     assert_eq!(
         sim.storage.visible_entries(&a),
@@ -31,7 +31,7 @@ fn ack_before_durable_loses_acknowledged_writes_in_a_crash() {
     assert!(run(sim.storage.scan_prefix(&a, b"")).unwrap().is_empty());
 
     let correct = Sim::new(1, Vec::new(), BugSet::none());
-    run(correct.storage.set(&a, b"k", value(b"v"))).unwrap();
+    run(correct.storage.set(&a, &shared_key(b"k"), value(b"v"))).unwrap();
     assert_eq!(correct.storage.durable_entries(&a), entries(&[("k", "v")]));
 }
 
@@ -42,7 +42,7 @@ fn torn(seed: u64) -> Vec<Vec<u8>> {
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
     for key in [b"a", b"b", b"c"] {
-        run(txn.set(key, value(b"v"))).unwrap();
+        run(txn.set(&shared_key(key), value(b"v"))).unwrap();
     }
     assert!(run(txn.commit()).is_err());
     let durable: Vec<Vec<u8>> = sim
@@ -76,11 +76,11 @@ fn occ_disabled_commits_over_a_changed_read_set() {
     let a = actor("a");
     let lost_update = |bugs: BugSet| {
         let sim = Sim::new(1, Vec::new(), bugs);
-        run(sim.storage.set(&a, b"n", value(b"1"))).unwrap();
+        run(sim.storage.set(&a, &shared_key(b"n"), value(b"1"))).unwrap();
         let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
         run(txn.get(b"n")).unwrap();
-        run(txn.set(b"n", value(b"2"))).unwrap();
-        run(sim.storage.set(&a, b"n", value(b"concurrent"))).unwrap();
+        run(txn.set(&shared_key(b"n"), value(b"2"))).unwrap();
+        run(sim.storage.set(&a, &shared_key(b"n"), value(b"concurrent"))).unwrap();
         (run(txn.commit()), sim.storage.visible_entries(&a))
     };
     let (result, state) = lost_update(BugSet::of(&[Bug::OccDisabled]));
@@ -97,10 +97,10 @@ fn stale_read_your_writes_reads_the_store_instead_of_the_buffer() {
     let a = actor("a");
     let read_back = |bugs: BugSet| {
         let sim = Sim::new(1, Vec::new(), bugs);
-        run(sim.storage.set(&a, b"k", value(b"stored"))).unwrap();
+        run(sim.storage.set(&a, &shared_key(b"k"), value(b"stored"))).unwrap();
         let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
-        run(txn.set(b"k", value(b"buffered"))).unwrap();
-        run(txn.set(b"fresh", value(b"buffered"))).unwrap();
+        run(txn.set(&shared_key(b"k"), value(b"buffered"))).unwrap();
+        run(txn.set(&shared_key(b"fresh"), value(b"buffered"))).unwrap();
         (run(txn.get(b"k")).unwrap(), run(txn.get(b"fresh")).unwrap())
     };
     let stale = read_back(BugSet::of(&[Bug::StaleReadYourWrites]));

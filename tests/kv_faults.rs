@@ -9,7 +9,7 @@ use std::task::Poll;
 
 use dst::kv::{FaultEffect, InjectedFault, KvError, KvOp};
 use dst::{ActorKV, ActorTransaction, BugSet, FaultConfig, FaultType};
-use support::{actor, entries, keys, poll_once, run, value, Entries, Sim};
+use support::{actor, entries, keys, poll_once, run, shared_key, value, Entries, Sim};
 
 fn injected(fault: FaultType, op: KvOp, key: &str) -> KvError {
     KvError::FaultInjected {
@@ -31,8 +31,14 @@ fn report(fault: FaultType, op: KvOp, key: &str, effect: FaultEffect) -> Injecte
 /// Storage holding `k = old` (and `other = x`) durably, with `rule` armed afterwards.
 fn seeded(rule: FaultConfig) -> Sim {
     let sim = Sim::with_rule(rule);
-    run(sim.storage.set(&actor("a"), b"k", value(b"old"))).unwrap();
-    run(sim.storage.set(&actor("a"), b"other", value(b"x"))).unwrap();
+    run(sim
+        .storage
+        .set(&actor("a"), &shared_key(b"k"), value(b"old")))
+    .unwrap();
+    run(sim
+        .storage
+        .set(&actor("a"), &shared_key(b"other"), value(b"x")))
+    .unwrap();
     sim.arm();
     sim
 }
@@ -51,7 +57,9 @@ const UNTOUCHED: &[(&str, &str)] = &[("k", "old"), ("other", "x")];
 #[test]
 fn storage_write_fail_writes_nothing() {
     let sim = seeded(FaultConfig::new(FaultType::StorageWriteFail, 1.0));
-    let result = run(sim.storage.set(&actor("a"), b"k", value(b"new")));
+    let result = run(sim
+        .storage
+        .set(&actor("a"), &shared_key(b"k"), value(b"new")));
     assert_eq!(
         result,
         Err(injected(FaultType::StorageWriteFail, KvOp::Set, "k"))
@@ -70,7 +78,7 @@ fn storage_write_fail_writes_nothing() {
 #[test]
 fn disk_full_writes_nothing() {
     let sim = seeded(FaultConfig::new(FaultType::DiskFull, 1.0));
-    let result = run(sim.storage.delete(&actor("a"), b"k"));
+    let result = run(sim.storage.delete(&actor("a"), &shared_key(b"k")));
     assert_eq!(
         result,
         Err(injected(FaultType::DiskFull, KvOp::Delete, "k"))
@@ -116,7 +124,7 @@ fn storage_corruption_flips_one_byte_of_what_is_read_only() {
     assert_eq!(corrupted.len(), 1, "a scan corrupts one entry");
     assert_eq!(corrupted[0].0 .0, corrupted[0].1 .0, "keys stay intact");
     sim.storage.set_faults_active(false);
-    run(sim.storage.set(&a, b"empty", value(b""))).unwrap();
+    run(sim.storage.set(&a, &shared_key(b"empty"), value(b""))).unwrap();
     sim.arm();
     assert_eq!(
         run(sim.storage.get(&a, b"empty")).unwrap().unwrap().len(),
@@ -172,7 +180,7 @@ fn storage_latency_waits_on_the_simulated_clock() {
 fn crash_before_write_writes_nothing_and_kills_the_process() {
     let sim = seeded(FaultConfig::new(FaultType::CrashBeforeWrite, 1.0));
     let a = actor("a");
-    let result = run(sim.storage.set(&a, b"k", value(b"new")));
+    let result = run(sim.storage.set(&a, &shared_key(b"k"), value(b"new")));
     assert_eq!(
         result,
         Err(injected(FaultType::CrashBeforeWrite, KvOp::Set, "k"))
@@ -195,7 +203,7 @@ fn crash_before_write_writes_nothing_and_kills_the_process() {
 fn crash_after_write_lands_durably_and_kills_the_process() {
     let sim = seeded(FaultConfig::new(FaultType::CrashAfterWrite, 1.0));
     let a = actor("a");
-    let result = run(sim.storage.set(&a, b"k", value(b"new")));
+    let result = run(sim.storage.set(&a, &shared_key(b"k"), value(b"new")));
     assert_eq!(
         result,
         Err(injected(FaultType::CrashAfterWrite, KvOp::Set, "k"))
@@ -211,7 +219,7 @@ fn crash_after_write_lands_durably_and_kills_the_process() {
         vec![report(FaultType::CrashAfterWrite, KvOp::Set, "k", crashed)]
     );
     assert_eq!(
-        poll_once(pin!(sim.storage.set(&a, b"x", value(b"y")))),
+        poll_once(pin!(sim.storage.set(&a, &shared_key(b"x"), value(b"y")))),
         Poll::Pending
     );
     sim.storage.restart();
@@ -227,7 +235,7 @@ fn crashed_commit(seed: u64, bugs: BugSet) -> Vec<Vec<u8>> {
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
     for key in [b"a", b"b", b"c"] {
-        run(txn.set(key, value(b"v"))).unwrap();
+        run(txn.set(&shared_key(key), value(b"v"))).unwrap();
     }
     let result = run(txn.commit());
     assert_eq!(
@@ -278,7 +286,7 @@ fn crash_during_transaction_lands_whole_or_not_at_all() {
 fn misdirected_write_lands_under_another_key() {
     let sim = seeded(FaultConfig::new(FaultType::MisdirectedWrite, 1.0));
     let a = actor("a");
-    run(sim.storage.set(&a, b"k", value(b"new"))).unwrap();
+    run(sim.storage.set(&a, &shared_key(b"k"), value(b"new"))).unwrap();
     let after = entries(&[("k", "old"), ("other", "new")]);
     assert_eq!(both(&sim), (after.clone(), after));
     let landed = FaultEffect::Misdirected {
@@ -290,7 +298,7 @@ fn misdirected_write_lands_under_another_key() {
     );
 
     let lonely = actor("lonely");
-    run(sim.storage.set(&lonely, b"k", value(b"v"))).unwrap();
+    run(sim.storage.set(&lonely, &shared_key(b"k"), value(b"v"))).unwrap();
     let only = entries(&[("k#misdirected", "v")]);
     assert_eq!(sim.storage.durable_entries(&lonely), only);
 }
@@ -300,8 +308,8 @@ fn misdirected_write_in_a_commit_moves_one_write() {
     let sim = seeded(FaultConfig::new(FaultType::MisdirectedWrite, 1.0));
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
-    run(txn.set(b"n1", value(b"1"))).unwrap();
-    run(txn.set(b"n2", value(b"2"))).unwrap();
+    run(txn.set(&shared_key(b"n1"), value(b"1"))).unwrap();
+    run(txn.set(&shared_key(b"n2"), value(b"2"))).unwrap();
     run(txn.commit()).unwrap();
     let seen = sim.seen();
     assert_eq!(seen.len(), 1);
@@ -327,7 +335,10 @@ fn misdirected_write_in_a_commit_moves_one_write() {
 fn partial_write_stores_a_strictly_shorter_value() {
     let sim = seeded(FaultConfig::new(FaultType::PartialWrite, 1.0));
     let a = actor("a");
-    run(sim.storage.set(&a, b"k", value(b"hello world"))).unwrap();
+    run(sim
+        .storage
+        .set(&a, &shared_key(b"k"), value(b"hello world")))
+    .unwrap();
     let (visible, durable) = both(&sim);
     assert_eq!(visible, durable);
     let stored = &visible[0].1;
@@ -345,7 +356,7 @@ fn partial_write_stores_a_strictly_shorter_value() {
 fn fsync_fail_is_visible_not_durable_and_an_error() {
     let sim = seeded(FaultConfig::new(FaultType::FsyncFail, 1.0));
     let a = actor("a");
-    let result = run(sim.storage.set(&a, b"k", value(b"new")));
+    let result = run(sim.storage.set(&a, &shared_key(b"k"), value(b"new")));
     assert_eq!(result, Err(injected(FaultType::FsyncFail, KvOp::Set, "k")));
     let visible = entries(&[("k", "new"), ("other", "x")]);
     assert_eq!(both(&sim), (visible, entries(UNTOUCHED)));
@@ -365,8 +376,8 @@ fn unflushed_loss_is_acknowledged_then_lost() {
     let sim = seeded(FaultConfig::new(FaultType::UnflushedLoss, 1.0).on(&[KvOp::Commit]));
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
-    run(txn.set(b"k", value(b"new"))).unwrap();
-    run(txn.delete(b"other")).unwrap();
+    run(txn.set(&shared_key(b"k"), value(b"new"))).unwrap();
+    run(txn.delete(&shared_key(b"other"))).unwrap();
     run(txn.commit()).unwrap();
     assert_eq!(both(&sim), (entries(&[("k", "new")]), entries(UNTOUCHED)));
     let keys = vec![b"k".to_vec(), b"other".to_vec()];
@@ -400,7 +411,7 @@ fn transaction_reads_of_unbuffered_keys_and_commits_are_faultable() {
     sim.arm();
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
-    run(txn.set(b"k", value(b"buffered"))).unwrap();
+    run(txn.set(&shared_key(b"k"), value(b"buffered"))).unwrap();
     assert_eq!(run(txn.get(b"k")).unwrap(), Some(value(b"buffered")));
     let read = run(txn.get(b"j"));
     assert_eq!(
@@ -440,8 +451,8 @@ fn a_crash_on_a_conflicting_commit_applies_nothing() {
     let a = actor("a");
     let mut txn = run(sim.storage.begin_transaction(&a)).unwrap();
     run(txn.get(b"k")).unwrap();
-    run(txn.set(b"n", value(b"1"))).unwrap();
-    run(sim.storage.set(&a, b"k", value(b"changed"))).unwrap();
+    run(txn.set(&shared_key(b"n"), value(b"1"))).unwrap();
+    run(sim.storage.set(&a, &shared_key(b"k"), value(b"changed"))).unwrap();
     let result = run(txn.commit());
     assert_eq!(
         result,
@@ -474,7 +485,7 @@ fn an_operation_asleep_when_the_process_dies_never_completes() {
     );
     assert!(poll_once(read.as_mut()).is_pending());
     assert_eq!(sim.clock.pending_timers(), 1);
-    assert!(run(sim.storage.set(&a, b"k", value(b"v"))).is_err());
+    assert!(run(sim.storage.set(&a, &shared_key(b"k"), value(b"v"))).is_err());
     assert_eq!(sim.clock.fire_next(), Some(3));
     assert!(poll_once(read.as_mut()).is_pending(), "the process is dead");
 }
@@ -484,7 +495,7 @@ fn value_faults_on_a_delete_are_inert() {
     for fault in [FaultType::MisdirectedWrite, FaultType::PartialWrite] {
         let sim = seeded(FaultConfig::new(fault, 1.0));
         let a = actor("a");
-        run(sim.storage.delete(&a, b"k")).unwrap();
+        run(sim.storage.delete(&a, &shared_key(b"k"))).unwrap();
         let after = entries(&[("other", "x")]);
         assert_eq!(
             both(&sim),

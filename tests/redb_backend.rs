@@ -11,7 +11,7 @@ use std::process::Command;
 use dst::kv::{CommitMode, KvError, RangeScan, RedbStorage};
 use dst::{ActorKV, ActorTransaction, BugSet, DeterministicRng, FaultConfig, FaultType};
 use dst::{KillSwitch, SimClock};
-use support::{actor, entries, run, value, Sim};
+use support::{actor, entries, run, shared_key, value, Sim};
 
 /// A directory under the system's temporary directory unique to this test, removed on drop.
 struct TempDir(PathBuf);
@@ -49,7 +49,7 @@ async fn ranges<S: ActorKV>(store: S) -> Vec<Vec<(String, String)>> {
     let a = actor("a");
     for key in ["m/01", "m/02", "m/03", "m/04", "m/05", "m0", "l/9"] {
         store
-            .set(&a, key.as_bytes(), value(key.as_bytes()))
+            .set(&a, &shared_key(key.as_bytes()), value(key.as_bytes()))
             .await
             .unwrap();
     }
@@ -82,8 +82,8 @@ async fn ranges<S: ActorKV>(store: S) -> Vec<Vec<(String, String)>> {
         seen.push(text(store.scan_range(&a, scan).await.unwrap()));
     }
     let mut txn = store.begin_transaction(&a).await.unwrap();
-    txn.set(b"m/06", value(b"new")).await.unwrap();
-    txn.delete(b"m/05").await.unwrap();
+    txn.set(&shared_key(b"m/06"), value(b"new")).await.unwrap();
+    txn.delete(&shared_key(b"m/05")).await.unwrap();
     for scan in [RangeScan::last(b"m/", 2), from, reverse_from] {
         seen.push(text(txn.scan_range(scan).await.unwrap()));
     }
@@ -109,18 +109,18 @@ fn acknowledged_writes_and_versions_survive_a_reopen() {
     let a = actor("a");
     {
         let store = RedbStorage::plain(&path, CommitMode::Durable).unwrap();
-        run(store.set(&a, b"k", value(b"1"))).unwrap();
+        run(store.set(&a, &shared_key(b"k"), value(b"1"))).unwrap();
         let mut txn = run(store.begin_transaction(&a)).unwrap();
-        run(txn.set(b"t", value(b"2"))).unwrap();
+        run(txn.set(&shared_key(b"t"), value(b"2"))).unwrap();
         run(txn.commit()).unwrap();
     }
     let store = RedbStorage::plain(&path, CommitMode::Durable).unwrap();
     assert_eq!(store.entries(&a), entries(&[("k", "1"), ("t", "2")]));
     let mut txn = run(store.begin_transaction(&a)).unwrap();
     run(txn.get(b"k")).unwrap();
-    run(txn.set(b"u", value(b"3"))).unwrap();
-    run(store.delete(&a, b"k")).unwrap();
-    run(store.set(&a, b"k", value(b"1"))).unwrap();
+    run(txn.set(&shared_key(b"u"), value(b"3"))).unwrap();
+    run(store.delete(&a, &shared_key(b"k"))).unwrap();
+    run(store.set(&a, &shared_key(b"k"), value(b"1"))).unwrap();
     let conflict = KvError::Conflict { key: b"k".to_vec() };
     assert_eq!(run(txn.commit()), Err(conflict), "same value, new version");
     assert_eq!(store.take_changes(&a).len(), 2);
@@ -133,7 +133,7 @@ fn a_crash_drops_the_handle_and_a_restart_reopens_what_was_committed() {
     let rule = FaultConfig::new(FaultType::CrashAfterWrite, 1.0);
     let store = temporary(vec![rule], kill_switch.clone());
     let a = actor("a");
-    let crashed = run(store.set(&a, b"k", value(b"v")));
+    let crashed = run(store.set(&a, &shared_key(b"k"), value(b"v")));
     assert!(matches!(crashed, Err(KvError::FaultInjected { .. })));
     assert!(kill_switch.is_triggered());
     store.restart();

@@ -6,7 +6,10 @@
 //! which numbers the messages of one agent created in the same millisecond in append order
 //! (from 0, one more than the largest `n` in that millisecond).
 
+use std::cell::RefCell;
+
 use super::StorageError;
+use crate::kv::Key;
 
 /// Namespace and id of the actor all agent storage lives under.
 pub const SERVER_ACTOR: (&str, &str) = ("kelpie", "server");
@@ -37,21 +40,38 @@ pub fn check_id(what: &'static str, id: &str) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// `family` followed by each part, the parts separated by `/`: one allocation, no formatting.
-fn key(family: &str, parts: &[&[u8]]) -> Vec<u8> {
+thread_local! {
+    /// The buffer each key is built in, reused: a key costs one allocation, its own.
+    static KEY_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The key of `len` bytes that `build` writes into an empty buffer, in one shared allocation
+/// of exactly that size. `build` must not build another key.
+fn built(len: usize, build: impl FnOnce(&mut Vec<u8>)) -> Key {
+    KEY_SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        build(scratch);
+        assert_eq!(scratch.len(), len, "the length was exact");
+        let key = Key::from(scratch.as_slice());
+        assert_eq!(key.len(), len, "the key holds every byte built");
+        key
+    })
+}
+
+/// `family` followed by each part, the parts separated by `/`: no formatting.
+fn key(family: &str, parts: &[&[u8]]) -> Key {
     assert!(!parts.is_empty(), "a key names at least one part");
     let separators = parts.len() - 1;
     let len = family.len() + parts.iter().map(|p| p.len()).sum::<usize>() + separators;
-    let mut key = Vec::with_capacity(len);
-    key.extend_from_slice(family.as_bytes());
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            key.push(b'/');
+    built(len, |key| {
+        key.extend_from_slice(family.as_bytes());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                key.push(b'/');
+            }
+            key.extend_from_slice(part);
         }
-        key.extend_from_slice(part);
-    }
-    assert_eq!(key.len(), len, "the capacity was exact");
-    key
+    })
 }
 
 /// Appends `/` and `number` zero-padded to [`NUMBER_DIGITS`] digits, two digits a step.
@@ -75,7 +95,7 @@ fn push_number(key: &mut Vec<u8>, number: u64) {
 }
 
 /// `agents/{id}`.
-pub fn agent_key(id: &str) -> Vec<u8> {
+pub fn agent_key(id: &str) -> Key {
     key("agents/", &[id.as_bytes()])
 }
 
@@ -83,62 +103,61 @@ pub fn agent_key(id: &str) -> Vec<u8> {
 pub const AGENTS_PREFIX: &[u8] = b"agents/";
 
 /// `blocks/{agent_id}`.
-pub fn blocks_key(agent_id: &str) -> Vec<u8> {
+pub fn blocks_key(agent_id: &str) -> Key {
     key("blocks/", &[agent_id.as_bytes()])
 }
 
 /// `sessions/{agent_id}/{session_id}`.
-pub fn session_key(agent_id: &str, session_id: &str) -> Vec<u8> {
+pub fn session_key(agent_id: &str, session_id: &str) -> Key {
     key("sessions/", &[agent_id.as_bytes(), session_id.as_bytes()])
 }
 
 /// `sessions/{agent_id}/`.
-pub fn sessions_prefix(agent_id: &str) -> Vec<u8> {
+pub fn sessions_prefix(agent_id: &str) -> Key {
     key("sessions/", &[agent_id.as_bytes(), b""])
 }
 
 /// `messages/{agent_id}` followed by `/{number:020}` for each of `numbers`, then `/` when
 /// `open`: one allocation of the exact size.
-fn message_path(agent_id: &str, numbers: &[u64], open: bool) -> Vec<u8> {
+fn message_path(agent_id: &str, numbers: &[u64], open: bool) -> Key {
     let family = b"messages/";
     let len =
         family.len() + agent_id.len() + numbers.len() * (1 + NUMBER_DIGITS) + usize::from(open);
-    let mut key = Vec::with_capacity(len);
-    key.extend_from_slice(family);
-    key.extend_from_slice(agent_id.as_bytes());
-    for number in numbers {
-        push_number(&mut key, *number);
-    }
-    if open {
-        key.push(b'/');
-    }
-    assert_eq!(key.len(), len, "the capacity was exact");
-    key
+    built(len, |key| {
+        key.extend_from_slice(family);
+        key.extend_from_slice(agent_id.as_bytes());
+        for number in numbers {
+            push_number(key, *number);
+        }
+        if open {
+            key.push(b'/');
+        }
+    })
 }
 
 /// `messages/{agent_id}/{created_at_ms:020}/{n:020}`.
-pub fn message_key(agent_id: &str, created_at_ms: u64, n: u64) -> Vec<u8> {
+pub fn message_key(agent_id: &str, created_at_ms: u64, n: u64) -> Key {
     message_path(agent_id, &[created_at_ms, n], false)
 }
 
 /// `messages/{agent_id}/`: every message of the agent.
-pub fn messages_prefix(agent_id: &str) -> Vec<u8> {
+pub fn messages_prefix(agent_id: &str) -> Key {
     key("messages/", &[agent_id.as_bytes(), b""])
 }
 
 /// `messages/{agent_id}/{created_at_ms:020}/`: the agent's messages created in that ms.
-pub fn message_bucket(agent_id: &str, created_at_ms: u64) -> Vec<u8> {
+pub fn message_bucket(agent_id: &str, created_at_ms: u64) -> Key {
     message_path(agent_id, &[created_at_ms], true)
 }
 
 /// `messages/{agent_id}/{since_ms + 1:020}`: the first key of a message created after
 /// `since_ms`; `None` when no time is later.
-pub fn messages_after(agent_id: &str, since_ms: u64) -> Option<Vec<u8>> {
+pub fn messages_after(agent_id: &str, since_ms: u64) -> Option<Key> {
     Some(message_path(agent_id, &[since_ms.checked_add(1)?], false))
 }
 
 /// `tools/{name}`.
-pub fn tool_key(name: &str) -> Vec<u8> {
+pub fn tool_key(name: &str) -> Key {
     key("tools/", &[name.as_bytes()])
 }
 
@@ -161,13 +180,13 @@ mod tests {
 
     #[test]
     fn keys_follow_the_layout() {
-        assert_eq!(agent_key("a1"), b"agents/a1");
-        assert_eq!(blocks_key("a1"), b"blocks/a1");
-        assert_eq!(session_key("a1", "s1"), b"sessions/a1/s1");
-        assert_eq!(sessions_prefix("a1"), b"sessions/a1/");
-        assert_eq!(tool_key("t"), b"tools/t");
+        assert_eq!(&agent_key("a1")[..], b"agents/a1");
+        assert_eq!(&blocks_key("a1")[..], b"blocks/a1");
+        assert_eq!(&session_key("a1", "s1")[..], b"sessions/a1/s1");
+        assert_eq!(&sessions_prefix("a1")[..], b"sessions/a1/");
+        assert_eq!(&tool_key("t")[..], b"tools/t");
         assert_eq!(
-            message_key("a1", 7, 2),
+            &message_key("a1", 7, 2)[..],
             b"messages/a1/00000000000000000007/00000000000000000002"
         );
         assert_eq!(message_number(&message_key("a1", 7, 2)), Some(2));
@@ -183,12 +202,12 @@ mod tests {
 
     #[test]
     fn message_keys_sort_by_time_then_append_number() {
-        let mut keys: Vec<Vec<u8>> = [(10u64, 0u64), (9, 3), (100, 0), (10, 1)]
+        let mut keys: Vec<Key> = [(10u64, 0u64), (9, 3), (100, 0), (10, 1)]
             .iter()
             .map(|(t, n)| message_key("a", *t, *n))
             .collect();
         keys.sort();
-        let expected: Vec<Vec<u8>> = [(9, 3), (10, 0), (10, 1), (100, 0)]
+        let expected: Vec<Key> = [(9, 3), (10, 0), (10, 1), (100, 0)]
             .iter()
             .map(|(t, n)| message_key("a", *t, *n))
             .collect();

@@ -196,7 +196,8 @@ mod tests {
     fn with_messages(times: &[u64]) -> AgentState {
         let mut state = AgentState::default();
         for (order, t) in times.iter().enumerate() {
-            let message = records::message("a", &format!("m{order}"), MessageRole::User, *t);
+            let message =
+                records::message(&Rc::from("a"), &format!("m{order}"), MessageRole::User, *t);
             state.insert_message(Rc::new(message), order as u64);
         }
         state

@@ -11,7 +11,7 @@ use super::KvError;
 /// A stored value, shared: reads hand out the stored bytes, not copies.
 pub type Value = Rc<[u8]>;
 
-/// A key as a listing or scan returns it (actor-relative), shared.
+/// A key (actor-relative), shared: as a listing or scan returns it, and as a write hands it in.
 pub type Key = Rc<[u8]>;
 
 /// An actor's identity, `namespace:id`. Both parts are non-empty and contain no `:` or `/`.
@@ -173,10 +173,11 @@ pub trait ActorKV {
 
     /// The value under `key`, or `None`.
     async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, KvError>;
-    /// Stores `value` under `key`, replacing any previous value.
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError>;
+    /// Stores `value` under `key`, replacing any previous value. The key is shared: a store
+    /// keeps the caller's allocation, not a copy.
+    async fn set(&self, actor: &ActorId, key: &Key, value: Value) -> Result<(), KvError>;
     /// Removes `key`; removing an absent key succeeds.
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError>;
+    async fn delete(&self, actor: &ActorId, key: &Key) -> Result<(), KvError>;
     /// Whether `key` holds a value.
     async fn exists(&self, actor: &ActorId, key: &[u8]) -> Result<bool, KvError>;
     /// Every key starting with `prefix`, ascending.
@@ -212,10 +213,10 @@ pub trait ActorKV {
 pub trait ActorTransaction {
     /// The value under `key` as this transaction sees it.
     async fn get(&mut self, key: &[u8]) -> Result<Option<Value>, KvError>;
-    /// Buffers a write of `value` under `key`.
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError>;
-    /// Buffers a delete of `key`.
-    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError>;
+    /// Buffers a write of `value` under `key` (shared, not copied).
+    async fn set(&mut self, key: &Key, value: Value) -> Result<(), KvError>;
+    /// Buffers a delete of `key` (shared, not copied).
+    async fn delete(&mut self, key: &Key) -> Result<(), KvError>;
     /// Every key starting with `prefix` as this transaction sees it, ascending; the prefix joins
     /// the read set, so a concurrent insert or delete under it makes the commit conflict.
     async fn list_keys(&mut self, prefix: &[u8]) -> Result<Vec<Key>, KvError>;

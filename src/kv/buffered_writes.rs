@@ -22,23 +22,24 @@ impl BufferedWrites {
         found.ok().map(|index| self.writes[index].1.clone())
     }
 
-    /// Buffers `value` (`None`: a delete) for `key`, replacing an earlier write of it.
-    pub(crate) fn put(&mut self, key: &[u8], value: Option<Value>) {
+    /// Buffers `value` (`None`: a delete) for `key` (shared, not copied), replacing an
+    /// earlier write of it.
+    pub(crate) fn put(&mut self, key: &Key, value: Option<Value>) {
         let index = match self.writes.last() {
-            Some((last, _)) if last.as_ref() >= key => {
-                match self.writes.binary_search_by(|(k, _)| k.as_ref().cmp(key)) {
+            Some((last, _)) if last >= key => {
+                match self.writes.binary_search_by(|(k, _)| k.cmp(key)) {
                     Ok(index) => {
                         self.writes[index].1 = value;
                         return;
                     }
                     Err(index) => {
-                        self.writes.insert(index, (key.into(), value));
+                        self.writes.insert(index, (Rc::clone(key), value));
                         index
                     }
                 }
             }
             _ => {
-                self.writes.push((key.into(), value));
+                self.writes.push((Rc::clone(key), value));
                 self.writes.len() - 1
             }
         };
@@ -97,9 +98,9 @@ mod tests {
     fn writes_stay_ascending_and_the_last_write_of_a_key_wins() {
         let mut writes = BufferedWrites::default();
         for key in ["b/2", "a/1", "c", "b/1", "a/1", "b/3"] {
-            writes.put(key.as_bytes(), value(key));
+            writes.put(&Key::from(key.as_bytes()), value(key));
         }
-        writes.put(b"b/2", None);
+        writes.put(&Key::from(&b"b/2"[..]), None);
         assert_eq!(writes.get(b"b/2"), Some(None));
         assert_eq!(writes.get(b"a/1"), Some(value("a/1")));
         assert_eq!(writes.get(b"b"), None);
@@ -117,9 +118,9 @@ mod tests {
     #[test]
     fn overlay_replaces_and_removes_under_the_prefix_only() {
         let mut writes = BufferedWrites::default();
-        writes.put(b"p/a", value("new"));
-        writes.put(b"p/b", None);
-        writes.put(b"q/a", value("other"));
+        writes.put(&Key::from(&b"p/a"[..]), value("new"));
+        writes.put(&Key::from(&b"p/b"[..]), None);
+        writes.put(&Key::from(&b"q/a"[..]), value("other"));
         let mut merged: BTreeMap<Key, Value> = [("p/a", "old"), ("p/b", "gone"), ("p/c", "kept")]
             .into_iter()
             .map(|(k, v)| (Key::from(k.as_bytes()), Value::from(v.as_bytes())))

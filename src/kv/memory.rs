@@ -63,9 +63,9 @@ impl MemoryKV {
             .collect()
     }
 
-    fn write(&self, actor: &ActorId, key: &[u8], value: Option<Value>) {
+    fn write(&self, actor: &ActorId, key: &Key, value: Option<Value>) {
         let mut store = self.store.borrow_mut();
-        store.apply(actor.key_bytes(), &[(key.into(), value.clone())]);
+        store.apply(actor.key_bytes(), &[(Rc::clone(key), value.clone())]);
         let stored = store.get(actor.key_bytes(), key).map(|e| &e.value);
         assert_eq!(stored, value.as_ref(), "a write is read back");
     }
@@ -81,12 +81,12 @@ impl ActorKV for MemoryKV {
             .map(|e| Rc::clone(&e.value)))
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError> {
+    async fn set(&self, actor: &ActorId, key: &Key, value: Value) -> Result<(), KvError> {
         self.write(actor, key, Some(value));
         Ok(())
     }
 
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError> {
+    async fn delete(&self, actor: &ActorId, key: &Key) -> Result<(), KvError> {
         self.write(actor, key, None);
         Ok(())
     }
@@ -152,12 +152,12 @@ impl ActorTransaction for MemoryTransaction {
         Ok(self.buffer.get(&self.store.borrow(), key))
     }
 
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError> {
+    async fn set(&mut self, key: &Key, value: Value) -> Result<(), KvError> {
         self.buffer.set(key, value);
         Ok(())
     }
 
-    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
+    async fn delete(&mut self, key: &Key) -> Result<(), KvError> {
         self.buffer.delete(key);
         Ok(())
     }

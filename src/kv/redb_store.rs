@@ -474,11 +474,11 @@ impl ActorKV for RedbStorage {
         Ok(found.map(|(_, value)| value))
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError> {
+    async fn set(&self, actor: &ActorId, key: &Key, value: Value) -> Result<(), KvError> {
         self.write(KvOp::Set, actor, key, Some(value)).await
     }
 
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError> {
+    async fn delete(&self, actor: &ActorId, key: &Key) -> Result<(), KvError> {
         self.write(KvOp::Delete, actor, key, None).await
     }
 

@@ -99,13 +99,13 @@ impl ActorTransaction for RedbTransaction {
         Ok(found.map(|(_, value)| value))
     }
 
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError> {
+    async fn set(&mut self, key: &Key, value: Value) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         self.writes.put(key, Some(value));
         Ok(())
     }
 
-    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
+    async fn delete(&mut self, key: &Key) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         self.writes.put(key, None);
         Ok(())

@@ -218,6 +218,21 @@ impl SimState {
         self.report(fault, op, &entry_key, FaultEffect::CorruptedRead);
     }
 
+    /// [`SimState::corrupt_read`] for the entries a range read returns under `prefix`: only
+    /// a read that returns values (`with_values`) may be corrupted, never a key-only read.
+    pub(crate) fn corrupt_range(
+        &mut self,
+        op: KvOp,
+        prefix: &[u8],
+        fault: Option<FaultType>,
+        entries: &mut [(Key, Value)],
+        with_values: bool,
+    ) {
+        assert!(!op.is_write(), "a range read is no write");
+        let values = entries.iter_mut().filter(|_| with_values);
+        self.corrupt_read(op, prefix, fault, values.map(|(k, v)| (&**k, v)));
+    }
+
     /// The process restarts: what it sees becomes what was durable. Versions are renewed, so no
     /// read of the dead process validates any more.
     pub(crate) fn restart(&mut self) {

@@ -219,11 +219,11 @@ impl SimStorage {
         &self,
         op: KvOp,
         actor: &ActorId,
-        key: &[u8],
+        key: &Key,
         value: Option<Value>,
     ) -> Result<(), KvError> {
         let fault = self.admit(op, key).await?;
-        let writes = vec![(Key::from(key), value)];
+        let writes = vec![(Rc::clone(key), value)];
         self.with_state(|state| state.write(op, actor.key_bytes(), writes, fault))
     }
 
@@ -244,8 +244,7 @@ impl SimStorage {
                 .take(scan.limit)
                 .map(|(k, e)| (Rc::clone(k), Rc::clone(&e.value)))
                 .collect();
-            let values = entries.iter_mut().filter(|_| with_values);
-            state.corrupt_read(op, scan.prefix, fault, values.map(|(k, v)| (&**k, v)));
+            state.corrupt_range(op, scan.prefix, fault, &mut entries, with_values);
             Ok(entries)
         })
     }
@@ -265,11 +264,11 @@ impl ActorKV for SimStorage {
         })
     }
 
-    async fn set(&self, actor: &ActorId, key: &[u8], value: Value) -> Result<(), KvError> {
+    async fn set(&self, actor: &ActorId, key: &Key, value: Value) -> Result<(), KvError> {
         self.write(KvOp::Set, actor, key, Some(value)).await
     }
 
-    async fn delete(&self, actor: &ActorId, key: &[u8]) -> Result<(), KvError> {
+    async fn delete(&self, actor: &ActorId, key: &Key) -> Result<(), KvError> {
         self.write(KvOp::Delete, actor, key, None).await
     }
 

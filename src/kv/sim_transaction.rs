@@ -39,9 +39,8 @@ impl SimTransaction {
         let buffer = &mut self.buffer;
         self.storage.with_state(|state| {
             let mut entries = buffer.scan(&mut state.visible, scan);
-            let values = entries.iter_mut().filter(|_| with_values);
-            let values = values.map(|(k, v)| (&**k, v));
-            state.corrupt_read(KvOp::TxnScan, scan.prefix, fault, values);
+            let prefix = scan.prefix;
+            state.corrupt_range(KvOp::TxnScan, prefix, fault, &mut entries, with_values);
             Ok(entries)
         })
     }
@@ -75,13 +74,13 @@ impl ActorTransaction for SimTransaction {
         })
     }
 
-    async fn set(&mut self, key: &[u8], value: Value) -> Result<(), KvError> {
+    async fn set(&mut self, key: &Key, value: Value) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         self.buffer.set(key, value);
         Ok(())
     }
 
-    async fn delete(&mut self, key: &[u8]) -> Result<(), KvError> {
+    async fn delete(&mut self, key: &Key) -> Result<(), KvError> {
         self.storage.halt_if_dead().await;
         self.buffer.delete(key);
         Ok(())

@@ -89,12 +89,12 @@ impl TxnBuffer {
     }
 
     /// Buffers a write of `value` under `key`, replacing any earlier buffered write of it.
-    pub(crate) fn set(&mut self, key: &[u8], value: Value) {
+    pub(crate) fn set(&mut self, key: &Key, value: Value) {
         self.writes.put(key, Some(value));
     }
 
     /// Buffers a delete of `key`, replacing any earlier buffered write of it.
-    pub(crate) fn delete(&mut self, key: &[u8]) {
+    pub(crate) fn delete(&mut self, key: &Key) {
         self.writes.put(key, None);
     }
 

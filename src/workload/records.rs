@@ -171,12 +171,13 @@ pub fn foreign_owner(agent: &str) -> String {
     foreign
 }
 
-/// The message `id` of `agent_id`, written by `role`, created at `created_at_ms`.
-pub fn message(agent_id: &str, id: &str, role: MessageRole, created_at_ms: u64) -> Message {
+/// The message `id` of `agent_id` (shared, not copied), written by `role`, created at
+/// `created_at_ms`.
+pub fn message(agent_id: &Rc<str>, id: &str, role: MessageRole, created_at_ms: u64) -> Message {
     Message {
         id: id.into(),
-        agent_id: agent_id.into(),
-        message_type: message_type(role).into(),
+        agent_id: Rc::clone(agent_id),
+        message_type: shared_message_type(role),
         role,
         content: concat(&[Part::Text("content of "), Part::Text(id)]).into(),
         tool_call_id: None,
@@ -193,6 +194,24 @@ fn message_type(role: MessageRole) -> &'static str {
         MessageRole::System => "system_message",
         MessageRole::Tool => "tool_message",
     }
+}
+
+thread_local! {
+    /// Each role's `message_type`, allocated once per thread and shared by every message.
+    static MESSAGE_TYPES: [Rc<str>; 4] = [
+        MessageRole::User,
+        MessageRole::Assistant,
+        MessageRole::System,
+        MessageRole::Tool,
+    ]
+    .map(|role| Rc::from(message_type(role)));
+}
+
+/// [`message_type`] of `role`, shared.
+fn shared_message_type(role: MessageRole) -> Rc<str> {
+    let shared = MESSAGE_TYPES.with(|types| Rc::clone(&types[role as usize]));
+    assert_eq!(*shared, *message_type(role), "the role's own type");
+    shared
 }
 
 /// A custom tool written by op `op`.

@@ -87,6 +87,11 @@ pub fn entries(pairs: &[(&str, &str)]) -> Entries {
         .collect()
 }
 
+/// A key from bytes, shared as a write hands it in.
+pub fn shared_key(bytes: &[u8]) -> Key {
+    Key::from(bytes)
+}
+
 /// A stored value from bytes.
 pub fn value(bytes: &[u8]) -> Value {
     Value::from(bytes)

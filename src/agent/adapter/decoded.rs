@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
-use crate::kv::Value;
+use crate::kv::{Key, Value};
 
 /// Most records kept; past it the cache starts over (which only costs decodes).
 const ENTRIES_MAX: usize = 8192;
@@ -42,7 +42,8 @@ impl Hasher for AddressHasher {
 struct Entry {
     /// Keeps the allocation alive, so its address is not reused while the entry exists.
     value: Value,
-    key: Box<[u8]>,
+    /// The key the value was decoded for, shared with the caller (not copied).
+    key: Key,
     record: Rc<dyn Any>,
 }
 
@@ -79,14 +80,14 @@ impl Decoded {
     }
 
     /// Remembers that `value`, stored under `key`, encodes `record`.
-    pub(super) fn insert<T: 'static>(&self, key: &[u8], value: &Value, record: Rc<T>) {
+    pub(super) fn insert<T: 'static>(&self, key: &Key, value: &Value, record: Rc<T>) {
         let mut entries = self.entries.borrow_mut();
         if entries.len() >= ENTRIES_MAX {
             entries.clear();
         }
         let entry = Entry {
             value: Rc::clone(value),
-            key: key.into(),
+            key: Rc::clone(key),
             record,
         };
         entries.insert(address(value), entry);
@@ -102,7 +103,7 @@ mod tests {
     fn a_record_is_found_only_for_the_same_value_key_and_type() {
         let decoded = Decoded::default();
         let value: Value = Rc::from(&b"bytes"[..]);
-        decoded.insert(b"k", &value, Rc::new(7u64));
+        decoded.insert(&Key::from(&b"k"[..]), &value, Rc::new(7u64));
         assert_eq!(decoded.get::<u64>(b"k", &value).as_deref(), Some(&7));
         assert_eq!(decoded.get::<u64>(b"other", &value), None);
         assert_eq!(decoded.get::<u32>(b"k", &value), None);

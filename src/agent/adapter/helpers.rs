@@ -14,7 +14,7 @@ use crate::agent::keys::{agent_key, message_bucket, message_key, message_number}
 use crate::agent::records::Message;
 use crate::agent::{display_key, StorageError};
 use crate::bugs::Bug;
-use crate::kv::{ActorKV, ActorTransaction, RangeScan, Value};
+use crate::kv::{ActorKV, ActorTransaction, Key, RangeScan, Value};
 
 impl<K: ActorKV> KvAdapter<K> {
     pub(super) fn verify_reads(&self) -> bool {
@@ -25,7 +25,7 @@ impl<K: ActorKV> KvAdapter<K> {
     /// process already has it.
     fn decode_value<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
-        key: &[u8],
+        key: &Key,
         value: &Value,
     ) -> Result<T, StorageError> {
         self.decode_shared(key, value)
@@ -35,7 +35,7 @@ impl<K: ActorKV> KvAdapter<K> {
     /// Like [`KvAdapter::decode_value`], shared with the cache: no copy of the record.
     pub(super) fn decode_shared<T: DeserializeOwned + ReadJson + 'static>(
         &self,
-        key: &[u8],
+        key: &Key,
         value: &Value,
     ) -> Result<Rc<T>, StorageError> {
         if let Some(record) = self.decoded.get::<T>(key, value) {
@@ -50,7 +50,7 @@ impl<K: ActorKV> KvAdapter<K> {
     /// costs less than a decode for every record kind, since most are read back.
     fn encode_value<T: RecordJson + Clone + 'static>(
         &self,
-        key: &[u8],
+        key: &Key,
         record: &T,
     ) -> Result<Value, StorageError> {
         let value = {
@@ -65,7 +65,7 @@ impl<K: ActorKV> KvAdapter<K> {
 
     pub(super) async fn get_record<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
-        key: &[u8],
+        key: &Key,
     ) -> Result<Option<T>, StorageError> {
         match self.kv.get(&self.actor, key).await? {
             Some(value) => self.decode_value(key, &value).map(Some),
@@ -75,7 +75,7 @@ impl<K: ActorKV> KvAdapter<K> {
 
     pub(super) async fn put_record<T: RecordJson + Clone + 'static>(
         &self,
-        key: &[u8],
+        key: &Key,
         record: &T,
     ) -> Result<(), StorageError> {
         let value = self.encode_value(key, record)?;
@@ -110,7 +110,7 @@ impl<K: ActorKV> KvAdapter<K> {
     pub(super) async fn txn_get_record<T: DeserializeOwned + ReadJson + Clone + 'static>(
         &self,
         txn: &mut K::Transaction,
-        key: &[u8],
+        key: &Key,
     ) -> Result<Option<T>, StorageError> {
         match txn.get(key).await? {
             Some(value) => self.decode_value(key, &value).map(Some),
@@ -121,7 +121,7 @@ impl<K: ActorKV> KvAdapter<K> {
     pub(super) async fn txn_put_record<T: RecordJson + Clone + 'static>(
         &self,
         txn: &mut K::Transaction,
-        key: &[u8],
+        key: &Key,
         record: &T,
     ) -> Result<(), StorageError> {
         let value = self.encode_value(key, record)?;

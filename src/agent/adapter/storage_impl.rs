@@ -16,7 +16,7 @@ use crate::agent::{display_key, AgentStorage, StorageError};
 use crate::bugs::Bug;
 use std::rc::Rc;
 
-use crate::kv::{ActorKV, ActorTransaction, RangeScan};
+use crate::kv::{ActorKV, ActorTransaction, Key, RangeScan};
 
 fn limit(what: &'static str, value: usize, limit: usize) -> Result<(), StorageError> {
     if value > limit {
@@ -118,7 +118,7 @@ impl<K: ActorKV> KvAdapter<K> {
     async fn stored_block(
         &self,
         txn: &mut K::Transaction,
-        key: &[u8],
+        key: &Key,
         label: &str,
     ) -> Result<Block, StorageError> {
         let blocks: Vec<Block> = self.txn_get_record(txn, key).await?.unwrap_or_default();
@@ -157,11 +157,12 @@ impl<K: ActorKV> KvAdapter<K> {
     /// copies none.
     async fn shared_sessions(&self, agent_id: &str) -> Result<Vec<Rc<SessionState>>, StorageError> {
         check_id("agent id", agent_id)?;
-        let mut prefix = sessions_prefix(agent_id);
-        if self.bugs.has(Bug::PrefixWithoutSeparator) {
-            prefix.pop();
-        }
-        let entries = self.kv.scan_prefix(&self.actor, &prefix).await?;
+        let full = sessions_prefix(agent_id);
+        let prefix = match self.bugs.has(Bug::PrefixWithoutSeparator) {
+            true => &full[..full.len() - 1],
+            false => &full[..],
+        };
+        let entries = self.kv.scan_prefix(&self.actor, prefix).await?;
         entries
             .iter()
             .map(|(key, value)| self.decode_shared(key, value))
