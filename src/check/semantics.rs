@@ -158,7 +158,7 @@ pub fn apply_agent(
             [v, content.as_ref()].concat().into()
         }),
         Call::SaveSession(session) => {
-            let id = session.session_id.as_ref().into();
+            let id = Rc::clone(&session.session_id);
             Rc::make_mut(&mut next.sessions).insert(id, Slot::Present(Rc::clone(session)));
         }
         Call::DeleteSession { session, .. } => {
@@ -169,7 +169,7 @@ pub fn apply_agent(
         Call::AppendMessage { message, .. } => next.insert_message(Rc::clone(message), order),
         Call::DeleteMessages(_) => next.messages = Rc::new(Vec::new()),
         Call::Checkpoint { session, message } => {
-            let id = session.session_id.as_ref().into();
+            let id = Rc::clone(&session.session_id);
             Rc::make_mut(&mut next.sessions).insert(id, Slot::Present(Rc::clone(session)));
             if let Some(message) = message {
                 next.insert_message(Rc::clone(message), order);
