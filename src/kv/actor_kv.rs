@@ -174,7 +174,7 @@ pub trait ActorKV {
     /// The value under `key`, or `None`.
     async fn get(&self, actor: &ActorId, key: &[u8]) -> Result<Option<Value>, KvError>;
     /// Stores `value` under `key`, replacing any previous value. The key is shared: a store
-    /// keeps the caller's allocation, not a copy.
+    /// that holds its keys in memory keeps the caller's allocation instead of a copy.
     async fn set(&self, actor: &ActorId, key: &Key, value: Value) -> Result<(), KvError>;
     /// Removes `key`; removing an absent key succeeds.
     async fn delete(&self, actor: &ActorId, key: &Key) -> Result<(), KvError>;
