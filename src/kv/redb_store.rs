@@ -398,11 +398,11 @@ impl RedbStorage {
         &self,
         op: KvOp,
         actor: &ActorId,
-        key: &[u8],
+        key: &Key,
         value: Option<Value>,
     ) -> Result<(), KvError> {
         let fault = self.admit(op, key).await?;
-        let writes = vec![(Key::from(key), value)];
+        let writes = vec![(Rc::clone(key), value)];
         let actor = actor.key_bytes();
         match fault {
             None => {
