@@ -41,7 +41,7 @@ pub fn encode_into<T: RecordJson + ?Sized>(
     record: &T,
 ) -> Result<(), StorageError> {
     assert!(out.is_empty(), "a record is encoded into an empty buffer");
-    if std::str::from_utf8(key).is_err() {
+    if !super::utf8::is_utf8(key) {
         return Err(StorageError::SerializationFailed {
             key: display_key(key),
             reason: "key is not UTF-8".to_string(),

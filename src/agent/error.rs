@@ -181,9 +181,9 @@ impl From<KvError> for StorageError {
 /// Renders key bytes for error messages: UTF-8 when it is, with U+FFFD for each invalid
 /// sequence otherwise (`String::from_utf8_lossy`, which costs more on the common valid key).
 pub fn display_key(key: &[u8]) -> String {
-    match std::str::from_utf8(key) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(key).into_owned(),
+    match super::utf8::as_str(key) {
+        Some(text) => text.to_owned(),
+        None => String::from_utf8_lossy(key).into_owned(),
     }
 }
 

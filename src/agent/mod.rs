@@ -10,6 +10,7 @@ pub mod record_json;
 pub mod record_json_read;
 pub mod records;
 mod storage;
+pub mod utf8;
 
 pub use adapter::{KvAdapter, CONFLICT_ATTEMPTS_MAX};
 pub use error::{display_key, StorageError};

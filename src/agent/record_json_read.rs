@@ -56,7 +56,7 @@ impl<'a> JsonReader<'a> {
         let stop = first_escaped(rest)?;
         (rest[stop] == b'"').then_some(())?;
         self.at += stop + 1;
-        std::str::from_utf8(&rest[..stop]).ok()
+        super::utf8::as_str(&rest[..stop])
     }
 
     /// A string, with its escapes resolved. `None` for a control byte, a lone surrogate, an

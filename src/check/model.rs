@@ -123,22 +123,11 @@ impl Model {
     /// Records, for every watched write in flight on agent `id`, what it would do in each of
     /// the entity's candidate states now.
     fn observe(&mut self, id: &str) {
-        let mut looked_up = None;
-        for (op, agent) in &self.watching {
-            if agent.as_ref() != id {
-                continue;
-            }
-            let entity = match looked_up {
-                Some(entity) => entity,
-                None => match self.agents.get(id) {
-                    Some(found) => *looked_up.insert(found),
-                    None => return,
-                },
-            };
-            let record = &mut self.ops[*op as usize];
-            for candidate in entity.candidates() {
-                record.notes.seen.insert(predict(&record.call, candidate));
-            }
+        if !self.watching.iter().any(|(_, agent)| agent.as_ref() == id) {
+            return;
+        }
+        if let Some(entity) = self.agents.get(id) {
+            note_predictions(&mut self.ops, &self.watching, id, entity);
         }
     }
 
@@ -351,7 +340,7 @@ impl Model {
     ) -> Option<Finding> {
         let order = self.next_order;
         self.next_order += 1;
-        let entity = self.agent_entity(id);
+        let entity = self.agents.get_or_insert(id);
         entity.history.push(op);
         let (mut candidates, mut next) = entity.take_candidates();
         let count = candidates.len();
@@ -384,7 +373,7 @@ impl Model {
             entity.uncertain.push(op);
         }
         if changed {
-            self.observe(id);
+            note_predictions(&mut self.ops, &self.watching, id, entity);
         }
         None
     }
@@ -725,5 +714,26 @@ impl Model {
         let first = self.next_order;
         self.next_order += count.max(1);
         first
+    }
+}
+
+/// Records, for every op in `watching` on agent `id` (a write in flight), what it would do in
+/// each candidate state of `entity`, the agent's entity: the predictions its outcome is later
+/// judged against.
+fn note_predictions(
+    ops: &mut [OpRecord],
+    watching: &[(u64, Id)],
+    id: &str,
+    entity: &Entity<AgentState>,
+) {
+    assert!(!entity.candidates().is_empty(), "an entity has a candidate");
+    for (op, agent) in watching {
+        if agent.as_ref() != id {
+            continue;
+        }
+        let record = &mut ops[*op as usize];
+        for candidate in entity.candidates() {
+            record.notes.seen.insert(predict(&record.call, candidate));
+        }
     }
 }

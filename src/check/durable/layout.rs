@@ -90,7 +90,7 @@ fn last_field(field: &[u8]) -> Option<&str> {
 fn id(bytes: &[u8]) -> Option<&str> {
     match bytes.is_empty() {
         true => None,
-        false => std::str::from_utf8(bytes).ok(),
+        false => crate::agent::utf8::as_str(bytes),
     }
 }
 
