@@ -1,43 +1,50 @@
 //! `ChangeLog`: which keys were written since they were last taken, for the checks that look
 //! only at what changed (the durable state of `SimStorage`, a tracked `MemoryKV`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
 
 use super::store::{Key, Write};
 use crate::sim::KeyHashing;
 
-/// The keys written, per actor, since the last [`ChangeLog::take`], repeats and all.
+/// The keys written since the last [`ChangeLog::take`], per actor, repeats and all, each
+/// actor's in the order of their writes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ChangeLog {
-    written: Vec<(Rc<[u8]>, Key)>,
+    written: BTreeMap<Rc<[u8]>, Vec<Key>>,
 }
 
 impl ChangeLog {
     /// Notes that `writes` of `actor` landed.
     pub(crate) fn record(&mut self, actor: &Rc<[u8]>, writes: &[Write]) {
-        let keys = writes
-            .iter()
-            .map(|(key, _)| (Rc::clone(actor), Rc::clone(key)));
-        self.written.extend(keys);
+        let keys = writes.iter().map(|(key, _)| Rc::clone(key));
+        match self.written.get_mut(actor.as_ref()) {
+            Some(written) => written.extend(keys),
+            None => {
+                self.written.insert(Rc::clone(actor), keys.collect());
+            }
+        }
     }
 
     /// The keys of `actor` written since the last call, once each, in the order of their first
     /// write since then (the same on every machine: it is the order of the writes). Changes of
     /// other actors are kept for their own call.
     pub(crate) fn take(&mut self, actor: &[u8]) -> Vec<Key> {
-        let mut seen: HashSet<Key, KeyHashing> =
-            HashSet::with_capacity_and_hasher(self.written.len(), Default::default());
-        let mut taken: Vec<Key> = Vec::new();
-        self.written.retain(|(owner, key)| {
-            let mine = owner.as_ref() == actor;
-            if mine && seen.insert(Rc::clone(key)) {
-                taken.push(Rc::clone(key));
-            }
-            !mine
-        });
-        assert_eq!(taken.len(), seen.len(), "each key once");
-        taken
+        let Some(mut written) = self.written.remove(actor) else {
+            return Vec::new();
+        };
+        let first_writes: Vec<bool> = {
+            let mut seen: HashSet<&[u8], KeyHashing> =
+                HashSet::with_capacity_and_hasher(written.len(), Default::default());
+            written
+                .iter()
+                .map(|key| seen.insert(key.as_ref()))
+                .collect()
+        };
+        let mut first = first_writes.iter();
+        written.retain(|_| *first.next().expect("one flag per write"));
+        assert!(first.next().is_none(), "every write was judged");
+        written
     }
 }
 
