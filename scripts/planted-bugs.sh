@@ -11,7 +11,7 @@ cargo build --release --quiet --bin dst
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# bug scenario invariant, as tests/planted_bugs.rs asserts them
+# bug scenario invariant, as tests/suite/planted_bugs.rs asserts them
 table="non-atomic-checkpoint crash-heavy checkpoint_atomicity
 checkpoint-skips-agent-check default no_orphans
 delete-agent-parent-first crash-heavy no_orphans

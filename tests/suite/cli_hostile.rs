@@ -4,8 +4,7 @@
 //! unwritable trace location never hides the verdict, the violations or the repro line, leaves
 //! no half line and no `*.tmp`, and exits 1 when a failure was found (2 when not).
 
-mod common;
-mod sweep_support;
+use crate::sweep_support;
 
 use std::io::Read;
 use std::os::unix::fs::symlink;

@@ -1,7 +1,7 @@
 //! `dst run`: a failure's printed repro line reproduces the same violation and hash; the same
 //! seed hashes the same in two processes; `--json` has the stable fields.
 
-mod common;
+use crate::common;
 
 use common::{dst, Scratch};
 

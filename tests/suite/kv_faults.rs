@@ -2,7 +2,7 @@
 //! the caller sees, and on what the fault observer hears. Plus the all-or-nothing outcome of a
 //! crash during commit over many seeds, and "a dead process never completes an operation".
 
-mod support;
+use crate::support;
 
 use std::pin::pin;
 use std::task::Poll;

@@ -1,6 +1,6 @@
 //! Bad input exits 2 with a message naming the bad value, and never panics.
 
-mod common;
+use crate::common;
 
 use common::{dst, Scratch};
 

@@ -6,7 +6,7 @@
 //! Skipped with a message on stderr where no Chromium is installed (`.ci/run` installs
 //! Debian's `chromium`, so CI always runs it). `DST_CHROMIUM` names another binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! and limits, checkpoints, `delete_agent` down to the raw keys, writes for a missing agent,
 //! and the size limits of the API.
 
-mod adapter_support;
+use crate::adapter_support;
 
 use adapter_support::{agent, block, keys_of_agent, message, pending_call, session, tool, Mem};
 use dst::{AgentStorage, StorageError};

@@ -3,8 +3,8 @@
 //! crash faults of every kind (0: none), and `expect` is honoured: a scenario that expects a
 //! violation passes when one is found, and finding none is the failure (`expected_violation`).
 
-mod common;
-mod sweep_support;
+use crate::common;
+use crate::sweep_support;
 
 use serde_json::{json, Value};
 use sweep_support::{dst, scenario_file, Scratch};

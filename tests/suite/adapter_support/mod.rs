@@ -2,8 +2,6 @@
 //! `MemoryKV` and over a faultable `SimStorage`, driving futures on the simulation `Executor`,
 //! and raw-key inspection of the `kelpie:server` actor.
 
-#![allow(dead_code)] // each test binary uses a different subset
-
 use std::future::Future;
 
 use dst::{
@@ -231,11 +229,6 @@ impl Sim {
             kill_switch,
             adapter,
         }
-    }
-
-    /// Storage with one rule, no bugs, seed 1.
-    pub fn with_rule(rule: FaultConfig) -> Sim {
-        Sim::new(1, vec![rule], BugSet::none(), BugSet::none())
     }
 
     /// Turns the fault rules on.

@@ -4,7 +4,7 @@
 //! an orphan. Planting `Bug::OccDisabled` (storage) or `Bug::CheckpointSkipsAgentCheck`
 //! (adapter) makes the same races fail for some seed, so these tests can see.
 
-mod adapter_support;
+use crate::adapter_support;
 
 use std::cell::RefCell;
 use std::future::Future;

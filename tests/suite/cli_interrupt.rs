@@ -3,8 +3,7 @@
 //! an uninterrupted sweep; a reused `--out` is cleared, never mixed; another sweep's folder is
 //! not resumed; two processes never share a folder; default `--out` names never collide.
 
-mod common;
-mod sweep_support;
+use crate::sweep_support;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! `dst report`: a trace or a sweep folder drawn as one self-contained HTML page; bad input
 //! exits 2 naming the path; every string from the trace is escaped; `run --html` and
-//! `sweep --html` draw failing seeds. (The page in a real browser: tests/report_browser.rs.)
+//! `sweep --html` draw failing seeds. (The page in a real browser: tests/suite/report_browser.rs.)
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! `dst sweep`: same per-seed hashes for any `--jobs` and sweep position, seed counts as in
 //! Rust ranges, shards that partition the seeds, and the files under `--out`.
 
-mod common;
+use crate::common;
 
 use common::{dst, Scratch};
 use serde_json::Value;

@@ -1,7 +1,5 @@
 //! Helpers for the `cli_*` tests: run the built `dst` binary in a scratch directory.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -3,8 +3,7 @@
 //! cores warned about; memory per job in `--help`; `-v` log lines tagged with their seed; an
 //! invalid `RUST_LOG` reported; memory that does not grow with the number of seeds.
 
-mod common;
-mod sweep_support;
+use crate::sweep_support;
 
 use std::process::Command;
 

@@ -1,8 +1,6 @@
 //! Shared helpers of the KV integration tests: actors, a simulated storage with a recording
 //! fault observer, and manual polling for futures that sleep or never complete.
 
-#![allow(dead_code)] // each test binary uses a different subset
-
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;

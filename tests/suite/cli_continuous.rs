@@ -2,8 +2,7 @@
 //! `--until-failures N` stops at the N-th failure in seed order, the same seeds for any --jobs;
 //! bad budgets are refused naming the value.
 
-mod common;
-mod sweep_support;
+use crate::sweep_support;
 
 use serde_json::Value;
 use sweep_support::{dst, Scratch};

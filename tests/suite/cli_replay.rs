@@ -2,7 +2,7 @@
 //! and violations; an edited (event or summary line), truncated, foreign-format or
 //! foreign-harness trace is refused with exit 2 and a message naming what is wrong.
 
-mod common;
+use crate::common;
 
 use common::{dst, Scratch};
 

@@ -3,7 +3,7 @@
 //! with `SimStorage`; durability and versions across a reopen; crash faults that drop the
 //! handle; and `dst run --backend redb`.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::Command;

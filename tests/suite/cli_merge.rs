@@ -3,8 +3,7 @@
 //! unfinished shard and a folder that is no sweep are refused (exit 2) with a message naming
 //! the folders and seeds; `scripts/scale-out/local.sh` runs shards as processes and merges them.
 
-mod common;
-mod sweep_support;
+use crate::sweep_support;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! retriable; a crash during a checkpoint commit keeps both halves or neither; and with
 //! `Bug::UnverifiedRead` planted the same damage goes unnoticed.
 
-mod adapter_support;
+use crate::adapter_support;
 
 use adapter_support::{agent, block, message, session, Sim};
 use dst::kv::KvOp;

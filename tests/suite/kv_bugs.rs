@@ -1,7 +1,7 @@
 //! The four planted storage bugs each change `SimStorage` exactly as `bugs.rs` describes, and
 //! the same scenario without the bug behaves correctly.
 
-mod support;
+use crate::support;
 
 use dst::kv::FaultEffect;
 use dst::kv::KvError;

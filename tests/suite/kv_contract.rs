@@ -1,7 +1,7 @@
 //! The `ActorKV` contract, run against every store (memory, simulated, redb): ordered listing, actor isolation, and
 //! optimistic transactions (read-your-writes, conflicts on points and prefixes, abort, commit).
 
-mod support;
+use crate::support;
 
 use dst::kv::KvError;
 use dst::{ActorKV, ActorTransaction, BugSet, MemoryKV};

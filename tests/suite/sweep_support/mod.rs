@@ -1,8 +1,6 @@
 //! Helpers for the sweep tests: `dst` with an environment, a `dst` left running (to signal or
 //! kill), sweep folders read back, and summaries compared in all but their wall times.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
