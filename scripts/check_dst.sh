@@ -3,7 +3,8 @@
 # same way, in five checks:
 #   1. a few hundred seeds over several scenarios, swept in two separate processes, one with
 #      --jobs 1 and one with --jobs 2: the per-seed hash lists must be equal;
-#   2. a sample of those seeds in a debug build: equal to the release build's hashes;
+#   2. a sample of those seeds in the test build (debug assertions on, another optimisation
+#      level, no profile): equal to the release build's hashes;
 #   3. the golden hashes in seeds/golden/: equal, or the changed seeds are listed with how to
 #      re-bless them (scripts/check_dst.sh --bless, a deliberate step; CI never writes goldens);
 #   4. the regression seeds in seeds/regressions.txt: seeds that found a fixed bug pass, seeds
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 SCENARIOS=(default crash-heavy contention corruption read-faults many-agents memory)
 SWEEP_SEEDS=1..61       # 60 seeds per scenario, 300 in all
 GOLDEN_SEEDS=20         # seeds 1..=20 of each scenario have golden hashes
-DEBUG_SAMPLE=1,11,21,31,41,51
+TEST_BUILD_SAMPLE=1,11,21,31,41,51
 
 bless=0
 case "${1:-}" in
@@ -33,16 +34,18 @@ trap 'rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-echo "== building release and debug"
-# Side by side: the release build spends minutes linking on one core (fat LTO, one codegen
-# unit), and the debug build, in a directory of its own so the two do not wait on each
-# other's lock, takes the other core meanwhile.
+echo "== building release and test"
+# The second build is cargo's test profile: debug assertions and overflow checks on, opt-level
+# 2, no LTO, no profile, no x86-64-v3 (scripts/rustc-pgo touches only opt-level 3), so its code
+# differs from the release build's in every way a build can. Right after `cargo test` (as in
+# .ci/run) it is already built. Side by side: the release build spends minutes linking on one
+# core (fat LTO, one codegen unit); the test build takes the other core meanwhile.
 cargo build --release --quiet &
 release_build=$!
-cargo build --quiet --target-dir target/gate-debug || { kill "$release_build" 2>/dev/null; exit 2; }
+cargo build --profile test --quiet || { kill "$release_build" 2>/dev/null; exit 2; }
 wait "$release_build"
 REL=target/release/dst
-DBG=target/gate-debug/debug/dst
+TEST_BUILD=target/debug/dst
 
 # Prints "SEED HASH" for each line of a seeds.jsonl.
 hashes() {
@@ -100,11 +103,11 @@ for scenario in "${SCENARIOS[@]}"; do
   fi
 done
 
-echo "== 2. debug build vs release build on seeds $DEBUG_SAMPLE"
+echo "== 2. test build (debug assertions) vs release build on seeds $TEST_BUILD_SAMPLE"
 for scenario in "${SCENARIOS[@]}"; do
-  sweep "$DBG" "$scenario" "$DEBUG_SAMPLE" 2 "$scenario-debug"
-  grep -E "^($(tr ',' '|' <<<"$DEBUG_SAMPLE")) " "$work/$scenario-j1.hashes" >"$work/$scenario-sample.hashes"
-  compare "$scenario" "$scenario-sample" "$scenario-debug" "debug and release builds" "$REL" "$DBG"
+  sweep "$TEST_BUILD" "$scenario" "$TEST_BUILD_SAMPLE" 2 "$scenario-test-build"
+  grep -E "^($(tr ',' '|' <<<"$TEST_BUILD_SAMPLE")) " "$work/$scenario-j1.hashes" >"$work/$scenario-sample.hashes"
+  compare "$scenario" "$scenario-sample" "$scenario-test-build" "test and release builds" "$REL" "$TEST_BUILD"
 done
 
 echo "== 3. golden hashes (seeds/golden/SCENARIO.hashes, seeds 1..=$GOLDEN_SEEDS)"

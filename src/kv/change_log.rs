@@ -30,21 +30,19 @@ impl ChangeLog {
     /// write since then (the same on every machine: it is the order of the writes). Changes of
     /// other actors are kept for their own call.
     pub(crate) fn take(&mut self, actor: &[u8]) -> Vec<Key> {
-        let Some(mut written) = self.written.remove(actor) else {
+        let Some(written) = self.written.remove(actor) else {
             return Vec::new();
         };
-        let first_writes: Vec<bool> = {
-            let mut seen: HashSet<&[u8], KeyHashing> =
-                HashSet::with_capacity_and_hasher(written.len(), Default::default());
-            written
-                .iter()
-                .map(|key| seen.insert(key.as_ref()))
-                .collect()
-        };
-        let mut first = first_writes.iter();
-        written.retain(|_| *first.next().expect("one flag per write"));
-        assert!(first.next().is_none(), "every write was judged");
-        written
+        let mut seen: HashSet<&[u8], KeyHashing> =
+            HashSet::with_capacity_and_hasher(written.len(), Default::default());
+        let taken: Vec<Key> = written
+            .iter()
+            .filter(|&key| seen.insert(key.as_ref()))
+            .cloned()
+            .collect();
+        assert_eq!(taken.len(), seen.len(), "each written key taken once");
+        assert!(taken.len() <= written.len(), "never more keys than writes");
+        taken
     }
 }
 
