@@ -20,6 +20,7 @@ Examples:
                                                     the smallest run that still fails
   dst report t.jsonl -o t.html                      draw the trace as an HTML timeline
   dst run --seed 1 --backend redb                   the same workload on a real redb file
+  dst sweep --seeds 1..101 --backend redb           a sweep on redb (a file per seed)
   dst diff-backends --seeds 1..101 --scenario contention   SimStorage against redb, faults off
   dst crash-test --seed 1 --kills 10                kill -9 a child writing to redb, recover
 
@@ -218,8 +219,16 @@ pub struct RunArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The store.
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+/// The store a run or sweep drives.
+#[derive(Debug, Args)]
+pub struct BackendArgs {
     /// The store: `sim` (the scenario's own) or `redb` (a real database file in a temporary
-    /// directory, with only the faults that can be injected above it).
+    /// directory per seed, with only the faults that can be injected above it).
     #[arg(long, value_name = "sim|redb", default_value = "sim")]
     pub backend: String,
 }
@@ -235,6 +244,9 @@ pub struct SweepArgs {
     /// The scenario and planted bugs.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    /// The store.
+    #[command(flatten)]
+    pub backend: BackendArgs,
     /// Worker threads, one seed each at a time (default: available cores). Each job holds one
     /// seed's simulation, about 10 MB for the built-in scenarios (plus 30 MB for the process).
     #[arg(long)]
@@ -252,7 +264,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N", requires = "shard_index_from_env")]
     pub shard_count: Option<String>,
     /// Where to write seeds.jsonl, summary.json and failing traces (default:
-    /// results/sweeps/NAME, a name unique to the seeds, scenario, bugs and shard).
+    /// results/sweeps/NAME, a name unique to the seeds, scenario, bugs, backend and shard).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Continue the sweep whose output is in --out (killed in any way) from its seeds.jsonl.

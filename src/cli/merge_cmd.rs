@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::bugs::{Bug, BugSet};
 use crate::run::sweep::{add_histogram, merge_results, MergeInput, Shard, SweepStats};
 use crate::trace::write_atomically;
+use crate::workload::StoreKind;
 
 use super::exit::Exit;
 use super::render_sweep::SweepContext;
@@ -105,7 +106,7 @@ fn origin(manifest: &Manifest) -> Result<Origin, String> {
         scenario_arg: manifest.scenario_arg.clone(),
         scenario_name: manifest.scenario.name.clone(),
         bugs,
-        on_redb: false,
+        on_redb: manifest.scenario.store == StoreKind::Redb,
     })
 }
 

@@ -78,8 +78,9 @@ pub fn run_json<'a>(
         coverage: crate::workload::every_mark(&report.coverage),
         trace: trace.map(|p| p.display().to_string()),
         repro,
-        shrink: (report.verdict == Verdict::Fail && !origin.on_redb)
-            .then(|| shrink_line(report.seed, origin)),
+        shrink: (report.verdict == Verdict::Fail)
+            .then(|| shrink_line(report.seed, origin))
+            .flatten(),
         harness: HarnessVersion::current().to_string(),
         warnings,
     }
@@ -192,8 +193,8 @@ pub fn render_run(
     }
     if report.verdict == Verdict::Fail {
         writeln!(out, "repro: {repro}").unwrap();
-        if !origin.on_redb {
-            writeln!(out, "shrink: {}", shrink_line(report.seed, origin)).unwrap();
+        if let Some(shrink) = shrink_line(report.seed, origin) {
+            writeln!(out, "shrink: {shrink}").unwrap();
         }
     }
     out

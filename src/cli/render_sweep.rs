@@ -65,7 +65,7 @@ pub struct FailureJson {
     violations: Vec<Violation>,
     violations_total: u64,
     repro: String,
-    shrink: String,
+    shrink: Option<String>,
     trace: Option<String>,
     trace_problem: Option<String>,
 }
@@ -206,11 +206,12 @@ pub fn header(context: &SweepContext, resumed_after: Option<u64>) -> String {
     } else {
         format!(" {}", budget.join(" or "))
     };
+    let store = if origin.on_redb { " on redb" } else { "" };
     let resumed = resumed_after.map_or(String::new(), |n| {
         format!(", resuming after {n} seeds done")
     });
     format!(
-        "sweep: {seeds}{budget}, scenario {}, bugs {bugs}, shard {}, {} jobs, out {}{resumed}",
+        "sweep: {seeds}{budget}, scenario {}{store}, bugs {bugs}, shard {}, {} jobs, out {}{resumed}",
         escape_controls(&origin.scenario_name),
         context.shard,
         context.jobs,
@@ -253,7 +254,7 @@ impl SweepOutcome<'_> {
         let elapsed_s = stats.elapsed.as_secs_f64();
         let groups = group(failures.iter().filter_map(|f| {
             let first = f.violations.first()?;
-            Some((f.seed, first, f.repro.as_str(), f.shrink.as_str()))
+            Some((f.seed, first, f.repro.as_str(), f.shrink.as_deref()))
         }));
         SweepJson {
             total: stats.seeds,
@@ -363,7 +364,9 @@ impl SweepOutcome<'_> {
                 failure.seed, failure.invariants, failure.repro
             )
             .unwrap();
-            writeln!(w, "       shrink: {}", failure.shrink).unwrap();
+            if let Some(shrink) = &failure.shrink {
+                writeln!(w, "       shrink: {shrink}").unwrap();
+            }
             if let Some(trace) = &failure.trace {
                 writeln!(w, "       trace: {trace}").unwrap();
             }

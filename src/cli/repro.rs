@@ -54,11 +54,15 @@ pub fn repro_line(seed: u64, origin: &Origin) -> String {
     seed_command("run", seed, origin)
 }
 
-/// `dst shrink --seed N --scenario S [--bug B]...`: shrinks the seed's failing run. Only for
-/// runs on the simulated store (shrinking replays recorded decisions, which redb cannot take).
-pub fn shrink_line(seed: u64, origin: &Origin) -> String {
-    assert!(!origin.on_redb, "dst shrink runs on the simulated store");
-    seed_command("shrink", seed, origin)
+/// `dst shrink --seed N --scenario S [--bug B]...`: shrinks the seed's failing run. `None` for
+/// a run on redb: shrinking replays recorded decisions, which only the simulated store takes.
+pub fn shrink_line(seed: u64, origin: &Origin) -> Option<String> {
+    let line = (!origin.on_redb).then(|| seed_command("shrink", seed, origin));
+    assert!(
+        line.as_ref().is_none_or(|l| !l.contains("--backend")),
+        "a shrink line never names a backend"
+    );
+    line
 }
 
 /// Where a failing run writes its trace when no `--trace` was given:
@@ -113,8 +117,17 @@ mod tests {
         );
         assert_eq!(shell_quote("a\nb'c"), "$'a\\u000ab\\'c'");
         assert_eq!(
-            shrink_line(7, &origin),
-            "dst shrink --seed 7 --scenario 'my scenarios/x.json' --bug occ-disabled"
+            shrink_line(7, &origin).as_deref(),
+            Some("dst shrink --seed 7 --scenario 'my scenarios/x.json' --bug occ-disabled")
         );
+        let on_redb = Origin {
+            on_redb: true,
+            ..origin
+        };
+        assert_eq!(
+            repro_line(7, &on_redb),
+            "dst run --seed 7 --scenario 'my scenarios/x.json' --bug occ-disabled --backend redb"
+        );
+        assert_eq!(shrink_line(7, &on_redb), None, "redb cannot shrink");
     }
 }

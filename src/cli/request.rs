@@ -7,11 +7,11 @@ use crate::bugs::{Bug, BugSet};
 use crate::run::sweep::{parse_seed, Budget, SeedSet, Shard, SweepSpec, JOBS_MAX};
 use crate::run::RunConfig;
 use crate::trace::read_trace;
-use crate::workload::Scenario;
+use crate::workload::{Scenario, StoreKind};
 
 use super::args::{
-    Command, CrashTestArgs, DiffArgs, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs, ShrinkArgs,
-    SweepArgs,
+    BackendArgs, Command, CrashTestArgs, DiffArgs, MergeArgs, ReplayArgs, RunArgs, ScenarioArgs,
+    ShrinkArgs, SweepArgs,
 };
 use super::duration::parse_duration;
 use super::repro::default_shrunk_path;
@@ -75,6 +75,8 @@ pub struct SweepRequest {
     pub json: bool,
     /// Fail (exit 1) when a coverage mark never fired.
     pub require_coverage: bool,
+    /// What the user should know before the sweep (faults left out on redb), one line each.
+    pub notes: Vec<String>,
 }
 
 /// A validated `dst diff-backends`.
@@ -247,15 +249,7 @@ fn crash_test_request(args: &CrashTestArgs) -> Result<CrashTestRequest, String> 
 fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
     let seed = parse_seed(&args.seed)?;
     let (mut config, mut origin) = scenario_config(&args.scenario, seed)?;
-    let mut notes = Vec::new();
-    match args.backend.as_str() {
-        "sim" => {}
-        "redb" => {
-            notes = redb_config(&mut config)?;
-            origin.on_redb = true;
-        }
-        other => return Err(format!("backend '{other}' must be 'sim' or 'redb'")),
-    }
+    let notes = apply_backend(&args.backend, &mut config, &mut origin)?;
     Ok(RunRequest {
         config,
         origin,
@@ -264,6 +258,25 @@ fn run_request(args: &RunArgs) -> Result<RunRequest, String> {
         json: args.json,
         notes,
     })
+}
+
+/// Moves `config` and `origin` onto the store `--backend` names (`sim` leaves them as they
+/// are); returns what the user should know about the move, one line each.
+fn apply_backend(
+    args: &BackendArgs,
+    config: &mut RunConfig,
+    origin: &mut Origin,
+) -> Result<Vec<String>, String> {
+    match args.backend.as_str() {
+        "sim" => Ok(Vec::new()),
+        "redb" => {
+            let notes = redb_config(config)?;
+            origin.on_redb = true;
+            assert_eq!(config.scenario.store, StoreKind::Redb, "the scenario moved");
+            Ok(notes)
+        }
+        other => Err(format!("backend '{other}' must be 'sim' or 'redb'")),
+    }
 }
 
 /// Moves `config` onto redb: the scenario's workload with the faults that can be injected above
@@ -354,6 +367,9 @@ fn default_out(origin: &Origin, manifest: &Manifest) -> PathBuf {
     for bug in origin.bugs.iter() {
         name.push('+');
         name.push_str(bug.name());
+    }
+    if origin.on_redb {
+        name.push_str("-on-redb");
     }
     let seeds = match &manifest.seeds {
         SeedSet::Range { first, last } => format!("{first}-{last}"),
@@ -447,7 +463,8 @@ fn sweep_request(args: &SweepArgs) -> Result<SweepRequest, String> {
         ));
     }
     let (jobs, jobs_warning) = parse_jobs(args.jobs.as_deref())?;
-    let (template, origin) = scenario_config(&args.scenario, 0)?;
+    let (mut template, mut origin) = scenario_config(&args.scenario, 0)?;
+    let notes = apply_backend(&args.backend, &mut template, &mut origin)?;
     let budget = budget(args)?;
     let manifest = Box::new(Manifest::new(
         seeds.clone(),
@@ -477,6 +494,7 @@ fn sweep_request(args: &SweepArgs) -> Result<SweepRequest, String> {
         json: args.json,
         require_coverage: args.require_coverage,
         jobs_warning,
+        notes,
     })
 }
 
@@ -509,7 +527,7 @@ fn shrink_request(args: &ShrinkArgs) -> Result<ShrinkRequest, String> {
                 scenario_arg: config.scenario.name.clone(),
                 scenario_name: config.scenario.name.clone(),
                 bugs: config.bugs,
-                on_redb: config.scenario.store == crate::workload::StoreKind::Redb,
+                on_redb: config.scenario.store == StoreKind::Redb,
             };
             (config, origin)
         }

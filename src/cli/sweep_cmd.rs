@@ -198,6 +198,9 @@ pub fn run(request: &SweepRequest) -> Result<Exit, String> {
     if let Some(warning) = &request.jobs_warning {
         warnings.advise(warning.clone());
     }
+    for note in &request.notes {
+        eprintln!("note: {note}");
+    }
     let opened = sweep_dir::open(&request.out, &request.manifest, request.resume)?;
     let mut context = context(request);
     announce(request, &opened, &context);

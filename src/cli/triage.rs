@@ -35,8 +35,8 @@ pub struct FailureGroup {
     pub first_seed: u64,
     /// The repro line of the first seed.
     pub repro: String,
-    /// The command that shrinks the first seed's run.
-    pub shrink: String,
+    /// The command that shrinks the first seed's run (`None` on redb, which cannot shrink).
+    pub shrink: Option<String>,
 }
 
 /// The operation an evidence text names: the word after `op#N `, up to `(`.
@@ -73,7 +73,7 @@ pub fn signature(violation: &Violation) -> Signature {
 }
 
 /// A failing seed as triage sees it: the seed, its first violation, its repro and shrink lines.
-pub type FailingSeed<'a> = (u64, &'a Violation, &'a str, &'a str);
+pub type FailingSeed<'a> = (u64, &'a Violation, &'a str, Option<&'a str>);
 
 /// Groups failing seeds by signature: the largest group first, ties by first seed. Every seed
 /// lands in exactly one group.
@@ -90,13 +90,13 @@ pub fn group<'a>(failures: impl IntoIterator<Item = FailingSeed<'a>>) -> Vec<Fai
                 seeds: 0,
                 first_seed: seed,
                 repro: repro.to_string(),
-                shrink: shrink.to_string(),
+                shrink: shrink.map(str::to_string),
             });
         group.seeds += 1;
         if seed < group.first_seed {
             group.first_seed = seed;
             group.repro = repro.to_string();
-            group.shrink = shrink.to_string();
+            group.shrink = shrink.map(str::to_string);
         }
     }
     let mut groups: Vec<FailureGroup> = groups.into_values().collect();
@@ -147,16 +147,16 @@ mod tests {
         let a = violation("read_consistency", "op#1 load_agent('a') ok");
         let b = violation("no_orphans", "final: message of agent 'x'");
         let failures = vec![
-            (9, &a, "dst run --seed 9", "dst shrink --seed 9"),
-            (4, &b, "dst run --seed 4", "dst shrink --seed 4"),
-            (3, &a, "dst run --seed 3", "dst shrink --seed 3"),
+            (9, &a, "dst run --seed 9", Some("dst shrink --seed 9")),
+            (4, &b, "dst run --seed 4", Some("dst shrink --seed 4")),
+            (3, &a, "dst run --seed 3", Some("dst shrink --seed 3")),
         ];
         let groups = group(failures);
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].signature.invariant, "read_consistency");
         assert_eq!((groups[0].seeds, groups[0].first_seed), (2, 3));
         assert_eq!(groups[0].repro, "dst run --seed 3");
-        assert_eq!(groups[0].shrink, "dst shrink --seed 3");
+        assert_eq!(groups[0].shrink.as_deref(), Some("dst shrink --seed 3"));
         assert_eq!((groups[1].seeds, groups[1].first_seed), (1, 4));
     }
 }

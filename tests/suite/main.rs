@@ -24,6 +24,7 @@ mod cli_run;
 mod cli_scenario_rules;
 mod cli_sweep;
 mod cli_sweep_output;
+mod cli_sweep_redb;
 mod coverage_marks;
 mod crash_test;
 mod diff_backends;
