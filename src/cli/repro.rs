@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::request::{path_component, Origin};
+use super::request::Origin;
 
 /// `text` as one shell word: as is when it holds only safe characters, single-quoted
 /// otherwise, and `$'...'` with escapes when it holds a control character (so a repro line is
@@ -69,17 +69,9 @@ pub fn shrink_line(seed: u64, origin: &Origin) -> Option<String> {
 /// `results/traces/SCENARIO[+BUG..][-on-redb]-seed-N.jsonl`.
 /// The scenario's name is made a safe path component first: no name steers a path.
 pub fn default_trace_path(seed: u64, origin: &Origin) -> PathBuf {
-    let mut name = origin.scenario_name.clone();
-    for bug in origin.bugs.iter() {
-        name.push('+');
-        name.push_str(bug.name());
-    }
-    if origin.on_redb {
-        name.push_str("-on-redb");
-    }
     PathBuf::from("results")
         .join("traces")
-        .join(format!("{}-seed-{seed}.jsonl", path_component(&name)))
+        .join(format!("{}-seed-{seed}.jsonl", origin.file_stem()))
 }
 
 /// Where `dst shrink` writes the minimal trace when no `-o` was given:

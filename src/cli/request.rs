@@ -37,6 +37,27 @@ pub struct Origin {
     pub on_redb: bool,
 }
 
+impl Origin {
+    /// The run's name in file and folder names: `SCENARIO[+BUG..][-on-redb]`, made one safe
+    /// path component ([`path_component`]): no name steers a path.
+    pub fn file_stem(&self) -> String {
+        let mut name = self.scenario_name.clone();
+        for bug in self.bugs.iter() {
+            name.push('+');
+            name.push_str(bug.name());
+        }
+        if self.on_redb {
+            name.push_str("-on-redb");
+        }
+        let stem = path_component(&name);
+        assert!(
+            !stem.is_empty() && !stem.contains('/'),
+            "one path component"
+        );
+        stem
+    }
+}
+
 /// A validated `dst run`.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
@@ -359,25 +380,17 @@ pub fn path_component(name: &str) -> String {
 }
 
 /// The default output directory of a sweep:
-/// `results/sweeps/SCENARIO[+BUG..]-SEEDS-FINGERPRINT[-shard-K-of-N]`, where the fingerprint
-/// covers the seeds, the scenario's content, the bugs and the budget: different sweeps never
-/// share a folder, and the same command finds its folder again (`--resume`).
+/// `results/sweeps/SCENARIO[+BUG..][-on-redb]-SEEDS-FINGERPRINT[-shard-K-of-N]`, where the
+/// fingerprint covers the seeds, the scenario's content, the bugs and the budget: different
+/// sweeps never share a folder, and the same command finds its folder again (`--resume`).
 fn default_out(origin: &Origin, manifest: &Manifest) -> PathBuf {
-    let mut name = origin.scenario_name.clone();
-    for bug in origin.bugs.iter() {
-        name.push('+');
-        name.push_str(bug.name());
-    }
-    if origin.on_redb {
-        name.push_str("-on-redb");
-    }
     let seeds = match &manifest.seeds {
         SeedSet::Range { first, last } => format!("{first}-{last}"),
         SeedSet::List(seeds) => format!("list{}", seeds.len()),
         SeedSet::Stream { base } => format!("base{base}"),
     };
     let fingerprint = &manifest.fingerprint()[..8];
-    let mut name = format!("{}-{seeds}-{fingerprint}", path_component(&name));
+    let mut name = format!("{}-{seeds}-{fingerprint}", origin.file_stem());
     if manifest.shard != Shard::ALL {
         let shard = manifest.shard;
         name.push_str(&format!("-shard-{}-of-{}", shard.index, shard.count));
