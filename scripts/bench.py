@@ -7,6 +7,8 @@ Measures, for this checkout and a baseline commit side by side in one invocation
     baseline and current interleaved) of `dst sweep --jobs 1`, for `default` and `contention`
     at 1x, 2x, 4x and 8x the operations per seed, over the same seeds at every length (each
     seed's swarm options shape its mix, so only the same seeds compare);
+  * for `default` at 1x, the cache misses and branch mispredictions per call cachegrind
+    simulates (deterministic models): why wall time falls less than instructions;
   * the floor: the same seeds' workload with faults, checks and trace off
     (examples/bench_floor.rs), and the full harness in the same loop: harness cost per call as
     a ratio to the floor;
@@ -75,21 +77,32 @@ def sweep(binary, scenario, seeds, jobs, work):
     return json.loads(result.stdout)
 
 
-def instructions(command):
-    """Instructions the command executes under cachegrind, and its stdout."""
+def cachegrind(command, simulate=False):
+    """The command's event totals under cachegrind (by event name: `Ir`, the instructions,
+    always; with `simulate`, also the simulated cache misses `I1mr`, `D1mr`, `D1mw`, `ILmr`,
+    `DLmr`, `DLmw` and branch mispredictions `Bcm`, `Bim`), and its stdout."""
+    simulation = ["--cache-sim=yes", "--branch-sim=yes"] if simulate else ["--cache-sim=no"]
     with tempfile.NamedTemporaryFile() as out:
         result = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+            ["valgrind", "--tool=cachegrind", *simulation,
              f"--cachegrind-out-file={out.name}", *command],
             capture_output=True, text=True, check=False)
         if result.returncode != 0:
             sys.exit(f"bench: cachegrind of {command} exited {result.returncode}:\n"
                      f"{result.stderr[-2000:]}")
         with open(out.name) as f:
-            for line in f:
-                if line.startswith("summary:"):
-                    return int(line.split()[1]), result.stdout
-    sys.exit(f"bench: no cachegrind summary for {command}")
+            lines = f.read().splitlines()
+    names = next((l.split()[1:] for l in lines if l.startswith("events:")), None)
+    totals = next((l.split()[1:] for l in lines if l.startswith("summary:")), None)
+    if not names or not totals or len(names) != len(totals):
+        sys.exit(f"bench: no cachegrind summary for {command}")
+    return dict(zip(names, map(int, totals))), result.stdout
+
+
+def instructions(command):
+    """Instructions the command executes under cachegrind, and its stdout."""
+    events, stdout = cachegrind(command)
+    return events["Ir"], stdout
 
 
 def tiny_scenario(path):
@@ -99,20 +112,58 @@ def tiny_scenario(path):
                            lambda scenario: scenario.update(operations=1))
 
 
-def instructions_per_call(binary, scenario, seeds, work):
-    """Instructions per storage call of `dst sweep --jobs 1` over seeds 1..=SEEDS, less the
-    sweep's fixed cost (a sweep of one seed of a one-operation copy of the scenario), so the
-    same seeds are measured at every length and start-up does not weigh on short runs more
-    than on long ones. Returns (instructions per call, calls measured)."""
+def events_per_call(binary, scenario, seeds, work, simulate=False):
+    """Cachegrind's events (see `cachegrind`) per storage call of `dst sweep --jobs 1` over
+    seeds 1..=SEEDS, less the sweep's fixed cost (a sweep of one seed of a one-operation copy
+    of the scenario), so the same seeds are measured at every length and start-up does not
+    weigh on short runs more than on long ones. Returns (events per call, calls measured)."""
     measured = []
     for path, count in ((tiny_scenario(scenario), 1), (scenario, seeds)):
-        instr, stdout = instructions(
+        events, stdout = cachegrind(
             [binary, "sweep", "--seeds", f"1..{count + 1}", "--scenario", path,
-             "--jobs", "1", "--json", "--out", tempfile.mkdtemp(dir=work)])
-        measured.append((instr, json.loads(stdout)["ops"]))
-    (fixed_instr, fixed_calls), (instr, calls) = measured
+             "--jobs", "1", "--json", "--out", tempfile.mkdtemp(dir=work)], simulate)
+        measured.append((events, json.loads(stdout)["ops"]))
+    (fixed, fixed_calls), (total, calls) = measured
     assert calls > fixed_calls, "the seeds make more calls than the one-operation run"
-    return (instr - fixed_instr) / (calls - fixed_calls), calls
+    return {name: (total[name] - fixed[name]) / (calls - fixed_calls) for name in total}, calls
+
+
+def instructions_per_call(binary, scenario, seeds, work):
+    """Instructions per storage call (see `events_per_call`), and the calls measured."""
+    per_call, calls = events_per_call(binary, scenario, seeds, work)
+    return per_call["Ir"], calls
+
+
+# The simulated events reported per call, with their names in BENCH.md.
+MISS_EVENTS = (("Ir", "instructions"), ("I1mr", "L1 instruction misses"),
+               ("D1", "L1 data misses"), ("LL", "last-level misses"),
+               ("Bm", "branch mispredictions"))
+
+
+def misses_per_call(binary, scenario, seeds, work):
+    """Per storage call (see `events_per_call`): instructions, and the cache misses and branch
+    mispredictions cachegrind simulates (this machine's cache sizes, a simple predictor). They
+    are models, deterministic like the instructions, not the CPU's own counters (none are
+    readable on this virtual machine); they show where wall time goes that instructions do
+    not."""
+    e, _ = events_per_call(binary, scenario, seeds, work, simulate=True)
+    e["D1"] = e["D1mr"] + e["D1mw"]
+    e["LL"] = e["ILmr"] + e["DLmr"] + e["DLmw"]
+    e["Bm"] = e["Bcm"] + e["Bim"]
+    return {name: e[name] for name, _ in MISS_EVENTS}
+
+
+def measure_misses(binaries, scenario_dirs, cg_seeds, work):
+    """`misses_per_call` of each commit's `default` at 1x."""
+    misses = {}
+    for commit, binary in binaries.items():
+        path = scaled_scenario(scenario_dirs[commit], "default", 1, work,
+                               "misses-" + commit.replace("+", "-"))
+        misses[commit] = misses_per_call(binary, path, cg_seeds, work)
+        print(f"  {commit:>8} default x1: " + ", ".join(
+            f"{misses[commit][name]:,.0f} {label}" for name, label in MISS_EVENTS),
+            file=sys.stderr)
+    return misses
 
 
 def spread(values):
@@ -329,6 +380,28 @@ def write_markdown(result, path):
         f"({no_pgo['instructions_per_call'] / d1['instructions_per_call']:.2f}x and "
         f"{no_pgo['us_per_call']['median'] / d1['us_per_call']['median']:.2f}x).",
     ]
+    misses = result["misses"]
+    wall_ratio = b1["us_per_call"]["median"] / d1["us_per_call"]["median"]
+    lines += [
+        "",
+        "## Where wall time goes",
+        "",
+        "Instructions are not all of a call's time: cache misses and branch mispredictions "
+        "cost cycles too, and where they fall less than instructions, so does wall time. Per "
+        "call of `default` at 1x, as cachegrind simulates them (this machine's cache sizes and "
+        "a simple branch predictor: deterministic models, not the CPU's own counters, which "
+        "this virtual machine does not expose):",
+        "",
+        f"| per call | {base} | {cur} | fewer |",
+        "|---|---|---|---|",
+    ]
+    for name, label in MISS_EVENTS:
+        old, new = misses[base][name], misses[cur][name]
+        lines.append(f"| {label} | {old:,.0f} | {new:,.0f} | {old / new:.2f}x |")
+    lines += [
+        f"| wall time (median above) | {b1['us_per_call']['median']:.2f} us | "
+        f"{d1['us_per_call']['median']:.2f} us | {wall_ratio:.2f}x |",
+    ]
     jobs = result["jobs"]
     lines += [
         "",
@@ -365,6 +438,9 @@ def main():
     scenario_dirs = {base_rev: base_scenarios, no_pgo: "scenarios", current: "scenarios"}
     print("bench: per-call cost by scenario and length", file=sys.stderr)
     figures = measure_commits(binaries, scenario_dirs, runs, wall_seeds, cg_seeds, work, {no_pgo})
+    print("bench: simulated cache misses and branch mispredictions", file=sys.stderr)
+    misses = measure_misses({base_rev: base_bin, current: current_bin}, scenario_dirs, cg_seeds,
+                            work)
     print("bench: the floor", file=sys.stderr)
     floor = measure_floor(floor_bin, runs, 2 * wall_seeds, 2 * cg_seeds)
     print("bench: --jobs 2 over --jobs 1", file=sys.stderr)
@@ -388,6 +464,7 @@ def main():
         "wall_seeds": wall_seeds,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "figures": {f"{c}/{n}/x{s}": v for (c, n, s), v in figures.items()},
+        "misses": misses,
         "floor": floor,
         "jobs": jobs,
         "memory": memory,

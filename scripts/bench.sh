@@ -3,10 +3,12 @@
 # built and run side by side in one invocation. Instructions per call from cachegrind (the
 # headline: deterministic on a noisy machine), wall time per call and seeds/s (median, min and
 # max of 5 interleaved runs) for `default` and `contention` at 1x, 2x, 4x and 8x the operations
-# per seed; the full harness against the floor (the same workload with faults, checks and trace
-# off: examples/bench_floor.rs); --jobs 2 over --jobs 1; peak memory over 10,000 seeds; and
-# this checkout built without its profile-guided optimisation (pgo/), at 1x, for its share.
-# Writes results/bench.json and results/BENCH.md. About 10 minutes on 2 cores (--quick: 3).
+# per seed; for `default` at 1x, the cache misses and branch mispredictions cachegrind simulates
+# per call (why wall time falls less than instructions); the full harness against the floor
+# (the same workload with faults, checks and trace off: examples/bench_floor.rs); --jobs 2 over
+# --jobs 1; peak memory over 10,000 seeds; and this checkout built without its profile-guided
+# optimisation (pgo/), at 1x, for its share.
+# Writes results/bench.json and results/BENCH.md. About 20 minutes on 2 cores (--quick: 5).
 #
 # Usage: scripts/bench.sh [--baseline REV] [--quick]
 #   --baseline REV   the commit to compare with (default 194379e, the last commit before the
