@@ -22,8 +22,15 @@ use super::sweep_dir::{self, Checkpoint, Opened, SUMMARY_FILE};
 use super::sweep_files::{write_failure_traces, FailureTrace, SeedsLog};
 use super::text::path_text;
 
-/// How often the checkpoint `--resume` needs is rewritten.
+/// How often the checkpoint `--resume` needs is rewritten, at most.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Whether the checkpoint is due: [`CHECKPOINT_EVERY`] has passed since it was last written
+/// (`since`) and a seed has finished since (`seeds_since`). A sweep of slow seeds (a long
+/// scenario, or one under valgrind) does not rewrite the same checkpoint on every tick.
+fn checkpoint_due(since: Duration, seeds_since: u64) -> bool {
+    seeds_since > 0 && since >= CHECKPOINT_EVERY
+}
 
 /// Warnings met while the sweep runs: each printed once as it happens, all kept for the end.
 #[derive(Default)]
@@ -136,7 +143,7 @@ fn run_seeds(
     let planned = (!spec.seeds.is_stream()).then(|| spec.count());
     let time_budget = spec.budget.wall_s_max.map(Duration::from_secs);
     let mut progress = Progress::new(planned, done.seeds, done.failed, time_budget);
-    let mut checkpointed = Instant::now();
+    let mut checkpointed = (Instant::now(), done.seeds);
     let mut checkpoint_failed = false;
     let mut announced = false;
     let stats = sweep(spec, done, interrupt.flag(), &mut |event, stats| {
@@ -154,8 +161,10 @@ fn run_seeds(
             }
             SweepEvent::Tick => progress.draw(),
         }
-        if checkpointed.elapsed() >= CHECKPOINT_EVERY {
-            checkpointed = Instant::now();
+        let (written_at, written_seeds) = checkpointed;
+        assert!(stats.seeds >= written_seeds, "the seeds done never fall");
+        if checkpoint_due(written_at.elapsed(), stats.seeds - written_seeds) {
+            checkpointed = (Instant::now(), stats.seeds);
             checkpoint(&log, stats, request, warnings, &mut checkpoint_failed);
         }
     });
@@ -285,5 +294,24 @@ fn print_summary(json_mode: bool, with_results: bool, json: &str, human: &str, d
         }
     } else {
         println!("{json}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_is_due_once_the_period_passed_and_a_seed_finished() {
+        assert!(checkpoint_due(CHECKPOINT_EVERY, 1));
+        assert!(checkpoint_due(CHECKPOINT_EVERY * 3, 40));
+        assert!(
+            !checkpoint_due(CHECKPOINT_EVERY * 3, 0),
+            "no seed finished: the checkpoint on disk is already this one"
+        );
+        assert!(!checkpoint_due(
+            CHECKPOINT_EVERY - Duration::from_millis(1),
+            5
+        ));
     }
 }
