@@ -241,14 +241,7 @@ fn nothing_is_written_outside_the_output_folder() {
 
     std::fs::write(dir.join("plain"), "").unwrap();
     let onto_file = dst(dir, &["sweep", "--seeds", "1..3", "--out", "plain"]);
-    assert_eq!(onto_file.code, 2);
-    assert!(
-        onto_file
-            .stderr
-            .contains("cannot create output folder 'plain'"),
-        "{}",
-        onto_file.stderr
-    );
+    onto_file.assert_refused("cannot create output folder 'plain'");
 }
 
 #[test]

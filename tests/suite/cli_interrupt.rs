@@ -208,14 +208,7 @@ fn a_reused_out_is_cleared_and_never_mixed() {
         dir,
         &["sweep", "--seeds", "10..13", "--out", "o", "--resume"],
     );
-    assert_eq!(other.code, 2);
-    assert!(
-        other
-            .stderr
-            .contains("holds another sweep (seeds 10..=11 and 10..=12)"),
-        "{}",
-        other.stderr
-    );
+    other.assert_refused("holds another sweep (seeds 10..=11 and 10..=12)");
     let fresh = dst(
         dir,
         &["sweep", "--seeds", "10..12", "--out", "new", "--resume"],

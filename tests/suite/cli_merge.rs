@@ -101,8 +101,7 @@ fn shards_that_do_not_make_one_sweep_are_refused_naming_why() {
         twice.stderr
     );
     let gap = dst(dir, &["merge", "s1", "s3", "--out", "m"]);
-    assert_eq!(gap.code, 2);
-    assert!(gap.stderr.contains("seed 2 is missing"), "{}", gap.stderr);
+    gap.assert_refused("seed 2 is missing");
     assert!(
         !dir.join("m/summary.json").exists(),
         "a failed merge leaves no summary"
@@ -113,28 +112,11 @@ fn shards_that_do_not_make_one_sweep_are_refused_naming_why() {
         &["--shard", "1/3", "--until-failures", "1000"],
     );
     let other = dst(dir, &["merge", "s1", "other", "--out", "m"]);
-    assert_eq!(other.code, 2);
-    assert!(
-        other.stderr.contains("not shards of one sweep"),
-        "{}",
-        other.stderr
-    );
+    other.assert_refused("not shards of one sweep");
     let not_a_sweep = dst(dir, &["merge", "s1", "nowhere", "--out", "m"]);
-    assert_eq!(not_a_sweep.code, 2);
-    assert!(
-        not_a_sweep
-            .stderr
-            .contains("'nowhere' is not a sweep output folder"),
-        "{}",
-        not_a_sweep.stderr
-    );
+    not_a_sweep.assert_refused("'nowhere' is not a sweep output folder");
     let onto_input = dst(dir, &["merge", "s1", "s2", "s3", "--out", "s2"]);
-    assert_eq!(onto_input.code, 2);
-    assert!(
-        onto_input.stderr.contains("is one of the shards"),
-        "{}",
-        onto_input.stderr
-    );
+    onto_input.assert_refused("is one of the shards");
     let partial = dst(
         dir,
         &[
@@ -154,12 +136,7 @@ fn shards_that_do_not_make_one_sweep_are_refused_naming_why() {
     );
     assert_eq!(partial.code, 1);
     let unfinished = dst(dir, &["merge", "s1", "p2", "s3", "--out", "m"]);
-    assert_eq!(unfinished.code, 2);
-    assert!(
-        unfinished.stderr.contains("stopped early"),
-        "{}",
-        unfinished.stderr
-    );
+    unfinished.assert_refused("stopped early");
 }
 
 #[test]
@@ -188,24 +165,11 @@ fn the_shard_index_comes_from_job_completion_index() {
         .collect();
     assert_eq!(seeds, vec![2, 5, 8]);
     let unset = dst_env(dir, &args, &[]);
-    assert_eq!(unset.code, 2);
-    assert!(
-        unset.stderr.contains("JOB_COMPLETION_INDEX is not set"),
-        "{}",
-        unset.stderr
-    );
+    unset.assert_refused("JOB_COMPLETION_INDEX is not set");
     let beyond = dst_env(dir, &args, &[("JOB_COMPLETION_INDEX", "3")]);
-    assert_eq!(beyond.code, 2);
-    assert!(
-        beyond
-            .stderr
-            .contains("JOB_COMPLETION_INDEX 3 is not below --shard-count 3"),
-        "{}",
-        beyond.stderr
-    );
+    beyond.assert_refused("JOB_COMPLETION_INDEX 3 is not below --shard-count 3");
     let bad = dst_env(dir, &args, &[("JOB_COMPLETION_INDEX", "x1")]);
-    assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("'x1'"), "{}", bad.stderr);
+    bad.assert_refused("'x1'");
 }
 
 #[test]

@@ -73,8 +73,7 @@ fn truncated_and_foreign_version_traces_are_refused() {
     let truncated = scratch.join("trunc.jsonl");
     std::fs::write(&truncated, lines[..lines.len() / 3].join("\n") + "\n").unwrap();
     let out = dst(&scratch.path, &["replay", truncated.to_str().unwrap()]);
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("truncated"), "{}", out.stderr);
+    out.assert_refused("truncated");
     let foreign = scratch.join("v99.jsonl");
     std::fs::write(
         &foreign,
@@ -82,12 +81,7 @@ fn truncated_and_foreign_version_traces_are_refused() {
     )
     .unwrap();
     let out = dst(&scratch.path, &["replay", foreign.to_str().unwrap()]);
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("trace format version 99"),
-        "{}",
-        out.stderr
-    );
+    out.assert_refused("trace format version 99");
 }
 
 #[test]

@@ -138,24 +138,10 @@ fn a_sweep_on_redb_notes_faults_left_out_and_refuses_what_redb_cannot_take() {
             "torn-commit",
         ],
     );
-    assert_eq!(planted.code, 2);
-    assert!(
-        planted
-            .stderr
-            .contains("bug 'torn-commit' lives in SimStorage"),
-        "{}",
-        planted.stderr
-    );
+    planted.assert_refused("bug 'torn-commit' lives in SimStorage");
     let unknown = dst(
         &scratch.path,
         &["sweep", "--seeds", "1..3", "--backend", "fdb"],
     );
-    assert_eq!(unknown.code, 2);
-    assert!(
-        unknown
-            .stderr
-            .contains("backend 'fdb' must be 'sim' or 'redb'"),
-        "{}",
-        unknown.stderr
-    );
+    unknown.assert_refused("backend 'fdb' must be 'sim' or 'redb'");
 }

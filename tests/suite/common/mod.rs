@@ -40,6 +40,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Asserts that `dst` refused the command: exit 2, with `reason` on stderr.
+    #[track_caller]
+    pub fn assert_refused(&self, reason: &str) {
+        assert_eq!(self.code, 2, "not refused; stderr:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(reason),
+            "refused without '{reason}'; stderr:\n{}",
+            self.stderr
+        );
+    }
+
     /// Stdout parsed as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
