@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::{FaultConfig, FaultType, KvOp};
-use crate::sim::DeterministicRng;
+use crate::sim::{Chance, DeterministicRng};
 
 /// A fault the injector fired on one operation. `delay_ms` is the injected delay of a
 /// `storage_latency` fault (within the rule's `latency_ms_min..=latency_ms_max`), 0 otherwise.
@@ -41,6 +41,8 @@ impl std::fmt::Debug for Decider {
 #[derive(Clone, Debug)]
 struct Rule {
     config: FaultConfig,
+    /// `config.probability`, ready to draw against.
+    chance: Chance,
     triggers: u64,
 }
 
@@ -95,6 +97,7 @@ impl FaultInjector {
             rules: rules
                 .into_iter()
                 .map(|config| Rule {
+                    chance: Chance::new(config.probability),
                     config,
                     triggers: 0,
                 })
@@ -132,7 +135,7 @@ impl FaultInjector {
         let (rules, faults_rng) = (&self.rules, &mut self.faults_rng);
         let drawn = self.matching[op as usize].iter().copied().find(|&index| {
             let rule = &rules[index];
-            admits(rule) && faults_rng.chance(rule.config.probability)
+            admits(rule) && faults_rng.draw(rule.chance)
         });
         let index = match &self.decider.0 {
             Some(decide) => decide(op, drawn),

@@ -4,9 +4,11 @@
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Folds each eight bytes of a key (the last ones padded with zeros), its length and single
-/// bytes (`str`'s terminator) into the state with a rotate, an exclusive or and a multiply:
-/// a few instructions per word, which is what short ids and keys need.
+/// Folds each eight bytes of a key, its length and single bytes (`str`'s terminator) into the
+/// state with a rotate, an exclusive or and a multiply: a few instructions per word, which is
+/// what short ids and keys need. The last word of a key longer than eight bytes is its last
+/// eight bytes (overlapping the word before), and a shorter key is read in two overlapping
+/// halves: fixed-size loads only, no copy of a tail of varying length.
 #[derive(Default)]
 pub struct KeyHasher(u64);
 
@@ -16,14 +18,28 @@ pub type KeyHashing = BuildHasherDefault<KeyHasher>;
 impl Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
         const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let len = bytes.len();
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
         }
-        let mut tail = [0u8; 8];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(SEED);
+        let last = match len {
+            8.. => u64::from_le_bytes(bytes[len - 8..].try_into().expect("eight bytes")),
+            4..=7 => {
+                let low = u32::from_le_bytes(bytes[..4].try_into().expect("four bytes"));
+                let high = u32::from_le_bytes(bytes[len - 4..].try_into().expect("four bytes"));
+                u64::from(low) | u64::from(high) << 32
+            }
+            1..=3 => {
+                u64::from(bytes[0])
+                    | u64::from(bytes[len / 2]) << 8
+                    | u64::from(bytes[len - 1]) << 16
+            }
+            0 => 0,
+        };
+        let tail = u64::from(!words.remainder().is_empty()) * last;
+        self.0 = (self.0.rotate_left(5) ^ tail ^ (len as u64).rotate_right(8)).wrapping_mul(SEED);
     }
 
     fn write_u8(&mut self, byte: u8) {
@@ -44,7 +60,7 @@ mod tests {
     use super::*;
     use std::hash::{BuildHasher, Hash};
 
-    const PINNED: u64 = 208_454_584_654_278_209;
+    const PINNED: u64 = 4_379_474_209_732_996_680;
 
     fn hash<T: Hash + ?Sized>(value: &T) -> u64 {
         KeyHashing::default().hash_one(value)
@@ -62,5 +78,28 @@ mod tests {
         assert_ne!(hash(&b"ab"[..]), hash(&b"ba"[..]));
         assert_eq!(hash(""), 0xff, "an empty text is its terminator");
         assert_eq!(hash("agent-1"), PINNED, "pinned: the same everywhere");
+    }
+
+    #[test]
+    fn every_byte_of_a_key_of_any_length_counts() {
+        for len in 0..=40 {
+            let key: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert_eq!(hash(&key[..]), hash(&key.clone()[..]), "length {len}");
+            for position in 0..len {
+                let mut changed = key.clone();
+                changed[position] = b'-';
+                assert_ne!(
+                    hash(&key[..]),
+                    hash(&changed[..]),
+                    "byte {position} of {len}"
+                );
+            }
+            let longer = [&key[..], b"a"].concat();
+            assert_ne!(
+                hash(&key[..]),
+                hash(&longer[..]),
+                "length {len} and one more"
+            );
+        }
     }
 }

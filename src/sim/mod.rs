@@ -13,4 +13,4 @@ pub use executor::{
 };
 pub use key_hasher::{KeyHasher, KeyHashing};
 pub use kill_switch::KillSwitch;
-pub use rng::DeterministicRng;
+pub use rng::{Chance, DeterministicRng};

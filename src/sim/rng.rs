@@ -17,6 +17,35 @@ pub struct DeterministicRng {
     inner: ChaCha8Rng,
 }
 
+/// A probability made ready to draw against: the arithmetic [`DeterministicRng::chance`] does,
+/// done once for a probability that is drawn against many times (a fault rule's, on every
+/// storage operation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chance {
+    /// Probability 0: never, and nothing is drawn.
+    Never,
+    /// Probability 1: always, and nothing is drawn.
+    Always,
+    /// One draw, `true` when it is below this threshold (the probability times 2^64).
+    Below(u64),
+}
+
+impl Chance {
+    /// The chance of `probability`, which must lie in 0..=1.
+    pub fn new(probability: f64) -> Chance {
+        assert!(
+            (0.0..=1.0).contains(&probability),
+            "probability {probability} outside 0..=1"
+        );
+        const TWO_TO_THE_64: f64 = 2.0 * (1u64 << 63) as f64;
+        match probability {
+            p if p <= 0.0 => Chance::Never,
+            p if p >= 1.0 => Chance::Always,
+            p => Chance::Below((p * TWO_TO_THE_64) as u64),
+        }
+    }
+}
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
@@ -86,18 +115,18 @@ impl DeterministicRng {
     /// without building its distribution each time; nothing is drawn at 0 or 1.
     #[inline]
     pub fn chance(&mut self, probability: f64) -> bool {
-        assert!(
-            (0.0..=1.0).contains(&probability),
-            "probability {probability} outside 0..=1"
-        );
-        if probability <= 0.0 {
-            return false;
+        self.draw(Chance::new(probability))
+    }
+
+    /// `true` with the probability `chance` was made from, drawing exactly as
+    /// [`DeterministicRng::chance`] does for it.
+    #[inline]
+    pub fn draw(&mut self, chance: Chance) -> bool {
+        match chance {
+            Chance::Never => false,
+            Chance::Always => true,
+            Chance::Below(threshold) => self.inner.next_u64() < threshold,
         }
-        if probability >= 1.0 {
-            return true;
-        }
-        const TWO_TO_THE_64: f64 = 2.0 * (1u64 << 63) as f64;
-        self.inner.next_u64() < (probability * TWO_TO_THE_64) as u64
     }
 
     /// Picks an index with probability proportional to `weights[i]`; `None` if all are zero.
