@@ -341,6 +341,18 @@ def render(scenario, full, floor):
     return "\n".join(out) + "\n"
 
 
+def rounded(value):
+    """`value` with every float rounded to two decimals (per-call figures; the JSON stays small
+    and a diff between two profiles shows only what moved)."""
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return value
+
+
 def main():
     if len(sys.argv) != 7:
         print(__doc__.split("\n\n")[-1], file=sys.stderr)
@@ -355,7 +367,7 @@ def main():
         sys.exit(f"profile: expected a full and a floor run, got {full['mode']} and {floor['mode']}")
     os.makedirs("results", exist_ok=True)
     with open("results/profile.json", "w", encoding="utf-8") as f:
-        json.dump({"scenario": scenario, "full": full, "floor": floor}, f, indent=1)
+        json.dump(rounded({"scenario": scenario, "full": full, "floor": floor}), f, indent=1)
         f.write("\n")
     page = render(scenario, full, floor)
     with open("results/PROFILE.md", "w", encoding="utf-8") as f:

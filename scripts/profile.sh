@@ -3,9 +3,10 @@
 # branch simulation, over examples/bench_floor in both modes (the full harness, and the floor:
 # the same workload with faults, checks and the trace off), then scripts/profile.py charges
 # every instruction, cache miss, mispredicted branch and allocation to the crate's source file
-# and layer that spent it. Writes results/PROFILE.md and results/profile.json. About 4 minutes
-# on 2 cores for the default 3 seeds; both runs are deterministic, so two profiles of one
-# commit agree exactly.
+# and layer that spent it. Writes results/PROFILE.md and results/profile.json. Under a minute on
+# 2 cores for the default 3 seeds, once the release build is there (building it takes a few).
+# Two profiles of one commit agree to a fraction of a percent, not exactly: addresses move
+# between runs, and the decode cache hashes them, so its probes (and the simulated caches) differ.
 #
 # Usage: scripts/profile.sh [--scenario NAME_OR_PATH] [--seeds A..B]
 #   --scenario   the scenario to profile (default: default)
