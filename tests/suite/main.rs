@@ -33,6 +33,7 @@ mod kv_bugs;
 mod kv_contract;
 mod kv_faults;
 mod planted_bugs;
+mod profile_script;
 mod recorded_decisions;
 mod redb_backend;
 mod report_browser;
