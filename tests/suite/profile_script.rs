@@ -69,6 +69,18 @@ fn profile_py(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// The script's arguments: the crate's `src`, the scenario, then each run's summary and profile.
+fn arguments<'a>(src: &'a str, full_profile: &'a str, floor_profile: &'a str) -> [&'a str; 6] {
+    [
+        src,
+        "default",
+        "full.json",
+        full_profile,
+        "floor.json",
+        floor_profile,
+    ]
+}
+
 fn per_call(value: &serde_json::Value, path: &[&str]) -> f64 {
     let found = path.iter().fold(value, |value, key| &value[*key]);
     found
@@ -85,15 +97,7 @@ fn costs_land_where_they_were_spent_per_storage_call() {
         let summary = format!(r#"{{"mode":"{mode}","calls":4,"seeds":1}}"#);
         std::fs::write(scratch.join(&format!("{mode}.json")), summary).unwrap();
     }
-    let src_arg = src.to_str().unwrap();
-    let args = [
-        src_arg,
-        "default",
-        "full.json",
-        "run.callgrind",
-        "floor.json",
-        "run.callgrind",
-    ];
+    let args = arguments(src.to_str().unwrap(), "run.callgrind", "run.callgrind");
     let run = profile_py(&scratch.path, &args);
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     let written = std::fs::read_to_string(scratch.join("results/profile.json")).unwrap();
@@ -130,14 +134,7 @@ fn costs_land_where_they_were_spent_per_storage_call() {
 fn a_missing_run_or_missing_arguments_is_refused_with_the_reason() {
     let scratch = Scratch::new("profile-script-refusals");
     profile_py(&scratch.path, &["src"]).assert_refused("Usage: profile.py");
-    let missing = [
-        "src",
-        "default",
-        "full.json",
-        "full.callgrind",
-        "floor.json",
-        "floor.callgrind",
-    ];
+    let missing = arguments("src", "full.callgrind", "floor.callgrind");
     let run = profile_py(&scratch.path, &missing);
     assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
     assert!(
