@@ -5,7 +5,8 @@ scripts/profile.sh, which records the profiles; this script only reads them.
 
 Every cost callgrind records belongs to a function and a source line. Instructions inlined from
 one of this crate's files count for that file, whichever function they were inlined into;
-inlined library code (std, core, alloc) counts for the crate's function it was inlined into; a
+inlined library code (std, core, alloc) counts for the crate file whose code inlined it (see
+`Profile`); a
 library function that was not inlined (memcmp, a B-tree search, `Rc::drop_slow`) is charged to
 the crate code that called it, in proportion to what each call site spent in it, through chains
 of library callers. The allocator (mimalloc) is a bucket of its own, and the allocations are
@@ -206,8 +207,9 @@ class Attribution:
 
     def allocations_by_unit(self):
         """Calls into the allocator by the unit that asked (through library callers). A call
-        made from the allocator shim inlined into a crate function counts for that function's
-        file: callgrind names the innermost inlined file of a call site only."""
+        made from the allocator shim inlined into a crate function counts for the crate file
+        around it (else the function's own file): callgrind names only the innermost inlined
+        file of a call site, the shim's."""
         counts = defaultdict(float)
         for caller, caller_file, around, callee, count, _costs in self.p.calls:
             if callee not in ALLOCATOR_ENTRIES or self.is_allocator(caller, self.p.home.get(caller)):
