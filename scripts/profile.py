@@ -25,10 +25,12 @@ import re
 import sys
 from collections import defaultdict
 
+# Rust's global-allocator entry points (the rest of the allocator is mimalloc's `mi_*`).
+RUST_ALLOCATOR_SHIMS = {"__rustc::__rust_alloc", "__rustc::__rust_alloc_zeroed",
+                        "__rustc::__rust_realloc", "__rustc::__rust_dealloc"}
+# The calls that ask for memory: each counts as one allocation where the crate asked.
 ALLOCATOR_ENTRIES = {"mi_malloc", "mi_malloc_aligned", "mi_zalloc", "mi_zalloc_aligned",
-                     "mi_realloc", "mi_realloc_aligned", "__rustc::__rust_alloc",
-                     "__rustc::__rust_alloc_zeroed", "__rustc::__rust_realloc"}
-RUST_ALLOCATOR_SHIMS = ALLOCATOR_ENTRIES | {"__rustc::__rust_dealloc"}
+                     "mi_realloc", "mi_realloc_aligned"} | (RUST_ALLOCATOR_SHIMS - {"__rustc::__rust_dealloc"})
 # The crate's own allocator shim (src/alloc.rs) is part of the allocator.
 CRATE_ALLOCATOR_FILE = "alloc.rs"
 NAMED_EVENTS = {"Ir": "instructions", "I1mr": "L1 instruction misses",
