@@ -3,9 +3,9 @@
 //! Never fails: without git there is no commit. Only files that exist are watched: cargo
 //! counts a watched file that is missing as changed, and would rebuild the crate every time.
 //!
-//! Also reruns when the release profile in `pgo/` changes, so that `cargo build --release`
-//! recompiles with a newly recorded profile (scripts/rustc-pgo passes it to rustc, unseen by
-//! cargo's own change tracking).
+//! Also reruns when the release profile in `pgo/` or the rustc wrapper changes, so that
+//! `cargo build --release` recompiles with a newly recorded profile or newly chosen flags
+//! (scripts/rustc-pgo passes both to rustc, unseen by cargo's own change tracking).
 
 use std::process::Command;
 
@@ -31,6 +31,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=DST_GIT_COMMIT");
     watch("pgo/dst.profdata");
     watch("pgo/toolchain.txt");
+    watch("scripts/rustc-pgo");
     let commit = std::env::var("DST_GIT_COMMIT")
         .ok()
         .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]));
