@@ -199,12 +199,8 @@ impl Model {
     ) -> Vec<Finding> {
         let record = &mut self.ops[op as usize];
         assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
-        let task = record.task;
-        assert_eq!(
-            self.in_flight.remove(task),
-            Some(op),
-            "op {op} was in flight"
-        );
+        let was_in_flight = self.in_flight.remove(record.task);
+        assert_eq!(was_in_flight, Some(op), "op {op} was in flight");
         record.end_ms = Some(now_ms);
         let call = record.call.clone();
         let notes = std::mem::take(&mut record.notes);
@@ -225,11 +221,8 @@ impl Model {
     pub fn end_unjudged(&mut self, op: u64, ok: bool, now_ms: u64) {
         let record = &mut self.ops[op as usize];
         assert_eq!(record.outcome, OpOutcome::InFlight, "op {op} ends once");
-        assert_eq!(
-            self.in_flight.remove(record.task),
-            Some(op),
-            "op {op} was in flight"
-        );
+        let was_in_flight = self.in_flight.remove(record.task);
+        assert_eq!(was_in_flight, Some(op), "op {op} was in flight");
         record.end_ms = Some(now_ms);
         record.outcome = if ok { OpOutcome::Ok } else { OpOutcome::Failed };
         self.unwatch(op);
