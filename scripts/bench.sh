@@ -27,11 +27,7 @@ while (($#)); do
   esac
 done
 
-if ! command -v valgrind >/dev/null; then
-  echo "bench: installing valgrind" >&2
-  sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
-  $sudo apt-get install -y -qq valgrind >/dev/null
-fi
+scripts/need-debian-package valgrind valgrind
 
 rev=$(git rev-parse --short "$baseline^{commit}") || { echo "bench: no commit '$baseline'" >&2; exit 2; }
 tree=$(mktemp -d)

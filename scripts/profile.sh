@@ -30,11 +30,7 @@ if ! [[ $seeds =~ ^([0-9]+)\.\.([0-9]+)$ ]] || ((BASH_REMATCH[1] >= BASH_REMATCH
   exit 2
 fi
 
-if ! command -v valgrind >/dev/null; then
-  echo "profile: installing valgrind" >&2
-  sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
-  $sudo apt-get install -y -qq valgrind >/dev/null
-fi
+scripts/need-debian-package valgrind valgrind
 
 scripts/pgo.sh --check || echo "profile: profiling a build with a stale profile (pgo/)" >&2
 cargo build --release --quiet --example bench_floor
