@@ -3,33 +3,13 @@
 //! with `SimStorage`; durability and versions across a reopen; crash faults that drop the
 //! handle; and `dst run --backend redb`.
 
-use crate::support;
+use crate::{common, support};
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use common::Scratch;
 use dst::kv::{CommitMode, KvError, RangeScan, RedbStorage};
 use dst::{ActorKV, ActorTransaction, BugSet, DeterministicRng, FaultConfig, FaultType};
 use dst::{KillSwitch, SimClock};
 use support::{actor, entries, run, shared_key, value, Sim};
-
-/// A directory under the system's temporary directory unique to this test, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("dst-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn temporary(rules: Vec<FaultConfig>, kill_switch: KillSwitch) -> RedbStorage {
     let root = DeterministicRng::new(3);
@@ -104,8 +84,8 @@ fn limited_reverse_range_reads_agree_with_sim_storage() {
 
 #[test]
 fn acknowledged_writes_and_versions_survive_a_reopen() {
-    let dir = TempDir::new("reopen");
-    let path = dir.0.join("store.redb");
+    let dir = Scratch::new("redb-reopen");
+    let path = dir.join("store.redb");
     let a = actor("a");
     {
         let store = RedbStorage::plain(&path, CommitMode::Durable).unwrap();
@@ -150,16 +130,9 @@ fn faults_below_a_database_are_refused() {
 }
 
 fn dst(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dst"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-    (
-        out.status.code().unwrap(),
-        text(out.stdout),
-        text(out.stderr),
-    )
+    let scratch = Scratch::new("redb-cli");
+    let run = common::dst(&scratch.path, args);
+    (run.code, run.stdout, run.stderr)
 }
 
 #[test]

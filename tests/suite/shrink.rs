@@ -2,7 +2,7 @@
 //! same invariant with at most a tenth of the events, deterministically, and the minimal trace
 //! replays identically.
 
-use std::process::Command;
+use crate::common::{self, Run, Scratch};
 
 use dst::run::{replay, run_judged, shrink, RunConfig, ShrinkOutcome};
 use dst::trace::{read_trace, TraceWriter};
@@ -106,16 +106,15 @@ fn a_passing_run_or_an_invariant_it_does_not_break_is_refused() {
     assert!(error.contains("not no_lost_updates"), "{error}");
 }
 
-fn dst(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dst"))
-        .args(args)
-        .output()
-        .unwrap()
+/// Runs `dst ARGS` in a scratch directory of its own.
+fn dst(args: &[&str]) -> Run {
+    let scratch = Scratch::new("shrink-cli");
+    common::dst(&scratch.path, args)
 }
 
 #[test]
 fn the_command_writes_the_minimal_trace_reports_sizes_and_shrinks_a_trace_again() {
-    let dir = std::env::temp_dir().join(format!("dst-shrink-cli-{}", std::process::id()));
+    let dir = Scratch::new("shrink-minimal");
     let first = dir.join("min.jsonl");
     let out = dst(&[
         "shrink",
@@ -129,13 +128,8 @@ fn the_command_writes_the_minimal_trace_reports_sizes_and_shrinks_a_trace_again(
         "-o",
         first.to_str().unwrap(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = out.json();
     assert_eq!(json["invariant"], "no_orphans");
     let (before, after) = (
         json["original_events"].as_u64().unwrap(),
@@ -146,8 +140,8 @@ fn the_command_writes_the_minimal_trace_reports_sizes_and_shrinks_a_trace_again(
     assert_eq!(json["trace"], first.to_str().unwrap());
     assert_eq!(json["repro"], format!("dst replay {}", first.display()));
     let replay = dst(&["replay", first.to_str().unwrap()]);
-    assert_eq!(replay.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&replay.stdout).starts_with("identical"));
+    assert_eq!(replay.code, 0);
+    assert!(replay.stdout.starts_with("identical"), "{}", replay.stdout);
     let again = dir.join("again.jsonl");
     let out = dst(&[
         "shrink",
@@ -155,30 +149,25 @@ fn the_command_writes_the_minimal_trace_reports_sizes_and_shrinks_a_trace_again(
         "-o",
         again.to_str().unwrap(),
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        text.contains("keeping no_orphans failing") && text.contains("VIOLATION no_orphans"),
-        "{text}"
+        out.stdout.contains("keeping no_orphans failing")
+            && out.stdout.contains("VIOLATION no_orphans"),
+        "{}",
+        out.stdout
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn bad_shrink_input_exits_2_naming_the_value() {
     let out = dst(&["shrink", "--seed", "1", "--scenario", "no-faults"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("passes"));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("passes"), "{}", out.stderr);
     let out = dst(&["shrink", "--seed", "1", "--max-attempts", "zero"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'zero'"));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("'zero'"), "{}", out.stderr);
     let out = dst(&["shrink", "/no/such/trace.jsonl"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, 2);
     let out = dst(&["shrink"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, 2);
 }
