@@ -180,7 +180,8 @@ impl<B: Backend> Run<B> {
         let scenario = &config.scenario;
         let (mut swarm, mut rules) = choose_swarm(scenario, root.fork("swarm"));
         let script = config.decisions.as_ref();
-        let tasks = script.map_or(scenario.tasks, |d| d.tasks);
+        let task_numbers = script.map_or_else(|| (0..scenario.tasks).collect(), Decisions::numbers);
+        let tasks = u32::try_from(task_numbers.len()).expect("tasks fit a u32");
         let agents = script.map_or(scenario.agents, |d| d.agents);
         if let Some(decisions) = script {
             swarm.ids = decisions.ids;
@@ -207,7 +208,7 @@ impl<B: Backend> Run<B> {
         let world = World::new(
             clock.clone(),
             &root.fork("workload"),
-            tasks,
+            task_numbers,
             ids,
             scenario.operations,
             weights,
@@ -421,6 +422,7 @@ impl<B: Backend> Run<B> {
         let faults = std::mem::take(&mut *log.borrow_mut());
         Decisions {
             tasks: self.tasks,
+            task_numbers: Vec::new(),
             agents: self.config.scenario.agents,
             ids: swarm.ids,
             actions: self.world.borrow_mut().take_recorded_actions(),

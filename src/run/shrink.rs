@@ -148,16 +148,25 @@ pub fn shrink(
 }
 
 impl Search<'_> {
-    /// Runs every pass until a whole round changes nothing (or the budget ends).
+    /// Runs every pass until a whole round changes nothing (or the budget ends); then tries
+    /// to leave out one task anywhere, and when that still fails, shrinks on from there.
+    /// Leaving out a task from the middle comes last: taken early, it can lead the search to
+    /// a larger local minimum than the one it would have found.
     fn run_passes(&mut self) {
         loop {
-            let before = (self.best_report.events, self.best.clone());
-            self.fewer_tasks();
-            self.fewer_actions();
-            self.fewer_faults();
-            self.fewer_picks();
-            self.simpler_ids();
-            if self.cut_short || (self.best_report.events, &self.best) == (before.0, &before.1) {
+            loop {
+                let before = (self.best_report.events, self.best.clone());
+                self.fewer_tasks();
+                self.fewer_actions();
+                self.fewer_faults();
+                self.fewer_picks();
+                self.simpler_ids();
+                let unchanged = (self.best_report.events, &self.best) == (before.0, &before.1);
+                if self.cut_short || unchanged {
+                    break;
+                }
+            }
+            if self.cut_short || !self.without_one_task() {
                 return;
             }
         }
@@ -192,16 +201,33 @@ impl Search<'_> {
         fails
     }
 
+    /// Drops the last tasks: the fewest tasks that still fail.
     fn fewer_tasks(&mut self) {
-        for tasks in 1..self.best.tasks {
-            let mut candidate = self.best.clone();
-            candidate.tasks = tasks;
-            candidate.actions.truncate(tasks as usize);
-            candidate.faults.retain(|f| f.at.task < tasks);
-            if self.attempt(candidate) {
+        let all: Vec<u32> = (0..self.best.tasks).collect();
+        for tasks in 1..all.len() {
+            if self.attempt(keep_tasks(&self.best.clone(), &all[..tasks])) {
                 return;
             }
         }
+    }
+
+    /// Leaves out one task, any but the last (which [`Search::fewer_tasks`] tries): the others
+    /// keep their numbers, so each does what it did. Returns whether one could go. A task whose
+    /// actions were all dropped stays when it must: it still recovers its home agent's session
+    /// first, and that read can be what the failure needs.
+    fn without_one_task(&mut self) -> bool {
+        let all: Vec<u32> = (0..self.best.tasks).collect();
+        for left_out in 0..all.len().saturating_sub(1) {
+            let kept: Vec<u32> = all
+                .iter()
+                .copied()
+                .filter(|&t| t as usize != left_out)
+                .collect();
+            if self.attempt(keep_tasks(&self.best.clone(), &kept)) {
+                return true;
+            }
+        }
+        false
     }
 
     fn fewer_actions(&mut self) {
@@ -265,6 +291,40 @@ impl Search<'_> {
             agents *= 2;
         }
     }
+}
+
+/// `base` with only the tasks in `kept` (indices ascending, at least one): each keeps its
+/// number in the scenario (its random stream and home agent), its actions and its faults; the
+/// faults of a dropped task are dropped. The scheduler's picks stay as they are (each is taken
+/// modulo the tasks ready).
+fn keep_tasks(base: &Decisions, kept: &[u32]) -> Decisions {
+    assert!(!kept.is_empty(), "a run keeps at least one task");
+    assert!(
+        kept.windows(2).all(|pair| pair[0] < pair[1]) && kept.iter().all(|&t| t < base.tasks),
+        "kept tasks are distinct tasks of the run, ascending"
+    );
+    let new_task = |task: u32| kept.iter().position(|&kept| kept == task);
+    let faults = base
+        .faults
+        .iter()
+        .filter_map(|fault| {
+            let mut fault = *fault;
+            fault.at.task = new_task(fault.at.task)? as u32;
+            Some(fault)
+        })
+        .collect();
+    let numbers = base.numbers();
+    let candidate = Decisions {
+        tasks: kept.len() as u32,
+        task_numbers: Vec::new(),
+        actions: kept
+            .iter()
+            .map(|&task| base.actions[task as usize].clone())
+            .collect(),
+        faults,
+        ..base.clone()
+    };
+    candidate.renumbered(kept.iter().map(|&task| numbers[task as usize]).collect())
 }
 
 /// `base` with only the actions in `kept` ((task, index) pairs, in order). A fault hitting a
@@ -360,6 +420,52 @@ mod tests {
     }
 
     #[test]
+    fn dropped_tasks_take_their_actions_and_faults_and_the_rest_keep_their_numbers() {
+        let fault = |task, action| ScriptedFault {
+            at: OpPoint {
+                task,
+                action,
+                step: 0,
+            },
+            rule: 0,
+        };
+        let base = Decisions {
+            tasks: 3,
+            task_numbers: Vec::new(),
+            agents: 1,
+            ids: IdClasses::default(),
+            actions: vec![
+                vec![],
+                vec![OpKind::CreateAgent],
+                vec![OpKind::Iterate, OpKind::LoadAgent],
+            ],
+            faults: vec![fault(2, 1), fault(0, 0), fault(1, 1), fault(2, 2)],
+            picks: vec![4, 1],
+        };
+        let kept = keep_tasks(&base, &[1, 2]);
+        assert_eq!(kept.tasks, 2);
+        assert_eq!(kept.numbers(), vec![1, 2]);
+        assert_eq!(
+            kept.actions,
+            vec![
+                vec![OpKind::CreateAgent],
+                vec![OpKind::Iterate, OpKind::LoadAgent]
+            ]
+        );
+        assert_eq!(kept.faults, vec![fault(1, 1), fault(0, 1), fault(1, 2)]);
+        assert_eq!(kept.picks, base.picks);
+        let kept = keep_tasks(&base, &[0, 2]);
+        assert_eq!(kept.faults, vec![fault(1, 1), fault(0, 0), fault(1, 2)]);
+        assert_eq!(kept.numbers(), vec![0, 2]);
+        let first = keep_tasks(&base, &[0, 1]);
+        assert!(
+            first.task_numbers.is_empty(),
+            "the first tasks need no numbers"
+        );
+        assert_eq!(keep_tasks(&kept, &[1]).numbers(), vec![2]);
+    }
+
+    #[test]
     fn dropped_actions_take_their_faults_and_later_faults_follow_their_action() {
         let fault = |action, step| ScriptedFault {
             at: OpPoint {
@@ -371,6 +477,7 @@ mod tests {
         };
         let base = Decisions {
             tasks: 1,
+            task_numbers: Vec::new(),
             agents: 1,
             ids: IdClasses::default(),
             actions: vec![vec![

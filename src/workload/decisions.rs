@@ -35,8 +35,13 @@ pub struct ScriptedFault {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Decisions {
-    /// Tasks spawned: the first `tasks` of the scenario's.
+    /// Tasks spawned: the first `tasks` of the scenario's, or those `task_numbers` names.
     pub tasks: u32,
+    /// The scenario's number of each task, ascending, when they are not the first `tasks`
+    /// (empty: 0, 1, ...). A task's number names its random stream and its home agent, so a
+    /// task keeps what it does when a task before it is left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_numbers: Vec<u32>,
     /// Agent ids in the pool: the first `agents` of the scenario's.
     pub agents: u32,
     /// The adversarial identifier classes in force.
@@ -53,6 +58,32 @@ impl Decisions {
     /// Actions over all tasks.
     pub fn action_count(&self) -> usize {
         self.actions.iter().map(Vec::len).sum()
+    }
+
+    /// The scenario's number of each task of the run, in task order (see `task_numbers`).
+    pub fn numbers(&self) -> Vec<u32> {
+        match self.task_numbers.is_empty() {
+            true => (0..self.tasks).collect(),
+            false => self.task_numbers.clone(),
+        }
+    }
+
+    /// These decisions with their tasks numbered `numbers` (one per task, ascending); kept
+    /// empty when they are the first `tasks`, so that equal runs have equal decisions.
+    pub fn renumbered(self, numbers: Vec<u32>) -> Decisions {
+        assert_eq!(numbers.len(), self.tasks as usize, "one number per task");
+        assert!(
+            numbers.windows(2).all(|pair| pair[0] < pair[1]),
+            "task numbers ascend"
+        );
+        let first = numbers
+            .iter()
+            .zip(0..)
+            .all(|(&number, task)| number == task);
+        Decisions {
+            task_numbers: if first { Vec::new() } else { numbers },
+            ..self
+        }
     }
 
     /// Checks the invariants against a scenario of `tasks` tasks, `agents` agents and `rules`
@@ -77,6 +108,27 @@ impl Decisions {
                 self.tasks
             ));
         }
+        if !self.task_numbers.is_empty() {
+            let numbers = &self.task_numbers;
+            if numbers.len() != self.tasks as usize {
+                return Err(format!(
+                    "decisions.task_numbers lists {} tasks, decisions.tasks is {}",
+                    numbers.len(),
+                    self.tasks
+                ));
+            }
+            if let Some(pair) = numbers.windows(2).find(|pair| pair[0] >= pair[1]) {
+                return Err(format!(
+                    "decisions.task_numbers must ascend: {} then {}",
+                    pair[0], pair[1]
+                ));
+            }
+            if let Some(&number) = numbers.iter().find(|&&number| number >= tasks) {
+                return Err(format!(
+                    "decisions.task_numbers names task {number}, the scenario has {tasks}"
+                ));
+            }
+        }
         if let Some(fault) = self.faults.iter().find(|f| f.rule as usize >= rules) {
             return Err(format!(
                 "decisions.faults names rule {}, the scenario has {rules}",
@@ -94,6 +146,7 @@ mod tests {
     fn decisions() -> Decisions {
         Decisions {
             tasks: 2,
+            task_numbers: Vec::new(),
             agents: 3,
             ids: IdClasses::default(),
             actions: vec![vec![OpKind::CreateAgent], vec![]],
@@ -132,11 +185,34 @@ mod tests {
         assert!(d.validate(4, 3, 1).unwrap_err().contains("rule 1"));
         let short = Decisions {
             actions: vec![vec![]],
-            ..d
+            ..d.clone()
         };
         assert!(short
             .validate(4, 3, 2)
             .unwrap_err()
             .contains("lists 1 tasks"));
+        let numbered = |task_numbers: Vec<u32>| Decisions {
+            task_numbers,
+            ..d.clone()
+        };
+        let error = |d: Decisions| d.validate(4, 3, 2).unwrap_err();
+        assert!(error(numbered(vec![1])).contains("task_numbers lists 1 tasks"));
+        assert!(error(numbered(vec![2, 2])).contains("must ascend: 2 then 2"));
+        assert!(error(numbered(vec![1, 4])).contains("names task 4, the scenario has 4"));
+        assert_eq!(numbered(vec![1, 3]).validate(4, 3, 2), Ok(()));
+    }
+
+    #[test]
+    fn the_first_tasks_are_numbered_implicitly_and_others_explicitly() {
+        let d = decisions();
+        assert_eq!(d.numbers(), vec![0, 1]);
+        assert_eq!(d.clone().renumbered(vec![0, 1]), d);
+        let later = d.clone().renumbered(vec![1, 3]);
+        assert_eq!(later.numbers(), vec![1, 3]);
+        let text = serde_json::to_string(&later).unwrap();
+        assert!(text.contains("\"task_numbers\":[1,3]"), "{text}");
+        assert_eq!(serde_json::from_str::<Decisions>(&text).unwrap(), later);
+        let text = serde_json::to_string(&d).unwrap();
+        assert!(!text.contains("task_numbers"), "{text}");
     }
 }

@@ -55,7 +55,10 @@ pub struct World {
     recorded_actions: Option<Vec<Vec<OpKind>>>,
     /// Each task's actions drawn so far and storage operations issued since the latest.
     cursors: Vec<(u32, u32)>,
+    /// Each task's random stream, named by the scenario's number of the task.
     task_rngs: Vec<DeterministicRng>,
+    /// The scenario's number of each task, ascending.
+    task_numbers: Vec<u32>,
     weights: Vec<u64>,
     /// The identifiers of the run.
     pub ids: IdPool,
@@ -108,17 +111,24 @@ const EVENTS_PER_ACTION: usize = 3;
 const RESERVED_ACTIONS_MAX: u64 = 1 << 16;
 
 impl World {
-    /// A world for `tasks` tasks over the identifiers `ids`, with `actions` actions to spend,
-    /// shared out evenly among the tasks (the first `actions % tasks` get one more).
+    /// A world for one task per entry of `task_numbers` (the scenario's number of each task,
+    /// ascending: it names the task's random stream and home agent) over the identifiers
+    /// `ids`, with `actions` actions to spend, shared out evenly among the tasks (the first
+    /// `actions % tasks` get one more).
     pub fn new(
         clock: SimClock,
         workload_rng: &DeterministicRng,
-        tasks: u32,
+        task_numbers: Vec<u32>,
         ids: IdPool,
         actions: u64,
         weights: Vec<u64>,
     ) -> Self {
+        let tasks = u32::try_from(task_numbers.len()).expect("tasks fit a u32");
         assert!(tasks > 0, "a run has tasks");
+        assert!(
+            task_numbers.windows(2).all(|pair| pair[0] < pair[1]),
+            "task numbers ascend"
+        );
         assert_eq!(weights.len(), OpKind::ALL.len(), "one weight per op kind");
         let actions_room = usize::try_from(actions.min(RESERVED_ACTIONS_MAX)).expect("fits");
         World {
@@ -135,9 +145,11 @@ impl World {
             scripted_actions: None,
             recorded_actions: None,
             cursors: vec![(0, 0); tasks as usize],
-            task_rngs: (0..tasks)
-                .map(|t| workload_rng.fork(&format!("task-{t}")))
+            task_rngs: task_numbers
+                .iter()
+                .map(|number| workload_rng.fork(&format!("task-{number}")))
                 .collect(),
+            task_numbers,
             weights,
             ids,
             calls: CallTally::default(),
@@ -202,6 +214,11 @@ impl World {
         if self.keep_events {
             self.events.push(event);
         }
+    }
+
+    /// The scenario's number of `task`: what names its random stream and its home agent.
+    pub fn task_number(&self, task: u32) -> u32 {
+        self.task_numbers[task as usize]
     }
 
     /// The random stream of `task`.

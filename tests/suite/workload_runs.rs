@@ -107,7 +107,7 @@ fn actions_by_task(schedule: &[u32]) -> Vec<Vec<dst::workload::OpKind>> {
     let mut world = World::new(
         SimClock::new(),
         &rng,
-        3,
+        vec![0, 1, 2],
         ids,
         10,
         vec![1; OpKind::ALL.len()],

@@ -168,9 +168,11 @@ impl<K: ActorKV + 'static> Task<K> {
         self.pick(|ids| &ids.tools)
     }
 
+    /// The agent this task recovers first and iterates on in the liveness phase, named by the
+    /// task's number in the scenario (it stays the same when earlier tasks are left out).
     fn home_agent(&self) -> Id {
         let world = self.world.borrow();
         let agents = &world.ids.agents;
-        agents[self.id as usize % agents.len()].clone()
+        agents[world.task_number(self.id) as usize % agents.len()].clone()
     }
 }
