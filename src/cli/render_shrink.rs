@@ -18,8 +18,9 @@ const LISTING_LINES_MAX: usize = 60;
 /// Longest evidence shown in the listing, in characters.
 const EVIDENCE_CHARS_MAX: usize = 300;
 
-/// The size of one run, as the shrink reports it.
-#[derive(Clone, Copy, Debug, Serialize)]
+/// The size of one run, as the shrink reports it, and the scenario's number of each of its
+/// tasks (the run's task `t{i}` is the scenario's task `task_numbers[i]`).
+#[derive(Clone, Debug, Serialize)]
 pub struct RunSize {
     events: u64,
     ops: u64,
@@ -27,10 +28,17 @@ pub struct RunSize {
     faults: u64,
     crashes: u32,
     tasks: u32,
+    task_numbers: Vec<u32>,
 }
 
 impl RunSize {
     fn of(report: &RunReport, decisions: &Decisions) -> RunSize {
+        let task_numbers = decisions.numbers();
+        assert_eq!(
+            task_numbers.len(),
+            decisions.tasks as usize,
+            "one number per task"
+        );
         RunSize {
             events: report.events,
             ops: report.total_ops(),
@@ -38,8 +46,27 @@ impl RunSize {
             faults: report.faults.values().sum(),
             crashes: report.crashes,
             tasks: decisions.tasks,
+            task_numbers,
         }
     }
+}
+
+/// The line naming the scenario's tasks a run kept, when they are not its first ones (a task
+/// was left out from the middle): `None` otherwise.
+fn kept_tasks_line(decisions: &Decisions) -> Option<String> {
+    if decisions.task_numbers.is_empty() {
+        return None;
+    }
+    let pairs: Vec<String> = decisions
+        .numbers()
+        .iter()
+        .enumerate()
+        .map(|(task, number)| format!("t{task} = task {number}"))
+        .collect();
+    Some(format!(
+        "  tasks kept, by their number in the scenario: {}",
+        pairs.join(", ")
+    ))
 }
 
 /// The `dst shrink --json` document. `invariant`, `original_events`, `shrunk_events`,
@@ -171,6 +198,9 @@ pub fn render_shrink(
     ];
     for (name, before, after) in rows {
         writeln!(w, "  {name:<10} {before:>8} {after:>8}").unwrap();
+    }
+    if let Some(line) = kept_tasks_line(&outcome.decisions) {
+        writeln!(w, "{line}").unwrap();
     }
     let violation = events
         .iter()

@@ -171,3 +171,41 @@ fn bad_shrink_input_exits_2_naming_the_value() {
     let out = dst(&["shrink"]);
     assert_eq!(out.code, 2);
 }
+
+/// torn-commit's first failing seed (the README's example) shrinks to two tasks from the
+/// middle of the scenario's six: both outputs name them by their number in the scenario, and
+/// the minimal trace replays identically.
+#[test]
+fn a_shrink_that_leaves_out_tasks_from_the_middle_names_the_tasks_it_kept() {
+    let dir = Scratch::new("shrink-middle");
+    let minimal = dir.join("min.jsonl");
+    let args = [
+        "shrink",
+        "--seed",
+        "1",
+        "--scenario",
+        "crash-heavy",
+        "--bug",
+        "torn-commit",
+        "-o",
+        minimal.to_str().unwrap(),
+    ];
+    let text = dst(&args);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("tasks kept, by their number in the scenario: t0 = task 4, t1 = task 5"),
+        "{}",
+        text.stdout
+    );
+    let json = dst(&[&args[..], &["--json"]].concat()).json();
+    assert_eq!(json["invariant"], "checkpoint_atomicity");
+    assert_eq!(json["shrunk"]["task_numbers"], serde_json::json!([4, 5]));
+    assert_eq!(
+        json["original"]["task_numbers"],
+        serde_json::json!([0, 1, 2, 3, 4, 5])
+    );
+    let replay = dst(&["replay", minimal.to_str().unwrap()]);
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+    assert!(replay.stdout.starts_with("identical"), "{}", replay.stdout);
+}
