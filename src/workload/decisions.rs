@@ -135,6 +135,22 @@ impl Decisions {
                 fault.rule
             ));
         }
+        if let Some(fault) = self.faults.iter().find(|f| f.at.task >= self.tasks) {
+            return Err(format!(
+                "decisions.faults names task {}, decisions.tasks is {}",
+                fault.at.task, self.tasks
+            ));
+        }
+        let mut points: Vec<OpPoint> = self.faults.iter().map(|fault| fault.at).collect();
+        points.sort_unstable();
+        if let Some(pair) = points.windows(2).find(|pair| pair[0] == pair[1]) {
+            let at = pair[0];
+            return Err(format!(
+                "decisions.faults lists two faults on one operation (task {}, action {}, step {}): \
+                 at most one fires there",
+                at.task, at.action, at.step
+            ));
+        }
         Ok(())
     }
 }
@@ -200,6 +216,21 @@ mod tests {
         assert!(error(numbered(vec![2, 2])).contains("must ascend: 2 then 2"));
         assert!(error(numbered(vec![1, 4])).contains("names task 4, the scenario has 4"));
         assert_eq!(numbered(vec![1, 3]).validate(4, 3, 2), Ok(()));
+        let with_faults = |faults: Vec<ScriptedFault>| Decisions {
+            faults,
+            ..d.clone()
+        };
+        let fault = d.faults[0];
+        let elsewhere = ScriptedFault {
+            at: OpPoint {
+                task: 2,
+                ..fault.at
+            },
+            ..fault
+        };
+        assert!(error(with_faults(vec![elsewhere])).contains("names task 2, decisions.tasks is 2"));
+        let twice = with_faults(vec![fault, ScriptedFault { rule: 0, ..fault }]);
+        assert!(error(twice).contains("two faults on one operation (task 0, action 1, step 0)"));
     }
 
     #[test]

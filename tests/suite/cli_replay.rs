@@ -170,3 +170,53 @@ fn an_edited_summary_line_is_detected_and_the_recorded_verdict_printed() {
         );
     }
 }
+
+/// Decisions in a header that no run can follow (two faults on one operation, a fault of a
+/// task the run does not have) are refused before anything runs, for replay and for shrink.
+#[test]
+fn impossible_decisions_in_a_header_are_refused_naming_them() {
+    let scratch = Scratch::new("replay-decisions");
+    let (_, text) = write_trace(&scratch, "11");
+    let (header, rest) = text.split_once('\n').unwrap();
+    let fault =
+        |task: u32| serde_json::json!({"at": {"task": task, "action": 1, "step": 0}, "rule": 0});
+    let cases = [
+        (
+            vec![fault(0), fault(0)],
+            "two faults on one operation (task 0, action 1, step 0)",
+        ),
+        (
+            vec![fault(3)],
+            "decisions.faults names task 3, decisions.tasks is 1",
+        ),
+    ];
+    for (faults, reason) in cases {
+        let mut header: serde_json::Value = serde_json::from_str(header).unwrap();
+        header["decisions"] = serde_json::json!({
+            "tasks": 1,
+            "agents": 1,
+            "ids": {
+                "prefixes": false,
+                "unusual_chars": false,
+                "at_length_limit": false,
+                "invalid": false,
+                "unordered_messages": false
+            },
+            "actions": [["create_agent"]],
+            "faults": faults,
+            "picks": []
+        });
+        let edited = scratch.join("edited.jsonl");
+        std::fs::write(&edited, format!("{header}\n{rest}")).unwrap();
+        for command in ["replay", "shrink"] {
+            let out = dst(&scratch.path, &[command, edited.to_str().unwrap()]);
+            assert_eq!(out.code, 2, "{command}: {}{}", out.stdout, out.stderr);
+            assert!(out.stderr.contains(reason), "{command}: {}", out.stderr);
+            assert!(
+                !out.stderr.contains("panicked"),
+                "{command}: {}",
+                out.stderr
+            );
+        }
+    }
+}
