@@ -32,6 +32,8 @@ pub struct ScriptedFault {
 }
 
 /// The choices that drive a run in place of the dice. Invariant: `actions.len() == tasks`.
+/// [`Decisions::validate`] also requires, of decisions read from a trace, that each fault names
+/// a task of the run and at most its last action, and that no two name one operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Decisions {
@@ -141,6 +143,16 @@ impl Decisions {
                 fault.at.task, self.tasks
             ));
         }
+        let past_the_actions = |fault: &&ScriptedFault| {
+            fault.at.action as usize > self.actions[fault.at.task as usize].len()
+        };
+        if let Some(fault) = self.faults.iter().find(past_the_actions) {
+            let (task, action) = (fault.at.task, fault.at.action);
+            return Err(format!(
+                "decisions.faults names action {action} of task {task}, which has {} actions",
+                self.actions[task as usize].len()
+            ));
+        }
         let mut points: Vec<OpPoint> = self.faults.iter().map(|fault| fault.at).collect();
         points.sort_unstable();
         if let Some(pair) = points.windows(2).find(|pair| pair[0] == pair[1]) {
@@ -229,6 +241,14 @@ mod tests {
             ..fault
         };
         assert!(error(with_faults(vec![elsewhere])).contains("names task 2, decisions.tasks is 2"));
+        let late = ScriptedFault {
+            at: OpPoint {
+                action: 2,
+                ..fault.at
+            },
+            ..fault
+        };
+        assert!(error(with_faults(vec![late])).contains("action 2 of task 0, which has 1 actions"));
         let twice = with_faults(vec![fault, ScriptedFault { rule: 0, ..fault }]);
         assert!(error(twice).contains("two faults on one operation (task 0, action 1, step 0)"));
     }

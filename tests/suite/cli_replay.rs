@@ -172,22 +172,26 @@ fn an_edited_summary_line_is_detected_and_the_recorded_verdict_printed() {
 }
 
 /// Decisions in a header that no run can follow (two faults on one operation, a fault of a
-/// task the run does not have) are refused before anything runs, for replay and for shrink.
+/// task the run does not have or after its last action) are refused before anything runs, for
+/// replay and for shrink.
 #[test]
 fn impossible_decisions_in_a_header_are_refused_naming_them() {
     let scratch = Scratch::new("replay-decisions");
     let (_, text) = write_trace(&scratch, "11");
     let (header, rest) = text.split_once('\n').unwrap();
-    let fault =
-        |task: u32| serde_json::json!({"at": {"task": task, "action": 1, "step": 0}, "rule": 0});
+    let fault = |task: u32, action: u32| serde_json::json!({"at": {"task": task, "action": action, "step": 0}, "rule": 0});
     let cases = [
         (
-            vec![fault(0), fault(0)],
+            vec![fault(0, 1), fault(0, 1)],
             "two faults on one operation (task 0, action 1, step 0)",
         ),
         (
-            vec![fault(3)],
+            vec![fault(3, 1)],
             "decisions.faults names task 3, decisions.tasks is 1",
+        ),
+        (
+            vec![fault(0, 2)],
+            "decisions.faults names action 2 of task 0, which has 1 actions",
         ),
     ];
     for (faults, reason) in cases {
