@@ -233,22 +233,19 @@ mod tests {
             ..d.clone()
         };
         let fault = d.faults[0];
-        let elsewhere = ScriptedFault {
+        let moved = |task, action| ScriptedFault {
             at: OpPoint {
-                task: 2,
+                task,
+                action,
                 ..fault.at
             },
             ..fault
         };
-        assert!(error(with_faults(vec![elsewhere])).contains("names task 2, decisions.tasks is 2"));
-        let late = ScriptedFault {
-            at: OpPoint {
-                action: 2,
-                ..fault.at
-            },
-            ..fault
-        };
-        assert!(error(with_faults(vec![late])).contains("action 2 of task 0, which has 1 actions"));
+        assert!(
+            error(with_faults(vec![moved(2, 1)])).contains("names task 2, decisions.tasks is 2")
+        );
+        assert!(error(with_faults(vec![moved(0, 2)]))
+            .contains("action 2 of task 0, which has 1 actions"));
         let twice = with_faults(vec![fault, ScriptedFault { rule: 0, ..fault }]);
         assert!(error(twice).contains("two faults on one operation (task 0, action 1, step 0)"));
     }
