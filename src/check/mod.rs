@@ -19,6 +19,7 @@ mod entity;
 mod entity_map;
 mod finding;
 mod in_flight;
+mod listing;
 mod model;
 mod names;
 mod notes;

@@ -8,8 +8,6 @@
 //! (a crash, an fsync failure) may or may not have: the model keeps both outcomes as candidate
 //! states until a read or a durable check tells them apart.
 
-use std::collections::BTreeMap;
-
 use super::call::{Answer, Call, Id, Scope};
 use super::contract::{argument_errors, ArgumentErrors};
 use super::damage::{damage_agent_record, damaged_tool};
@@ -18,12 +16,13 @@ use super::entity::Entity;
 use super::entity_map::EntityMap;
 use super::finding::Finding;
 use super::in_flight::InFlight;
+use super::listing::{settle_listing, settle_unreadable_listing, Disagreement, AGENTS, TOOLS};
 use super::names::{effect_fits, fault_name, op_name};
 use super::notes::{classify, Damage, ErrorClass, OpNotes};
 use super::render;
 use super::semantics::{apply_agent, apply_tool, predict, predict_tool, Prediction, Window};
-use super::settle::{agent_outcome, listed_candidates, tool_outcome};
-use super::state::{AgentState, Slot, ToolState};
+use super::settle::{agent_outcome, tool_outcome};
+use super::state::{AgentState, ToolState};
 use crate::agent::StorageError;
 use crate::kv::{FaultType, InjectedFault};
 
@@ -298,8 +297,9 @@ impl Model {
                 self.settle_agent(op, id, call, answer, class.as_ref(), notes, window)
             }
             Scope::Tool(name) => self.settle_tool(op, name, call, answer, class.as_ref(), notes),
-            Scope::AllAgents => self.settle_agent_list(op, answer, class.as_ref(), notes),
-            Scope::AllTools => self.settle_tool_list(op, answer, class.as_ref(), notes),
+            listing @ (Scope::AllAgents | Scope::AllTools) => {
+                self.settle_listing(op, &listing, answer, class.as_ref(), notes)
+            }
         };
         findings.extend(settled);
         if outcome == OpOutcome::Ok {
@@ -407,149 +407,32 @@ impl Model {
         None
     }
 
-    fn settle_agent_list(
+    /// Judges a listing of every agent or every tool (`scope`) against the model.
+    fn settle_listing(
         &mut self,
         op: u64,
+        scope: &Scope,
         answer: Option<&Answer>,
         class: Option<&ErrorClass>,
         notes: &OpNotes,
     ) -> Option<Finding> {
-        match (answer, class) {
-            (Some(Answer::Agents(list)), _) => {
-                if !list.windows(2).all(|pair| pair[0].id < pair[1].id) {
-                    let got = render::list(list, render::agent);
-                    return Some(self.evidence(
-                        "read_consistency",
-                        op,
-                        "agents in ascending id order".into(),
-                        got,
-                    ));
-                }
-                let returned: BTreeMap<&str, _> = list.iter().map(|a| (a.id.as_str(), a)).collect();
-                for id in returned.keys() {
-                    self.agent_entity(id);
-                }
-                let mut failed = None;
-                for (id, entity) in self.agents.iter_mut() {
-                    let got = returned.get(id.as_ref()).copied();
-                    let next = listed_candidates(entity.candidates(), |c| &c.record, got);
-                    if !entity.replace(next) && failed.is_none() {
-                        let expected = entity
-                            .candidates()
-                            .iter()
-                            .map(|c| render::slot(&c.record, render::agent))
-                            .collect::<Vec<_>>();
-                        failed = Some((
-                            id.clone(),
-                            expected.join(" or "),
-                            got.map_or("absent".into(), render::agent),
-                        ));
-                    }
-                }
-                failed.map(|(id, expected, got)| {
-                    self.evidence(
-                        "read_consistency",
-                        op,
-                        format!("agent '{id}': {expected}"),
-                        got,
-                    )
-                })
+        let disagreement = match (scope, answer, class) {
+            (_, Some(Answer::Agents(list)), _) => settle_listing(&mut self.agents, list, &AGENTS),
+            (_, Some(Answer::Tools(list)), _) => settle_listing(&mut self.tools, list, &TOOLS),
+            (Scope::AllAgents, None, Some(ErrorClass::Unreadable)) => {
+                settle_unreadable_listing(&self.agents, &AGENTS, notes)
             }
-            (None, Some(ErrorClass::Unreadable)) => {
-                let damaged = self
-                    .agents
-                    .values()
-                    .any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
-                (!damaged && !notes.corrupted_read).then(|| {
-                    self.evidence(
-                        "error_contract",
-                        op,
-                        "no agent record is damaged and no read was corrupted".into(),
-                        "deserialization_failed".into(),
-                    )
-                })
+            (Scope::AllTools, None, Some(ErrorClass::Unreadable)) => {
+                settle_unreadable_listing(&self.tools, &TOOLS, notes)
             }
-            (None, Some(ErrorClass::NotFound(kind))) => Some(self.evidence(
-                "error_contract",
-                op,
-                "a listing finds nothing missing".into(),
-                format!("not_found ({kind})"),
-            )),
+            (_, None, Some(ErrorClass::NotFound(kind))) => Some(Disagreement {
+                invariant: "error_contract",
+                expected: "a listing finds nothing missing".into(),
+                got: format!("not_found ({kind})"),
+            }),
             _ => None,
-        }
-    }
-
-    fn settle_tool_list(
-        &mut self,
-        op: u64,
-        answer: Option<&Answer>,
-        class: Option<&ErrorClass>,
-        notes: &OpNotes,
-    ) -> Option<Finding> {
-        match (answer, class) {
-            (Some(Answer::Tools(list)), _) => {
-                if !list.windows(2).all(|pair| pair[0].name < pair[1].name) {
-                    let got = render::list(list, render::tool);
-                    return Some(self.evidence(
-                        "read_consistency",
-                        op,
-                        "tools in ascending name order".into(),
-                        got,
-                    ));
-                }
-                let returned: BTreeMap<&str, _> =
-                    list.iter().map(|t| (t.name.as_str(), t)).collect();
-                for name in returned.keys() {
-                    self.tool_entity(name);
-                }
-                let mut failed = None;
-                for (name, entity) in self.tools.iter_mut() {
-                    let got = returned.get(name.as_ref()).copied();
-                    let next = listed_candidates(entity.candidates(), |c| &c.record, got);
-                    if !entity.replace(next) && failed.is_none() {
-                        let expected = entity
-                            .candidates()
-                            .iter()
-                            .map(|c| render::slot(&c.record, render::tool))
-                            .collect::<Vec<_>>();
-                        failed = Some((
-                            name.clone(),
-                            expected.join(" or "),
-                            got.map_or("absent".into(), render::tool),
-                        ));
-                    }
-                }
-                failed.map(|(name, expected, got)| {
-                    self.evidence(
-                        "read_consistency",
-                        op,
-                        format!("tool '{name}': {expected}"),
-                        got,
-                    )
-                })
-            }
-            (None, Some(ErrorClass::Unreadable)) => {
-                let damaged = self
-                    .tools
-                    .values()
-                    .any(|e| e.candidates().iter().any(|c| c.record == Slot::Damaged));
-                (!damaged && !notes.corrupted_read).then(|| {
-                    self.evidence(
-                        "error_contract",
-                        op,
-                        "no tool record is damaged and no read was corrupted".into(),
-                        "deserialization_failed".into(),
-                    )
-                })
-            }
-            (None, Some(ErrorClass::NotFound(kind))) => Some(self.evidence(
-                "error_contract",
-                op,
-                "a listing finds nothing missing".into(),
-                format!("not_found ({kind})"),
-            )),
-            _ => None,
-        }
+        };
+        disagreement.map(|d| self.evidence(d.invariant, op, d.expected, d.got))
     }
 
     /// A fault left garbage under `key`: the record there becomes damaged in every candidate.

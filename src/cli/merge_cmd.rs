@@ -160,18 +160,7 @@ fn copy_traces(shards: &[ShardDir], stats: &SweepStats, out: &Path) -> Vec<Failu
         .failures
         .iter()
         .take(FAILURE_TRACES_MAX)
-        .map(|failure| match copy(failure.seed) {
-            Ok(path) => FailureTrace {
-                seed: failure.seed,
-                path: Some(path),
-                problem: None,
-            },
-            Err(problem) => FailureTrace {
-                seed: failure.seed,
-                path: None,
-                problem: Some(problem),
-            },
-        })
+        .map(|failure| FailureTrace::new(failure.seed, copy(failure.seed)))
         .collect()
 }
 

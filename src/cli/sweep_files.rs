@@ -99,6 +99,25 @@ pub struct FailureTrace {
     pub problem: Option<String>,
 }
 
+impl FailureTrace {
+    /// The outcome of writing `seed`'s trace: where it is, or why it is not.
+    pub fn new(seed: u64, written: Result<PathBuf, String>) -> Self {
+        let (path, problem) = match written {
+            Ok(path) => (Some(path), None),
+            Err(problem) => (None, Some(problem)),
+        };
+        assert!(
+            path.is_some() != problem.is_some(),
+            "a trace is written or has a problem"
+        );
+        FailureTrace {
+            seed,
+            path,
+            problem,
+        }
+    }
+}
+
 fn write_one(config: &RunConfig, expected_hash: &str, path: &Path) -> Result<(), String> {
     let mut writer = TraceWriter::new();
     let report = catch_unwind(AssertUnwindSafe(|| run_judged(config, &mut writer)))
@@ -137,20 +156,9 @@ pub fn write_failure_traces(
             let written = if stop.load(Ordering::Relaxed) {
                 Err("not written: interrupted; its repro line re-runs it".to_string())
             } else {
-                write_one(&config, &failure.trace_hash, &path)
+                write_one(&config, &failure.trace_hash, &path).map(|()| path)
             };
-            match written {
-                Ok(()) => FailureTrace {
-                    seed: failure.seed,
-                    path: Some(path),
-                    problem: None,
-                },
-                Err(problem) => FailureTrace {
-                    seed: failure.seed,
-                    path: None,
-                    problem: Some(problem),
-                },
-            }
+            FailureTrace::new(failure.seed, written)
         })
         .collect()
 }
