@@ -11,7 +11,7 @@
 
 use super::names::{fault_crashes, fault_name, fault_retriable, op_name};
 use super::semantics::Predictions;
-use crate::agent::{display_key, StorageError, CONFLICT_ATTEMPTS_MAX};
+use crate::agent::{StorageError, CONFLICT_ATTEMPTS_MAX};
 use crate::kv::{FaultEffect, FaultType, KvOp};
 
 /// A damaged or misplaced write reported during an operation (actor-relative keys).
@@ -122,12 +122,14 @@ fn retriable(error: &StorageError) -> bool {
 }
 
 /// Whether the text of a fault error names everything it must: the fault, the KV operation
-/// and the key it fired on.
+/// and the key it fired on, rendered as documented (UTF-8, with U+FFFD for each invalid
+/// sequence). The rendering is the oracle's own: sharing the adapter's would let a key the
+/// adapter renders wrong (or empty) pass.
 fn names_fired(detail: &str, fired: &FiredOn) -> bool {
-    let key = display_key(&fired.key);
+    let key = String::from_utf8_lossy(&fired.key);
     detail.contains(fault_name(fired.fault))
         && detail.contains(op_name(fired.op))
-        && detail.contains(key.as_str())
+        && detail.contains(key.as_ref())
 }
 
 /// Classifies `error`, whose text is `detail`, in the light of `notes`. The error's own

@@ -10,7 +10,9 @@
 //! - misdirected_write: one value of the batch (faults stream) lands under another existing key
 //!   of the actor that the batch does not write, or under `<key>#misdirected` if there is none.
 //!   Deletes carry no value and are never misdirected.
-//! - partial_write: one non-empty value of the batch is stored strictly shorter.
+//! - partial_write: one non-empty value of the batch is stored strictly shorter: one torn
+//!   write in four is cut within its first 16 bytes (where a value's header or checksum would
+//!   be; nothing at all kept among them), the others anywhere.
 //! - fsync_fail, unflushed_loss: written to `visible` only.
 //! - storage_corruption: one returned value gets one byte flipped (an empty value reads as one
 //!   garbage byte); a result without value bytes (absent key, `exists`, `list_keys`, empty scan)
@@ -27,7 +29,15 @@ use super::store::{Key, VersionedStore, Write};
 use super::KvError;
 use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp, Value};
 use crate::bugs::{Bug, BugSet};
-use crate::sim::{DeterministicRng, KillSwitch};
+use crate::sim::{Chance, DeterministicRng, KillSwitch};
+
+/// How often a torn (partial) write is cut near the start of its value: one in four, so that
+/// readers meet values too short to hold a header or checksum, not only values cut somewhere
+/// in a long body (a uniform cut of a 450-byte record leaves fewer than 8 bytes 2% of the time).
+const TORN_NEAR_START: Chance = Chance::Below(1 << 62);
+
+/// A cut near the start keeps fewer than this many bytes.
+const TORN_NEAR_START_BYTES: usize = 16;
 
 /// The shared state behind every clone of a `SimStorage` handle.
 pub(crate) struct SimState {
@@ -342,7 +352,12 @@ impl SimState {
         let (key, value) = &mut writes[eligible[rng.index(eligible.len())]];
         let value = value.as_mut().expect("eligible writes carry a value");
         let full_len = value.len();
-        let kept = usize::try_from(rng.range_u64(0, full_len as u64)).expect("fits in usize");
+        let cut_near_start = rng.draw(TORN_NEAR_START);
+        let kept_max = match cut_near_start {
+            true => full_len.min(TORN_NEAR_START_BYTES),
+            false => full_len,
+        };
+        let kept = usize::try_from(rng.range_u64(0, kept_max as u64)).expect("fits in usize");
         *value = Value::from(&value[..kept]);
         assert!(
             value.len() < full_len,

@@ -346,11 +346,7 @@ impl World {
         }
         let detail = match result {
             Ok(_) => String::new(),
-            Err(error) => {
-                let mut text = String::new();
-                error.write_text(&mut text);
-                text
-            }
+            Err(error) => error.to_string(),
         };
         let now_ms = self.clock.now_ms();
         let findings = self.model.end(op_id, result.as_ref(), &detail, now_ms);
