@@ -6,9 +6,14 @@
 # equivalent, or what caught it since; a missed mutant without a note is an open gap).
 # Not part of .ci/run: the full set takes about two hours on 2 cores, half with --shard 0/2.
 #
-# Usage: scripts/mutants.sh [--shard K/N] [--seeds N] [--jobs N] [--file GLOB]...
+# Usage: scripts/mutants.sh [--shard K/N] [--narrow GLOB]... [--seeds N] [--jobs N] [--file GLOB]...
+#                           [--report PATH]
 #        scripts/mutants.sh --rerun-missed [--jobs N]
 #   --shard K/N   score a fixed sample: shard K of N (round-robin, so every file is sampled)
+#   --narrow GLOB of the shard's mutants, score only those in files matching GLOB (repeatable):
+#                 the shard is still drawn from the whole list, so a narrowed run scores a
+#                 subset of the same sample (an afternoon's worth of the files that matter most)
+#   --report PATH where the report goes (default results/reports/mutants.md)
 #   --seeds N     seeds per scenario in the sweep (default 24)
 #   --jobs N      mutants built and swept at once (default 2)
 #   --file GLOB   mutate only files matching GLOB (repeatable; default src/agent/** src/kv/**)
@@ -21,7 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-shard="" seeds=24 jobs=2 files=() rerun=0
+shard="" seeds=24 jobs=2 files=() narrow=() rerun=0 report=results/reports/mutants.md
+usage="usage: scripts/mutants.sh [--shard K/N] [--narrow GLOB]... [--seeds N] [--jobs N] [--file GLOB]... [--report PATH] | --rerun-missed [--jobs N]"
 while (($#)); do
   case $1 in
     --rerun-missed) rerun=1; shift ;;
@@ -29,9 +35,15 @@ while (($#)); do
     --seeds) seeds=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --file) files+=("$2"); shift 2 ;;
-    *) echo "usage: scripts/mutants.sh [--shard K/N] [--seeds N] [--jobs N] [--file GLOB]... | --rerun-missed [--jobs N]" >&2; exit 2 ;;
+    --narrow) narrow+=("$2"); shift 2 ;;
+    --report) report=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+if ((${#narrow[@]})) && [[ -z $shard ]]; then
+  echo "mutants: --narrow picks from a shard's sample; give --shard K/N too" >&2
+  exit 2
+fi
 ((${#files[@]})) || files=("src/agent/**" "src/kv/**")
 
 command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
@@ -62,7 +74,23 @@ for glob in "${files[@]}"; do args+=(--file "$glob"); done
 # The redb backend is judged by diff-backends and crash-test, not by the simulated sweep; left
 # out, it also leaves the fixed --shard sample what it was.
 args+=(--exclude "src/kv/redb_*.rs")
-[[ -n $shard ]] && args+=(--shard "$shard" --sharding round-robin)
+if ((${#narrow[@]})); then
+  # The shard's mutants in the narrowed files, each selected by its exact name.
+  cargo mutants "${args[@]}" --list --shard "$shard" --sharding round-robin >"$tree.list"
+  mapfile -t selected < <(python3 - "$tree.list" "${narrow[@]}" <<'PY'
+import fnmatch, re, sys
+names, globs = open(sys.argv[1]).read().splitlines(), sys.argv[2:]
+for name in names:
+    if any(fnmatch.fnmatch(name.split(":", 1)[0], g) for g in globs):
+        print("--re"); print("^" + re.escape(name) + "$")
+PY
+)
+  rm -f "$tree.list"
+  ((${#selected[@]})) || { echo "mutants: no mutant of shard $shard lies in ${narrow[*]}" >&2; exit 2; }
+  args+=("${selected[@]}")
+elif [[ -n $shard ]]; then
+  args+=(--shard "$shard" --sharding round-robin)
+fi
 started=$(date +%s)
 # --test=mutation_sweep goes to every cargo call: only the sweep is built and run per mutant.
 DST_MUTATION_SEEDS=$seeds cargo mutants "${args[@]}" -C --test=mutation_sweep -- -- --ignored || true
@@ -70,4 +98,5 @@ elapsed=$(( $(date +%s) - started ))
 
 files_text=$(IFS=,; echo "${files[*]}")
 echo "${shard:--} $seeds $elapsed $files_text $commit" > target/mutants-run/run.args
-python3 scripts/mutants_report.py "$shard" "$seeds" "$elapsed" "${files[*]}" "$commit"
+MUTANTS_NARROW="${narrow[*]}" MUTANTS_REPORT=$report \
+  python3 scripts/mutants_report.py "$shard" "$seeds" "$elapsed" "${files[*]}" "$commit"

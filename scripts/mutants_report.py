@@ -6,9 +6,13 @@ With RERUN_DIR (the output of a cargo-mutants run, at a later RERUN_COMMIT, of t
 scored run missed and the notes call `fixed`), the headline counts a missed mutant the re-run
 caught as caught, and one the notes say was removed as no longer viable; mutants the scored run
 caught are counted as caught (the oracle only gains checks between the two commits).
+The environment may name the report's path (MUTANTS_REPORT, default results/reports/mutants.md)
+and the globs a run was narrowed to (MUTANTS_NARROW, space-separated; scripts/mutants.sh --narrow).
 """
-import json, re, sys
+import json, os, re, sys
 shard, seeds, elapsed, files, commit = sys.argv[1:6]
+report = os.environ.get("MUTANTS_REPORT") or "results/reports/mutants.md"
+narrow = (os.environ.get("MUTANTS_NARROW") or "").split()
 rerun_dir, rerun_commit = (sys.argv[6:8] + [None, None])[:2]
 elapsed = int(elapsed)
 outcomes = json.load(open("target/mutants-run/mutants.out/outcomes.json"))["outcomes"]
@@ -51,8 +55,9 @@ if rerun_dir:
     ]
 lines = headline + [
     "",
-    f"Run: `scripts/mutants.sh{' --shard ' + shard if shard else ''} --seeds {seeds}` over {files} at commit {commit}; "
-    + (f"shard {shard} of the mutants (round-robin, a fixed sample: {viable + len(unviable)} of them); " if shard else "")
+    f"Run: `scripts/mutants.sh{' --shard ' + shard if shard else ''}{''.join(' --narrow ' + g for g in narrow)} --seeds {seeds}` over {files} at commit {commit}; "
+    + (f"shard {shard} of the mutants (round-robin, a fixed sample), narrowed to {', '.join(narrow)}: {viable + len(unviable)} mutants; " if narrow
+       else f"shard {shard} of the mutants (round-robin, a fixed sample: {viable + len(unviable)} of them); " if shard else "")
     + f"test command: `cargo test --test mutation_sweep -- --ignored` only (a sweep of {seeds} seeds of "
     f"every shipped scenario), {elapsed // 60} min on this machine. Timeouts count as caught "
     "(the mutant made the sweep hang).",
@@ -80,5 +85,5 @@ for m in missed:
     lines.append(f"- `{m['name']}` — **{verdict}**: {reason}")
 if not missed:
     lines.append("none")
-open("results/reports/mutants.md", "w").write("\n".join(lines) + "\n")
+open(report, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines[:16]))
