@@ -243,6 +243,10 @@ impl FaultConfig {
     }
 }
 
+/// A partial write cut near the start of its value keeps fewer than this many bytes: where a
+/// record's header or checksum would be (`SimStorage` cuts one torn write in four there).
+pub const TORN_NEAR_START_BYTES: usize = 16;
+
 /// What an injected fault did, reported to the fault observer of `SimStorage` so the model
 /// knows which keys a fault touched.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -22,7 +22,9 @@ mod write_log;
 
 pub use actor_kv::{ActorId, ActorKV, ActorTransaction, Key, KvOp, RangeScan, Value};
 pub use error::KvError;
-pub use fault::{FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent};
+pub use fault::{
+    FaultConfig, FaultEffect, FaultType, InjectedFault, KvEvent, TORN_NEAR_START_BYTES,
+};
 pub use injector::{FaultDecider, FaultInjector, FiredFault};
 pub use memory::{MemoryKV, MemoryTransaction};
 pub use redb_store::{injectable, CommitMode, RedbStorage};

@@ -11,8 +11,8 @@
 //!   of the actor that the batch does not write, or under `<key>#misdirected` if there is none.
 //!   Deletes carry no value and are never misdirected.
 //! - partial_write: one non-empty value of the batch is stored strictly shorter: one torn
-//!   write in four is cut within its first 16 bytes (where a value's header or checksum would
-//!   be; nothing at all kept among them), the others anywhere.
+//!   write in four keeps fewer than `TORN_NEAR_START_BYTES` (where a value's header or
+//!   checksum would be; nothing at all among them), the others are cut anywhere.
 //! - fsync_fail, unflushed_loss: written to `visible` only.
 //! - storage_corruption: one returned value gets one byte flipped (an empty value reads as one
 //!   garbage byte); a result without value bytes (absent key, `exists`, `list_keys`, empty scan)
@@ -27,7 +27,10 @@ use std::rc::Rc;
 use super::durable_overlay::DurableOverlay;
 use super::store::{Key, VersionedStore, Write};
 use super::KvError;
-use super::{FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp, Value};
+use super::{
+    FaultEffect, FaultInjector, FaultType, InjectedFault, KvEvent, KvOp, Value,
+    TORN_NEAR_START_BYTES,
+};
 use crate::bugs::{Bug, BugSet};
 use crate::sim::{Chance, DeterministicRng, KillSwitch};
 
@@ -35,9 +38,6 @@ use crate::sim::{Chance, DeterministicRng, KillSwitch};
 /// readers meet values too short to hold a header or checksum, not only values cut somewhere
 /// in a long body (a uniform cut of a 450-byte record leaves fewer than 8 bytes 2% of the time).
 const TORN_NEAR_START: Chance = Chance::Below(1 << 62);
-
-/// A cut near the start keeps fewer than this many bytes.
-const TORN_NEAR_START_BYTES: usize = 16;
 
 /// The shared state behind every clone of a `SimStorage` handle.
 pub(crate) struct SimState {

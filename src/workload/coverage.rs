@@ -22,8 +22,11 @@ pub enum Mark {
     ConflictRetriedToExhaustion,
     /// A read that a corrupting read fault hit, refused as `deserialization_failed`.
     CorruptReadDetected,
-    /// A record stored truncated by a partial write, refused on a later read.
+    /// A record a partial write cut in its body, refused on a later read.
     TornRecordDetected,
+    /// A record a partial write cut near its start (fewer than `TORN_NEAR_START_BYTES` kept:
+    /// shorter than its own header), refused on a later read without a panic.
+    TornHeaderDetected,
     /// A record that a misdirected write left under the wrong key, refused on a later read.
     MisdirectedRecordDetected,
     /// A `delete_agent` and a `checkpoint` of the same agent in flight at once.
@@ -44,13 +47,14 @@ pub enum Mark {
 
 impl Mark {
     /// Every mark, in report order.
-    pub const ALL: [Mark; 14] = [
+    pub const ALL: [Mark; 15] = [
         Mark::CrashInCommitApplied,
         Mark::CrashInCommitAbsent,
         Mark::ConflictRetriedToSuccess,
         Mark::ConflictRetriedToExhaustion,
         Mark::CorruptReadDetected,
         Mark::TornRecordDetected,
+        Mark::TornHeaderDetected,
         Mark::MisdirectedRecordDetected,
         Mark::DeleteRacesCheckpoint,
         Mark::RecoveryFindsRunningSession,
@@ -70,6 +74,7 @@ impl Mark {
             Mark::ConflictRetriedToExhaustion => "conflict.retried_to_exhaustion",
             Mark::CorruptReadDetected => "detected.corrupt_read",
             Mark::TornRecordDetected => "detected.torn_record",
+            Mark::TornHeaderDetected => "detected.torn_header",
             Mark::MisdirectedRecordDetected => "detected.misdirected_record",
             Mark::DeleteRacesCheckpoint => "race.delete_agent_vs_checkpoint",
             Mark::RecoveryFindsRunningSession => "recovery.running_session",

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::agent::StorageError;
 use crate::check::{Answer, Call, Scope};
-use crate::kv::{FaultEffect, FaultType, InjectedFault};
+use crate::kv::{FaultEffect, FaultType, InjectedFault, TORN_NEAR_START_BYTES};
 
 use super::coverage::{Coverage, Mark};
 use super::IdPool;
@@ -53,9 +53,13 @@ impl CoverageWatch {
                     self.corrupt_read[task as usize] = true;
                 }
             }
-            FaultEffect::Truncated { .. } => {
+            FaultEffect::Truncated { kept_len } => {
                 let key = String::from_utf8_lossy(&fault.key).into_owned();
-                self.damaged.insert(key, Mark::TornRecordDetected);
+                let mark = match *kept_len < TORN_NEAR_START_BYTES {
+                    true => Mark::TornHeaderDetected,
+                    false => Mark::TornRecordDetected,
+                };
+                self.damaged.insert(key, mark);
             }
             FaultEffect::Misdirected { landed_at } if !landed_at.is_empty() => {
                 let landed = String::from_utf8_lossy(landed_at).into_owned();

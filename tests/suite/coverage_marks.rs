@@ -43,6 +43,7 @@ fn damaged_records_are_seen_detected_in_the_corruption_scenario() {
         &[
             "detected.corrupt_read",
             "detected.torn_record",
+            "detected.torn_header",
             "detected.misdirected_record",
             "fault.partial_write.commit",
         ],
